@@ -1,0 +1,152 @@
+"""Ports: the small interfaces domain code depends on. Adapters implement them per runtime.
+
+Each port is deliberately narrow (a handful of primitives) so a cloud and an edge adapter can
+share one contract test suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+
+class PortError(Exception):
+    """Base class for adapter failures the domain may want to handle."""
+
+
+# --- Store -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record of the single-table store. `expires_at` is epoch seconds (TTL) or None."""
+
+    pk: str
+    sk: str
+    data: dict[str, Any] = field(default_factory=dict)
+    expires_at: int | None = None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Key-value state with sorted keys per partition: threads, profiles, idempotency keys, logs.
+
+    Expired items are invisible to every read, even before the backend physically deletes them
+    (DynamoDB's TTL sweeper can lag by days).
+    """
+
+    def get(self, pk: str, sk: str) -> Item | None: ...
+
+    def put(self, item: Item) -> None: ...
+
+    def put_if_absent(self, item: Item) -> bool:
+        """Write only if no live item has this key. True when written (the idempotency primitive)."""
+        ...
+
+    def delete(self, pk: str, sk: str) -> None: ...
+
+    def query(self, pk: str, sk_prefix: str = "", limit: int = 100, newest_first: bool = False) -> list[Item]:
+        """Items of one partition whose sort key starts with `sk_prefix`, ordered by sort key."""
+        ...
+
+
+# --- Queue -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    message_id: str
+    body: str
+    receipt_handle: str
+    receive_count: int
+
+
+@runtime_checkable
+class Queue(Protocol):
+    """At-least-once work queue with SQS semantics.
+
+    A received message is hidden for the visibility timeout; if not deleted it reappears, and once
+    it has been received `max_receive_count` times the next receive moves it to the dead-letter
+    queue instead of delivering it.
+    """
+
+    def send(self, body: str, delay_seconds: int = 0) -> str: ...
+
+    def receive(self, max_messages: int = 10, wait_seconds: float = 0) -> list[Message]: ...
+
+    def delete(self, receipt_handle: str) -> None: ...
+
+    def change_visibility(self, receipt_handle: str, timeout_seconds: int) -> None: ...
+
+    def dead_letters(self, max_messages: int = 10) -> list[Message]:
+        """Receive from the dead-letter queue (for inspection and redrive)."""
+        ...
+
+
+# --- Workflows ---------------------------------------------------------------------------------
+
+ExecutionStatus = Literal["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+
+
+@dataclass(frozen=True)
+class Execution:
+    execution_id: str
+    state_machine: str
+    status: ExecutionStatus
+    input: Any = None
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+
+
+@runtime_checkable
+class Workflows(Protocol):
+    """Start and inspect state machine executions (Step Functions or the local ASL executor)."""
+
+    def start(self, state_machine: str, payload: Any, name: str) -> str:
+        """Start an execution; `name` makes the start idempotent. Returns the execution id."""
+        ...
+
+    def describe(self, execution_id: str) -> Execution: ...
+
+
+# --- Secrets -----------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Secrets(Protocol):
+    """Named secrets (see devrel.settings.SECRET_NAMES). None when not configured."""
+
+    def get(self, name: str) -> str | None: ...
+
+
+# --- Models --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """Chat completion plus structured output, on any OpenAI-compatible server."""
+
+    def chat(self, messages: list[ChatMessage], max_tokens: int = 256, temperature: float = 0.0) -> str: ...
+
+    def structured(self, messages: list[ChatMessage], schema: type[Any], max_tokens: int = 256) -> Any:
+        """Return an instance of the pydantic model `schema`, or raise PortError."""
+        ...
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Sentence embeddings; rows are L2-normalised float32 vectors of length `dimension`."""
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed(self, texts: list[str]) -> Any:
+        """A numpy array of shape (len(texts), dimension)."""
+        ...

@@ -1,0 +1,122 @@
+"""One settings model, validated once at cold start.
+
+This is the only module that reads the environment. Everything else receives a `Settings`
+(or the services built from it) as a parameter.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "DEVREL_CONFIG_FILE"
+
+SECRET_NAMES = (
+    "github_webhook_secret",
+    "github_token",
+    "github_app_private_key",
+    "slack_signing_secret",
+    "slack_bot_token",
+    "slack_client_secret",
+    "discord_public_key",
+    "discord_bot_token",
+    "discourse_webhook_secret",
+    "discourse_api_key",
+    "llm_api_key",
+)
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Environment variables use the `DEVREL_` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="DEVREL_", extra="ignore", frozen=True)
+
+    mode: Literal["cloud", "edge"] = "edge"
+    region: str = "us-east-1"
+    # Only for tests and local emulators; never set in production.
+    aws_endpoint_url: str | None = None
+
+    # Edge mode keeps everything under one directory.
+    data_dir: Path = Path(".devrel")
+
+    # Cloud resources (names/URLs/ARNs come from template.yaml through environment variables).
+    table_name: str = "devrel"
+    work_queue: str = "WorkQueue"
+    work_dead_letter_queue: str = "WorkDeadLetterQueue"
+    triage_state_machine: str = "TriageStateMachine"
+    onboarding_state_machine: str = "OnboardingStateMachine"
+    # Cloud: one Secrets Manager secret holding a JSON object with the keys of SECRET_NAMES.
+    secrets_id: str | None = None
+    secrets_max_age_seconds: int = Field(default=300, ge=0)
+
+    # How long idempotency keys (platform delivery ids) are remembered.
+    idempotency_ttl_seconds: int = Field(default=3 * 24 * 3600, ge=60)
+
+    # Edge-mode secrets come straight from the environment or the config file.
+    github_webhook_secret: SecretStr | None = None
+    github_token: SecretStr | None = None
+    github_app_private_key: SecretStr | None = None
+    github_app_id: str | None = None
+    github_api_url: str = "https://api.github.com"
+    slack_signing_secret: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_client_secret: SecretStr | None = None
+    discord_public_key: SecretStr | None = None
+    discord_bot_token: SecretStr | None = None
+    discourse_webhook_secret: SecretStr | None = None
+    discourse_api_key: SecretStr | None = None
+    llm_api_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _cloud_needs_secret_store(self) -> Settings:
+        if self.mode == "cloud" and not self.secrets_id:
+            raise ValueError("cloud mode needs DEVREL_SECRETS_ID (the Secrets Manager secret to read)")
+        return self
+
+    @property
+    def queue_db(self) -> Path:
+        return self.data_dir / "queue.sqlite"
+
+    @property
+    def store_db(self) -> Path:
+        return self.data_dir / "store.sqlite"
+
+    @property
+    def workflows_db(self) -> Path:
+        return self.data_dir / "workflows.sqlite"
+
+    def local_secret(self, name: str) -> str | None:
+        """A secret configured directly (edge mode); None when absent."""
+        if name not in SECRET_NAMES:
+            raise KeyError(f"unknown secret {name!r}")
+        value: SecretStr | None = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_ENV)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; raises pydantic.ValidationError with every problem at once."""
+    return Settings(**overrides)
