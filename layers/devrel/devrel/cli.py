@@ -1,0 +1,111 @@
+"""`devrel` command line: the edge runner and local tools."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import devrel
+
+log = logging.getLogger("devrel")
+
+
+def find_template(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "template.yaml").is_file():
+            return folder / "template.yaml"
+    # An editable install of the project: the checkout that holds this package.
+    checkout = Path(devrel.__file__).resolve().parents[3] / "template.yaml"
+    if checkout.is_file():
+        return checkout
+    raise SystemExit("template.yaml not found: run from the project folder or pass --template")
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from devrel.settings import load_settings
+
+    overrides: dict[str, Any] = {"mode": "edge"}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return load_settings(**overrides)
+
+
+def resolve_function(template: Any, name: str) -> str:
+    """Accept a logical id (GithubWebhookFunction) or a folder name (github_webhook)."""
+    if name in template.functions:
+        return name
+    for logical_id, spec in template.functions.items():
+        if spec.code_dir.name == name:
+            return logical_id
+    known = ", ".join(sorted(template.functions))
+    raise SystemExit(f"unknown function {name!r}; known: {known}")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from devrel.edge.runner import EdgeRunner, RunnerOptions
+
+    options = RunnerOptions(host=args.host, port=args.port, schedules=not args.no_schedules,
+                            visibility_timeout=args.visibility_timeout)
+    runner = EdgeRunner(find_template(args.template), _settings(args), options)
+    runner.start()
+    host, port = runner.address
+    print(f"devrel edge runner on http://{host}:{port}  (data: {runner.settings.data_dir})", flush=True)
+    for route in runner.template.routes:
+        print(f"  {route.method:6} http://{host}:{port}{route.path} -> {route.function_id}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    runner.wait()
+    return 0
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from devrel.edge.runner import EdgeRunner
+
+    runner = EdgeRunner(find_template(args.template), _settings(args))
+    function_id = resolve_function(runner.template, args.function)
+    event = json.loads(Path(args.event).read_text(encoding="utf-8")) if args.event else {}
+    result = runner.invoke(function_id, event)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="devrel", description=__doc__)
+    parser.add_argument("--version", action="version", version=devrel.__version__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run every function of template.yaml locally (edge mode)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    serve.add_argument("--data-dir", help="where edge state lives (default: DEVREL_DATA_DIR or ./.devrel)")
+    serve.add_argument("--template", help="path to template.yaml")
+    serve.add_argument("--no-schedules", action="store_true", help="do not run EventBridge schedules")
+    serve.add_argument("--visibility-timeout", type=int, help="seconds before a failed message is retried")
+    serve.set_defaults(func=cmd_serve)
+
+    invoke = commands.add_parser("invoke", help="run one function once with an event (like sam local invoke)")
+    invoke.add_argument("function", help="logical id or folder name, e.g. github_webhook")
+    invoke.add_argument("--event", "-e", help="JSON event file")
+    invoke.add_argument("--data-dir")
+    invoke.add_argument("--template")
+    invoke.set_defaults(func=cmd_invoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

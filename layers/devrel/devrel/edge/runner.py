@@ -1,0 +1,220 @@
+"""The edge runner: plays API Gateway, EventBridge, SQS and Step Functions for template.yaml.
+
+Every function runs in this one process (each module loaded once, like a warm container). Work
+crosses between them only through the same ports the cloud uses: the SQLite queue (SQS) and the
+SQLite execution store (Step Functions), both under the data directory, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from devrel.adapters.queue_sqlite import SqliteQueue
+from devrel.asl import LocalExecutor, TaskFailure
+from devrel.edge.gateway import make_server
+from devrel.edge.lambdas import FunctionRegistry
+from devrel.edge.schedules import Schedule, scheduled_event
+from devrel.edge.template import AppTemplate, QueueSource, load_template
+from devrel.settings import Settings
+
+log = logging.getLogger("devrel.edge")
+
+
+@dataclass
+class RunnerOptions:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    poll_interval: float = 0.2
+    schedules: bool = True
+    # Overrides the template's visibility timeout (minutes in the cloud) so local retries are quick.
+    visibility_timeout: int | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def handler_environment(template: AppTemplate, settings: Settings, extra: dict[str, str]) -> dict[str, str]:
+    """Environment the handlers see: the template's literal values, then edge mode's own settings.
+
+    Values that reference cloud resources (!Ref, !GetAtt) are left out: in edge mode the settings'
+    defaults already name the local queue, table and state machines by their logical ids.
+    """
+    env: dict[str, str] = {}
+    for spec in template.functions.values():
+        for key, value in spec.environment.items():
+            if isinstance(value, (str, int, float, bool)) and key != "DEVREL_MODE":
+                env.setdefault(key, str(value))
+    env.update(
+        {
+            "DEVREL_MODE": "edge",
+            "DEVREL_DATA_DIR": str(settings.data_dir.resolve()),
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": env.get("POWERTOOLS_METRICS_NAMESPACE", "DevRel"),
+            "AWS_REGION": env.get("AWS_REGION", settings.region),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def sqs_event(source: QueueSource, messages: list[Any]) -> dict[str, Any]:
+    now_ms = str(int(time.time() * 1000))
+    return {
+        "Records": [
+            {
+                "messageId": message.message_id,
+                "receiptHandle": message.receipt_handle,
+                "body": message.body,
+                "attributes": {
+                    "ApproximateReceiveCount": str(message.receive_count),
+                    "SentTimestamp": now_ms,
+                    "ApproximateFirstReceiveTimestamp": now_ms,
+                },
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:local:000000000000:{source.queue_id}",
+                "awsRegion": "local",
+            }
+            for message in messages
+        ]
+    }
+
+
+class EdgeRunner:
+    def __init__(self, template_path: Path, settings: Settings, options: RunnerOptions | None = None) -> None:
+        self.settings = settings
+        self.options = options or RunnerOptions()
+        self.template = load_template(template_path)
+        self.functions = FunctionRegistry(self.template)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._server: Any = None
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.update(handler_environment(self.template, settings, self.options.extra_env))
+        self.executor = LocalExecutor(
+            settings.workflows_db,
+            {sm_id: sm.definition for sm_id, sm in self.template.state_machines.items()},
+            invoke_task=self._invoke_task,
+        )
+
+    # --- direct invocation -------------------------------------------------------------------
+
+    def invoke(self, function_id: str, event: Any) -> Any:
+        return self.functions.invoke(function_id, event)
+
+    def _invoke_task(self, resource: str, payload: Any) -> Any:
+        try:
+            return self.functions.invoke(resource, payload)
+        except Exception as exc:  # a Task's failure becomes a States error, named like Lambda's
+            raise TaskFailure(type(exc).__name__, json.dumps({"errorMessage": str(exc)})) from exc
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._server = make_server(self.options.host, self.options.port, self.template.routes, self.invoke)
+        self._spawn("gateway", self._server.serve_forever)
+        for source in self.template.queue_sources:
+            self._spawn(f"queue-{source.queue_id}", self._poll_queue, source)
+        self._spawn("workflows", self._run_workflows)
+        if self.options.schedules:
+            for schedule in self.template.schedules:
+                if schedule.enabled:
+                    self._spawn(f"schedule-{schedule.name}", self._run_schedule, schedule)
+        log.info("edge runner listening on http://%s:%s", *self.address)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def wait(self) -> None:
+        try:
+            while not self._stop.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            log.info("stopping")
+        finally:
+            self.stop()
+
+    def _spawn(self, name: str, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    # --- SQS event source mapping ---------------------------------------------------------------
+
+    def queue_for(self, source: QueueSource) -> SqliteQueue:
+        spec = self.template.queues.get(source.queue_id)
+        visibility = self.options.visibility_timeout or (spec.visibility_timeout if spec else 30)
+        return SqliteQueue(
+            self.settings.queue_db,
+            name=source.queue_id,
+            visibility_timeout=visibility,
+            max_receive_count=spec.max_receive_count if spec else 0,
+            dead_letter_name=spec.dead_letter_queue_id if spec else None,
+        )
+
+    def _poll_queue(self, source: QueueSource) -> None:
+        queue = self.queue_for(source)
+        while not self._stop.is_set():
+            try:
+                messages = queue.receive(max_messages=source.batch_size, wait_seconds=self.options.poll_interval)
+                if messages:
+                    self.deliver_batch(source, queue, messages)
+            except Exception:  # keep polling: one bad batch must not stop the queue
+                log.exception("queue %s poll failed", source.queue_id)
+                self._stop.wait(1.0)
+
+    def deliver_batch(self, source: QueueSource, queue: SqliteQueue, messages: list[Any]) -> None:
+        try:
+            result = self.functions.invoke(source.function_id, sqs_event(source, messages))
+        except Exception:
+            # Like Lambda: the whole batch stays on the queue and returns after the visibility timeout.
+            log.exception("%s failed on a batch of %d", source.function_id, len(messages))
+            return
+        failed: set[str] = set()
+        if source.report_batch_item_failures and isinstance(result, dict):
+            failed = {item.get("itemIdentifier") for item in result.get("batchItemFailures") or []}
+        for message in messages:
+            if message.message_id not in failed:
+                queue.delete(message.receipt_handle)
+
+    # --- Step Functions ---------------------------------------------------------------------------
+
+    def _run_workflows(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.executor.run_ready()
+            except Exception:
+                log.exception("workflow executor failed")
+            self._stop.wait(self.options.poll_interval)
+
+    # --- EventBridge schedules ----------------------------------------------------------------------
+
+    def _run_schedule(self, spec: Any) -> None:
+        schedule = Schedule(spec.expression)
+        next_fire = schedule.next_after(datetime.now(UTC))
+        while not self._stop.is_set():
+            delay = (next_fire - datetime.now(UTC)).total_seconds()
+            if delay > 0:
+                self._stop.wait(min(delay, 60.0))
+                continue
+            try:
+                self.functions.invoke(spec.function_id, scheduled_event(spec.name, next_fire, spec.payload))
+            except Exception:
+                log.exception("scheduled %s failed", spec.function_id)
+            next_fire = schedule.next_after(next_fire)

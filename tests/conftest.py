@@ -1,0 +1,96 @@
+"""Shared test helpers: fixture paths and a running `devrel serve` subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TEMPLATE = ROOT / "template.yaml"
+DEVREL = Path(sys.executable).with_name("devrel")
+
+
+@dataclass
+class ServedApp:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[str]
+    env: dict[str, str]
+
+
+def start_serve(data_dir: Path, env_overrides: dict[str, str], *extra_args: str) -> ServedApp:
+    """Start `devrel serve` on a free port and wait until it prints its address."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEVREL_")}
+    env.update(env_overrides)
+    process = subprocess.Popen(
+        [str(DEVREL), "serve", "--port", "0", "--data-dir", str(data_dir), "--template", str(TEMPLATE),
+         *extra_args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        found = re.search(r"edge runner on (http://[\d.]+:\d+)", line)
+        if found:
+            _drain(process)
+            return ServedApp(found.group(1), data_dir, process, env)
+    process.kill()
+    raise RuntimeError("devrel serve did not start:\n" + "".join(seen))
+
+
+def _drain(process: subprocess.Popen[str]) -> None:
+    """Keep reading the child's output so a full pipe never blocks it."""
+    import threading
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stderr.write("[serve] " + line)
+
+    threading.Thread(target=pump, daemon=True).start()
+
+
+def stop_serve(app: ServedApp) -> None:
+    app.process.terminate()
+    try:
+        app.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.process.kill()
+        app.process.wait()
+
+
+@pytest.fixture
+def serve_factory(tmp_path: Path) -> Iterator[object]:
+    started: list[ServedApp] = []
+
+    def factory(env: dict[str, str], *extra_args: str, data_dir: Path | None = None) -> ServedApp:
+        app = start_serve(data_dir or tmp_path / "data", env, *extra_args)
+        started.append(app)
+        return app
+
+    yield factory
+    for app in started:
+        stop_serve(app)
+
+
+@pytest.fixture
+def scratch_copy(tmp_path: Path) -> Path:
+    """A throwaway copy of the project's template and code for tests that edit them."""
+    target = tmp_path / "project"
+    shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(".venv", ".git", ".aws-sam", "tests"))
+    return target
