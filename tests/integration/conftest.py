@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
-
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.queue_sqs import SqsQueue
 from devrel.adapters.store_dynamodb import TTL_ATTRIBUTE, DynamoDbStore, table_definition
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.ports import Queue, Store
+from moto.server import ThreadedMotoServer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -84,9 +83,9 @@ def sqs_queue_pair(sqs_client: SQSClient) -> Iterator[tuple[str, str]]:
     """(work queue URL, dead-letter queue URL), redriving after MAX_RECEIVE_COUNT receives."""
     name = _unique("work")
     dead_letter_url = sqs_client.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-    dead_letter_arn = sqs_client.get_queue_attributes(
-        QueueUrl=dead_letter_url, AttributeNames=["QueueArn"]
-    )["Attributes"]["QueueArn"]
+    dead_letter_arn = sqs_client.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
     redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
     queue_url = sqs_client.create_queue(
         QueueName=name,
@@ -113,6 +112,18 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def now(clock: Clock) -> Callable[[], float]:
+    """The test's current time, as the `store` adapters see it."""
+    return clock
+
+
+@pytest.fixture
+def advance(clock: Clock) -> Callable[[float], None]:
+    """Move the `store` adapters' clock forward by some seconds."""
+    return clock.advance
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])

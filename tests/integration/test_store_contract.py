@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from devrel.adapters.store_dynamodb import DynamoDbStore
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.ports import Item, Store
 
-from .conftest import Clock
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 def test_get_missing_returns_none(store: Store) -> None:
@@ -48,34 +50,39 @@ def test_put_if_absent_writes_once(store: Store) -> None:
     assert store.get("delivery", "abc") == Item("delivery", "abc", {"seen": 1})
 
 
-def test_put_if_absent_does_not_overwrite_unexpiring_item(store: Store, clock: Clock) -> None:
+def test_put_if_absent_does_not_overwrite_unexpiring_item(
+    store: Store, now: Callable[[], float], advance: Callable[[float], None]
+) -> None:
     store.put(Item("delivery", "abc", {"seen": 1}))
-    clock.advance(10 * 365 * 24 * 3600)
+    advance(10 * 365 * 24 * 3600)
     assert store.put_if_absent(Item("delivery", "abc", {"seen": 2})) is False
 
 
-def test_put_if_absent_reuses_an_expired_key(store: Store, clock: Clock) -> None:
-    expires_at = int(clock()) + 60
+def test_put_if_absent_reuses_an_expired_key(
+    store: Store, now: Callable[[], float], advance: Callable[[float], None]
+) -> None:
+    expires_at = int(now()) + 60
     assert store.put_if_absent(Item("delivery", "abc", {"seen": 1}, expires_at)) is True
-    clock.advance(59)
+    advance(59)
     assert store.put_if_absent(Item("delivery", "abc", {"seen": 2})) is False
-    clock.advance(1)
+    advance(1)
     assert store.put_if_absent(Item("delivery", "abc", {"seen": 3}, expires_at + 600)) is True
     assert store.get("delivery", "abc") == Item("delivery", "abc", {"seen": 3}, expires_at + 600)
 
 
-def test_expired_items_are_invisible(store: Store, clock: Clock) -> None:
-    now = int(clock())
-    store.put(Item("t", "a", {"n": 1}, expires_at=now + 5))
+def test_expired_items_are_invisible(
+    store: Store, now: Callable[[], float], advance: Callable[[float], None]
+) -> None:
+    store.put(Item("t", "a", {"n": 1}, expires_at=int(now()) + 5))
     store.put(Item("t", "b", {"n": 2}))
     assert store.get("t", "a") is not None
-    clock.advance(5)
+    advance(5)
     assert store.get("t", "a") is None
     assert [item.sk for item in store.query("t")] == ["b"]
 
 
-def test_item_expiring_later_is_visible(store: Store, clock: Clock) -> None:
-    item = Item("t", "a", {"n": 1}, expires_at=int(clock()) + 3600)
+def test_item_expiring_later_is_visible(store: Store, now: Callable[[], float]) -> None:
+    item = Item("t", "a", {"n": 1}, expires_at=int(now()) + 3600)
     store.put(item)
     assert store.get("t", "a") == item
     assert store.query("t") == [item]
@@ -107,12 +114,12 @@ def test_query_orders_and_limits(store: Store) -> None:
     assert store.query("log", limit=0) == []
 
 
-def test_query_limit_counts_only_live_items(store: Store, clock: Clock) -> None:
-    now = int(clock())
+def test_query_limit_counts_only_live_items(store: Store, now: Callable[[], float]) -> None:
+    expired = int(now()) - 1
     # Expired items interleaved with live ones, so a backend that limits before filtering
     # has to page to fill the result.
     for n in range(30):
-        store.put(Item("log", f"e{n:02d}", {"n": n}, expires_at=now - 1 if n % 3 else None))
+        store.put(Item("log", f"e{n:02d}", {"n": n}, expires_at=expired if n % 3 else None))
     live = [n for n in range(30) if n % 3 == 0]
     assert [item.data["n"] for item in store.query("log", limit=7)] == live[:7]
     assert [item.data["n"] for item in store.query("log", limit=7, newest_first=True)] == live[::-1][:7]
@@ -145,9 +152,9 @@ def test_concurrent_put_if_absent_has_one_winner(store: Store) -> None:
     _assert_one_winner([store] * 8)
 
 
-def test_concurrent_put_if_absent_across_connections(tmp_path: Path, clock: Clock) -> None:
+def test_concurrent_put_if_absent_across_connections(tmp_path: Path, now: Callable[[], float]) -> None:
     # Separate SqliteStore objects behave like separate processes sharing the file.
-    stores = [SqliteStore(tmp_path / "shared.sqlite", now=clock) for _ in range(8)]
+    stores = [SqliteStore(tmp_path / "shared.sqlite", now=now) for _ in range(8)]
     try:
         _assert_one_winner(stores)
     finally:
@@ -155,14 +162,16 @@ def test_concurrent_put_if_absent_across_connections(tmp_path: Path, clock: Cloc
             each.close()
 
 
-def test_sqlite_store_persists_and_purges(tmp_path: Path, clock: Clock) -> None:
+def test_sqlite_store_persists_and_purges(
+    tmp_path: Path, now: Callable[[], float], advance: Callable[[float], None]
+) -> None:
     path = tmp_path / "store.sqlite"
-    first = SqliteStore(path, now=clock)
+    first = SqliteStore(path, now=now)
     first.put(Item("p", "keep", {"n": 1}))
-    first.put(Item("p", "old", {"n": 2}, expires_at=int(clock()) + 1))
+    first.put(Item("p", "old", {"n": 2}, expires_at=int(now()) + 1))
     first.close()
-    clock.advance(1)
-    reopened = SqliteStore(path, now=clock)
+    advance(1)
+    reopened = SqliteStore(path, now=now)
     try:
         assert reopened.purge_expired() == 1
         assert reopened.query("p") == [Item("p", "keep", {"n": 1})]
@@ -171,11 +180,9 @@ def test_sqlite_store_persists_and_purges(tmp_path: Path, clock: Clock) -> None:
 
 
 def test_dynamodb_items_live_on_the_http_server(
-    dynamodb_client: Any, dynamodb_table: str, clock: Clock, raw_aws_call: Callable[..., dict[str, Any]]
+    dynamodb_client: DynamoDBClient, dynamodb_table: str, raw_aws_call: Callable[..., dict[str, Any]]
 ) -> None:
-    from devrel.adapters.store_dynamodb import DynamoDbStore
-
-    DynamoDbStore(dynamodb_client, dynamodb_table, now=clock).put(Item("p", "s", {"n": 1}, 2_000_000_000))
+    DynamoDbStore(dynamodb_client, dynamodb_table).put(Item("p", "s", {"n": 1}, 2_000_000_000))
     raw = raw_aws_call(
         "dynamodb",
         "DynamoDB_20120810.GetItem",

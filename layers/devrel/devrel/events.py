@@ -31,3 +31,12 @@ class InboundEvent(BaseModel):
     text: str = ""
     received_at: float = Field(default_factory=time.time)
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Reply(BaseModel):
+    """What the assistant says back, in platform-neutral Markdown, addressed to an event's thread."""
+
+    text: str
+    # Citations or buttons the platform may render natively (e.g. Slack blocks, Discord components).
+    sources: list[str] = Field(default_factory=list)
+    ephemeral: bool = False

@@ -150,3 +150,17 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> Any:
         """A numpy array of shape (len(texts), dimension)."""
         ...
+
+
+# --- Platforms -----------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class ChatPlatform(Protocol):
+    """Outbound side of one platform: post a reply in the thread an inbound event came from."""
+
+    name: str
+
+    def post_reply(self, event: Any, reply: Any) -> str:
+        """Post `reply` (devrel.events.Reply) for `event` (devrel.events.InboundEvent); returns the message id."""
+        ...

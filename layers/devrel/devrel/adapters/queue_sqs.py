@@ -27,7 +27,9 @@ class SqsQueue:
     def send(self, body: str, delay_seconds: int = 0) -> str:
         check_send(delay_seconds)
         with _as_port_error():
-            response = self._client.send_message(QueueUrl=self._url, MessageBody=body, DelaySeconds=delay_seconds)
+            response = self._client.send_message(
+                QueueUrl=self._url, MessageBody=body, DelaySeconds=delay_seconds
+            )
         return response["MessageId"]
 
     def receive(self, max_messages: int = 10, wait_seconds: float = 0) -> list[Message]:

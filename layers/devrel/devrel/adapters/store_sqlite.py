@@ -30,9 +30,7 @@ ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.e
 
 # Replaces an existing row only when it has expired; RETURNING yields a row only if something was
 # written, so one statement both decides and writes (atomic across threads and processes).
-_INSERT_IF_ABSENT = (
-    _UPSERT + " WHERE items.expires_at IS NOT NULL AND items.expires_at <= :now RETURNING 1"
-)
+_INSERT_IF_ABSENT = _UPSERT + " WHERE items.expires_at IS NOT NULL AND items.expires_at <= :now RETURNING 1"
 
 
 class SqliteStore:
