@@ -1,5 +1,6 @@
-"""Discord interactions endpoint."""
+"""POST /discord/interactions (see devrel.handlers.discord_interactions)."""
 
-from devrel.handlers.lambda_support import http_lambda, not_implemented
+from devrel.handlers.discord_interactions import handle_discord_interaction
+from devrel.handlers.lambda_support import http_lambda
 
-lambda_handler = http_lambda("discord_interactions", not_implemented)
+lambda_handler = http_lambda("discord_interactions", handle_discord_interaction)

@@ -1,5 +1,6 @@
-"""Discourse webhooks."""
+"""POST /discourse/webhook (see devrel.handlers.discourse_webhook)."""
 
-from devrel.handlers.lambda_support import http_lambda, not_implemented
+from devrel.handlers.discourse_webhook import handle_discourse_webhook
+from devrel.handlers.lambda_support import http_lambda
 
-lambda_handler = http_lambda("discourse_webhook", not_implemented)
+lambda_handler = http_lambda("discourse_webhook", handle_discourse_webhook)

@@ -1,5 +1,6 @@
-"""Slack events, commands, interactivity and OAuth."""
+"""POST /slack/events, /slack/commands, /slack/interactivity (see devrel.handlers.slack_events)."""
 
-from devrel.handlers.lambda_support import http_lambda, not_implemented
+from devrel.handlers.lambda_support import http_lambda
+from devrel.handlers.slack_events import handle_slack
 
-lambda_handler = http_lambda("slack_events", not_implemented)
+lambda_handler = http_lambda("slack_events", handle_slack)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from devrel.ports import Queue, Secrets, Store, Workflows
+from devrel.ports import ChatPlatform, Queue, Secrets, Store, Workflows
 from devrel.settings import Settings, load_settings
 
 
@@ -26,6 +26,8 @@ class Services:
     # Workflow keys used by the domain ("triage", "onboarding") -> the runtime's state machine ids.
     state_machines: dict[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
+    # Outbound adapters by platform name ("github", "slack", ...); built lazily on first use.
+    platforms: Mapping[str, ChatPlatform] = field(default_factory=dict)
 
 
 def build_services(settings: Settings) -> Services:
@@ -34,8 +36,13 @@ def build_services(settings: Settings) -> Services:
         "onboarding": settings.onboarding_state_machine,
     }
     if settings.mode == "edge":
-        return _build_edge(settings, state_machines)
-    return _build_cloud(settings, state_machines)
+        built = _build_edge(settings, state_machines)
+    else:
+        built = _build_cloud(settings, state_machines)
+    from devrel.adapters.outbound_platforms import build_platforms
+
+    built.platforms = build_platforms(settings, built.secrets, built.store)
+    return built
 
 
 def _build_edge(settings: Settings, state_machines: dict[str, str]) -> Services:
@@ -70,7 +77,7 @@ def _build_cloud(settings: Settings, state_machines: dict[str, str]) -> Services
     assert settings.secrets_id is not None  # guaranteed by Settings validation in cloud mode
     return Services(
         settings=settings,
-        store=DynamoDbStore(session.resource("dynamodb", **endpoint).Table(settings.table_name)),
+        store=DynamoDbStore(session.client("dynamodb", **endpoint), settings.table_name),
         queue=SqsQueue(sqs, settings.work_queue, settings.work_dead_letter_queue),
         workflows=StepFunctionsWorkflows(session.client("stepfunctions", **endpoint), {}),
         secrets=SecretsManagerSecrets(settings.secrets_id, settings.secrets_max_age_seconds,

@@ -67,6 +67,23 @@ class Settings(BaseSettings):
     github_app_private_key: SecretStr | None = None
     github_app_id: str | None = None
     github_api_url: str = "https://api.github.com"
+    # Platform replies (base URLs are configurable for GitHub Enterprise, proxies and tests).
+    # The assistant's own account on each platform: never answered (loop guard).
+    github_bot_login: str | None = None
+    # Answer every new issue comment, not only those that mention the bot.
+    github_answer_all_comments: bool = False
+    slack_api_url: str = "https://slack.com/api/"
+    slack_bot_user_id: str | None = None
+    slack_client_id: str | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_application_id: str | None = None
+    discourse_url: str | None = None
+    discourse_api_username: str = "system"
+    # Signed requests whose timestamp is further than this from now are treated as replays.
+    signature_max_age_seconds: int = Field(default=300, ge=1)
+    # Attempts at posting one reply before the worker hands the message back to the queue.
+    reply_attempts: int = Field(default=3, ge=1)
+    reply_retry_delay_seconds: float = Field(default=0.5, ge=0)
     slack_signing_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_client_secret: SecretStr | None = None
@@ -75,6 +92,26 @@ class Settings(BaseSettings):
     discourse_webhook_secret: SecretStr | None = None
     discourse_api_key: SecretStr | None = None
     llm_api_key: SecretStr | None = None
+
+    # Models. Cloud: an OpenAI-compatible endpoint (llm_api_key is its key). Edge: with no
+    # llm_base_url a local llama.cpp server is started on a GGUF from llm_gguf_path or the catalog.
+    llm_base_url: str | None = None
+    # Cloud: the provider's model name. Edge: a catalog name; None picks one for this machine.
+    llm_model: str | None = None
+    llm_gguf_path: Path | None = None
+    llm_structured_mode: Literal["json_schema", "json_object", "prompt"] = "json_schema"
+    llm_timeout_seconds: float = Field(default=120, gt=0)
+    llm_attempts: int = Field(default=3, ge=1)
+    llm_threads: int | None = Field(default=None, ge=1)
+    llm_context_size: int = Field(default=4096, ge=256)
+    # Cloud: an OpenAI-compatible embeddings endpoint (defaults to llm_base_url, same key).
+    embed_base_url: str | None = None
+    # Cloud: the embeddings model name. Edge: the local ONNX model ("minilm-l6-int8").
+    embed_model: str | None = None
+    # Cloud only: vector length (sent as `dimensions` when the model supports shortening).
+    embed_dimension: int | None = Field(default=None, ge=1)
+    embed_threads: int | None = Field(default=None, ge=1)
+    embed_batch_size: int = Field(default=32, ge=1)
 
     @model_validator(mode="after")
     def _cloud_needs_secret_store(self) -> Settings:

@@ -81,9 +81,11 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     **{f"Numeric{name}": test for name, test in _tests(_as_number).items()},
     **{f"Timestamp{name}": test for name, test in _tests(parse_timestamp).items()},
     "BooleanEquals": _compare(_as_boolean, lambda a, b: a == b),
-    "StringMatches": lambda value, pattern: isinstance(value, str)
-    and isinstance(pattern, str)
-    and _wildcard(pattern).fullmatch(value) is not None,
+    "StringMatches": lambda value, pattern: (
+        isinstance(value, str)
+        and isinstance(pattern, str)
+        and _wildcard(pattern).fullmatch(value) is not None
+    ),
 }
 
 TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
@@ -95,7 +97,12 @@ TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
 }
 
 OPERATORS = frozenset(
-    [*COMPARISONS, *(f"{name}Path" for name in COMPARISONS if name != "StringMatches"), *TYPE_TESTS, "IsPresent"]
+    [
+        *COMPARISONS,
+        *(f"{name}Path" for name in COMPARISONS if name != "StringMatches"),
+        *TYPE_TESTS,
+        "IsPresent",
+    ]
 )
 
 

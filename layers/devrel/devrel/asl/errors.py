@@ -11,7 +11,6 @@ RUNTIME = "States.Runtime"
 TIMEOUT = "States.Timeout"
 NO_CHOICE_MATCHED = "States.NoChoiceMatched"
 RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
-ITEM_READER_FAILED = "States.ItemReaderFailed"
 
 
 class StatesError(Exception):
@@ -37,10 +36,12 @@ def runtime_error(cause: str) -> StatesError:
 
 
 def failure_from_exception(exc: BaseException) -> StatesError:
-    """An uncaught exception from a task, shaped like the Cause of a failed Lambda invocation."""
+    """An exception a task raised, with a Cause shaped like that of a failed Lambda invocation."""
+    # The first frame is the interpreter's own call into the task.
+    frames = exc.__traceback__.tb_next if exc.__traceback__ else None
     cause = {
         "errorMessage": str(exc),
         "errorType": type(exc).__name__,
-        "stackTrace": traceback.format_tb(exc.__traceback__),
+        "stackTrace": traceback.format_tb(frames),
     }
     return StatesError(type(exc).__name__, json.dumps(cause))

@@ -112,7 +112,11 @@ class _Parser:
         if self.text.startswith("States.", self.pos):
             return self.call()
         start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] not in ",)" and not self.text[self.pos].isspace():
+        while (
+            self.pos < len(self.text)
+            and self.text[self.pos] not in ",)"
+            and not self.text[self.pos].isspace()
+        ):
             self.pos += 1
         token = self.text[start : self.pos]
         if token in ("true", "false", "null"):
@@ -284,7 +288,9 @@ def _same_json(left: Any, right: Any) -> bool:
 
 
 def _array_range(start: Any, end: Any, step: Any) -> list[int]:
-    _require(all(_is_integer(v) for v in (start, end, step)) and step != 0, "States.ArrayRange needs integers")
+    _require(
+        all(_is_integer(v) for v in (start, end, step)) and step != 0, "States.ArrayRange needs integers"
+    )
     first, last, stride = int(start), int(end), int(step)
     values = list(range(first, last + (1 if stride > 0 else -1), stride))
     _require(len(values) <= 1000, "States.ArrayRange may produce at most 1000 items")

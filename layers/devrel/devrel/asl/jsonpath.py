@@ -132,12 +132,12 @@ def parse(path: str) -> tuple[Segment, ...]:
             position += 2 if descend else 1
             if position < len(path) and path[position] == "[":
                 end = _closing_bracket(path, position)
-                step: Segment = _bracket(path[position + 1 : end], path)
+                step: Key | Index | Wildcard | Union | Slice = _bracket(path[position + 1 : end], path)
                 position = end + 1
             else:
                 name, position = _name(path, position)
                 step = Wildcard() if name == "*" else Key(name)
-            segments.append(Descend(step) if descend else step)  # type: ignore[arg-type]
+            segments.append(Descend(step) if descend else step)
         elif path[position] == "[":
             end = _closing_bracket(path, position)
             segments.append(_bracket(path[position + 1 : end], path))
@@ -166,7 +166,13 @@ def _step(value: Any, segment: Segment) -> list[Any]:
             in_range = isinstance(value, list) and -len(value) <= position < len(value)
             return [value[position]] if in_range else []
         case Wildcard():
-            return list(value.values()) if isinstance(value, dict) else list(value) if isinstance(value, list) else []
+            return (
+                list(value.values())
+                if isinstance(value, dict)
+                else list(value)
+                if isinstance(value, list)
+                else []
+            )
         case Union(members):
             return [match for member in members for match in _step(value, member)]
         case Slice(start, stop, step):

@@ -164,7 +164,7 @@ class EdgeRunner:
             self.settings.queue_db,
             name=source.queue_id,
             visibility_timeout=visibility,
-            max_receive_count=spec.max_receive_count if spec else 0,
+            max_receive_count=max(1, spec.max_receive_count) if spec else 1,
             dead_letter_name=spec.dead_letter_queue_id if spec else None,
         )
 

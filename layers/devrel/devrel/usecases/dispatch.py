@@ -10,6 +10,7 @@ from typing import Any
 from devrel.events import InboundEvent
 from devrel.ports import Item
 from devrel.runtime import Services
+from devrel.usecases import conversation
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,18 @@ def dispatch(event: InboundEvent, services: Services) -> str:
         name = execution_name("triage", event.thread, event.delivery_id)
         services.workflows.start(services.state_machines["triage"], event.model_dump(mode="json"), name)
         return "triage-started"
+    if event.kind == "discord.command.onboard":
+        name = execution_name("onboarding", event.platform, event.delivery_id)
+        services.workflows.start(services.state_machines["onboarding"], event.model_dump(mode="json"), name)
+        return "onboarding-started"
+    if event.kind in conversation.FEEDBACK_KINDS:
+        conversation.record_feedback(event, services)
+        return "feedback-recorded"
+    if event.kind in conversation.REVOCATION_KINDS:
+        conversation.revoke_installation(event, services)
+        return "installation-revoked"
+    if conversation.should_answer(event, services):
+        return conversation.converse(event, services)
     return "recorded"
 
 

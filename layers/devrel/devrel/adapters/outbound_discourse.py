@@ -1,0 +1,36 @@
+"""Discourse replies: a post in the topic, through the REST API with Api-Key / Api-Username."""
+
+from __future__ import annotations
+
+from devrel.adapters.outbound_http import JsonApi
+from devrel.events import InboundEvent, Reply
+from devrel.platforms.outbound import PlatformError
+
+
+class DiscoursePlatform:
+    name = "discourse"
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        api_username: str,
+        timeout: float = 10.0,
+        api: JsonApi | None = None,
+    ) -> None:
+        self._api = api or JsonApi(
+            "discourse", base_url, timeout=timeout, headers={"Api-Key": api_key, "Api-Username": api_username}
+        )
+
+    def post_reply(self, event: InboundEvent, reply: Reply) -> str:
+        topic_id = event.data.get("topic_id")
+        if topic_id is None:
+            raise PlatformError("discourse", "event has no topic to answer in", retryable=False)
+        raw = reply.text
+        if reply.sources:
+            raw += "\n\n**Sources**\n" + "\n".join(f"- {url}" for url in reply.sources)
+        payload = {"topic_id": topic_id, "raw": raw}
+        if event.data.get("post_number"):
+            payload["reply_to_post_number"] = event.data["post_number"]
+        posted = self._api.request("POST", "posts.json", payload)
+        return str(posted.get("id", ""))

@@ -1,0 +1,119 @@
+"""GitHub replies with PyGithub: issue and pull request comments over REST, discussion comments
+over GraphQL. Authenticates as a GitHub App (installation tokens, cached by PyGithub until they
+expire) or with a personal token; the API base URL is configurable (GitHub Enterprise, tests)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import requests
+from github import (
+    Auth,
+    Github,
+    GithubException,
+    GithubIntegration,
+    GithubRetry,
+    RateLimitExceededException,
+)
+
+from devrel.events import InboundEvent, Reply
+from devrel.platforms.outbound import PlatformError, is_retryable_status
+
+_DISCUSSION_ID = """
+query($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) { discussion(number: $number) { id } }
+}"""
+_ADD_DISCUSSION_COMMENT = """
+mutation($discussion: ID!, $body: String!) {
+  addDiscussionComment(input: {discussionId: $discussion, body: $body}) { comment { id url } }
+}"""
+
+
+class GithubPlatform:
+    name = "github"
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        app_id: str | None = None,
+        private_key: str | None = None,
+        timeout: int = 15,
+    ) -> None:
+        if not token and not (app_id and private_key):
+            raise ValueError("GitHub needs a token, or an app id with its private key")
+        self._base_url = base_url.rstrip("/")
+        self._timeout = timeout
+        self._token = token
+        self._app_auth = Auth.AppAuth(app_id, private_key) if app_id and private_key and not token else None
+        self._clients: dict[int | None, Github] = {}
+        self._lock = threading.Lock()
+
+    def _options(self) -> dict[str, Any]:
+        # A couple of quick retries; longer outages go back to the work queue.
+        retry = GithubRetry(total=2, backoff_factor=0.2, max_rate_limit_wait=30)
+        return {"base_url": self._base_url, "timeout": self._timeout, "retry": retry, "lazy": True}
+
+    def client(self, repository: str, installation_id: int | None) -> Github:
+        """A client for the installation that covers `repository` (App mode) or the token client."""
+        key = None if self._app_auth is None else installation_id or self._installation_for(repository)
+        with self._lock:
+            if key not in self._clients:
+                auth: Auth.Auth
+                if self._app_auth is None:
+                    assert self._token is not None
+                    auth = Auth.Token(self._token)
+                else:
+                    assert key is not None
+                    auth = self._app_auth.get_installation_auth(key)
+                self._clients[key] = Github(auth=auth, **self._options())
+            return self._clients[key]
+
+    def _installation_for(self, repository: str) -> int:
+        owner, _, name = repository.partition("/")
+        integration = GithubIntegration(auth=self._app_auth, base_url=self._base_url)
+        return int(_call(lambda: integration.get_repo_installation(owner, name)).id)
+
+    def post_reply(self, event: InboundEvent, reply: Reply) -> str:
+        repository, number = event.data.get("repository"), event.data.get("number")
+        if not repository or number is None:
+            raise PlatformError("github", "event has no repository and number to answer on", retryable=False)
+        body = reply.text
+        if reply.sources:
+            body += "\n\n**Sources**\n" + "\n".join(f"- {url}" for url in reply.sources)
+        gh = self.client(str(repository), event.data.get("installation_id"))
+        if event.kind.startswith("github.discussion"):
+            return self._discussion_comment(gh, str(repository), int(number), body)
+        issue = gh.get_repo(str(repository)).get_issue(int(number))
+        comment = _call(lambda: issue.create_comment(body))
+        return str(comment.id)
+
+    def _discussion_comment(self, gh: Github, repository: str, number: int, body: str) -> str:
+        owner, _, name = repository.partition("/")
+        requester = gh.requester
+        _, found = _call(
+            lambda: requester.graphql_query(_DISCUSSION_ID, {"owner": owner, "name": name, "number": number})
+        )
+        discussion = (((found.get("data") or {}).get("repository") or {}).get("discussion") or {}).get("id")
+        if not discussion:
+            raise PlatformError("github", f"discussion {repository}#{number} not found", retryable=False)
+        _, added = _call(
+            lambda: requester.graphql_query(_ADD_DISCUSSION_COMMENT, {"discussion": discussion, "body": body})
+        )
+        comment = ((added.get("data") or {}).get("addDiscussionComment") or {}).get("comment") or {}
+        return str(comment.get("id", ""))
+
+
+def _call(action: Any) -> Any:
+    """Run one PyGithub call, turning its failures into PlatformError by HTTP status."""
+    try:
+        return action()
+    except GithubException as error:
+        status = int(error.status or 0)
+        # A primary or secondary rate limit arrives as a 403 or 429 RateLimitExceededException.
+        retryable = is_retryable_status(status) or isinstance(error, RateLimitExceededException)
+        message = f"HTTP {status}: {error.data}"
+        raise PlatformError("github", message, retryable=retryable, status=status) from error
+    except requests.RequestException as error:
+        raise PlatformError("github", str(error), retryable=True) from error

@@ -1,0 +1,124 @@
+"""Slack replies with slack-sdk: chat.postMessage in the thread, or the slash command's response_url."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from devrel.events import InboundEvent, Reply
+from devrel.platforms.outbound import PlatformError, is_retryable_status
+from devrel.platforms.slack import reply_blocks
+
+log = logging.getLogger(__name__)
+
+# Slack error codes worth trying again (the rest, like channel_not_found, will not get better).
+_RETRYABLE_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+WORKING_REACTION = "eyes"
+
+TokenLookup = Callable[[str], str | None]
+
+
+class SlackPlatform:
+    name = "slack"
+
+    def __init__(
+        self, bot_token: str | None, base_url: str, team_token: TokenLookup | None = None, timeout: int = 10
+    ) -> None:
+        self._bot_token = bot_token
+        self._base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self._team_token = team_token
+        self._timeout = timeout
+        self._clients: dict[str, WebClient] = {}
+        self._lock = threading.Lock()
+
+    def client_for(self, team: str) -> WebClient:
+        """The workspace's own token (OAuth installs) if there is one, else the configured bot token."""
+        token = (self._team_token(team) if self._team_token and team else None) or self._bot_token
+        if not token:
+            raise PlatformError("slack", f"no bot token for team {team!r}", retryable=False)
+        with self._lock:
+            if token not in self._clients:
+                self._clients[token] = WebClient(
+                    token=token,
+                    base_url=self._base_url,
+                    timeout=self._timeout,
+                    retry_handlers=[
+                        ConnectionErrorRetryHandler(),
+                        RateLimitErrorRetryHandler(max_retry_count=1),
+                    ],
+                )
+            return self._clients[token]
+
+    def post_reply(self, event: InboundEvent, reply: Reply) -> str:
+        blocks = reply_blocks(reply, feedback_for=event.delivery_id)
+        fallback = reply.text[:3000]
+        response_url = event.data.get("response_url")
+        if response_url and not event.data.get("ts"):
+            return self._respond(str(response_url), fallback, blocks, reply.ephemeral, event.delivery_id)
+        channel = event.data.get("channel")
+        if not channel:
+            raise PlatformError("slack", "event has no channel to answer in", retryable=False)
+        try:
+            response = self.client_for(str(event.data.get("team") or "")).chat_postMessage(
+                channel=str(channel),
+                thread_ts=event.data.get("thread_ts") or None,
+                text=fallback,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as error:
+            raise _api_error(error) from error
+        except (SlackClientError, URLError, OSError) as error:
+            raise PlatformError("slack", f"chat.postMessage: {error}", retryable=True) from error
+        return str(response.get("ts", ""))
+
+    def mark_working(self, event: InboundEvent) -> None:
+        """React to the question so the asker sees it was picked up; best effort."""
+        channel, ts = event.data.get("channel"), event.data.get("ts")
+        if not channel or not ts:
+            return
+        try:
+            self.client_for(str(event.data.get("team") or "")).reactions_add(
+                channel=str(channel), timestamp=str(ts), name=WORKING_REACTION
+            )
+        except (SlackClientError, PlatformError, URLError, OSError) as error:
+            log.info("could not add the working reaction: %s", error)
+
+    def _respond(
+        self, url: str, text: str, blocks: list[dict[str, object]], ephemeral: bool, delivery_id: str
+    ) -> str:
+        try:
+            response = WebhookClient(url, timeout=self._timeout).send(
+                text=text, blocks=blocks, response_type="ephemeral" if ephemeral else "in_channel"
+            )
+        except (SlackClientError, URLError, OSError) as error:
+            raise PlatformError("slack", f"response_url: {error}", retryable=True) from error
+        status = response.status_code
+        if status != 200:
+            raise PlatformError(
+                "slack",
+                f"response_url -> {status}: {response.body[:200]}",
+                retryable=is_retryable_status(status),
+                status=status,
+            )
+        return f"response:{delivery_id}"
+
+
+def _api_error(error: SlackApiError) -> PlatformError:
+    status = int(getattr(error.response, "status_code", 0) or 0)
+    code = ""
+    data = getattr(error.response, "data", None)
+    if isinstance(data, dict):
+        code = str(data.get("error") or "")
+    retryable = code in _RETRYABLE_ERRORS or is_retryable_status(status)
+    return PlatformError("slack", f"{code or 'error'} (HTTP {status})", retryable=retryable, status=status)

@@ -1,0 +1,26 @@
+"""Workflows on the local ASL executor's SQLite file (edge mode).
+
+Starting only records the execution; the runner process (LocalExecutor) advances it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from devrel.asl import ExecutionStore
+from devrel.ports import Execution
+
+
+class SqliteWorkflows:
+    def __init__(self, db_path: str | Path) -> None:
+        self._store = ExecutionStore(db_path)
+
+    def start(self, state_machine: str, payload: Any, name: str) -> str:
+        return self._store.start(state_machine, payload, name)
+
+    def describe(self, execution_id: str) -> Execution:
+        return self._store.describe(execution_id)
+
+    def close(self) -> None:
+        self._store.close()

@@ -1,0 +1,1 @@
+"""`devrel` subcommands beyond the runner; each module exposes `register(subparsers)`."""

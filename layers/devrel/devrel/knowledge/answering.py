@@ -1,0 +1,278 @@
+"""Answer a question from the project's own sources, retrieval first and extractive.
+
+The answer is built from the retrieved passages themselves: the best lines of the top passages are
+quoted verbatim with a link to exactly those lines. A model, when one is configured, only writes a
+short lead paragraph over those passages (it may be tiny), and that paragraph goes through the
+citation checker like everything else. Below the confidence gate the reply says what was found,
+where else to look, and offers a maintainer.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from devrel.knowledge.citations import Citation, check_citations, check_generated_text
+from devrel.knowledge.documents import Chunk
+from devrel.knowledge.index import Hit, identifier_words, search_terms
+from devrel.knowledge.language import DOCS_LANGUAGE, detect_language
+from devrel.knowledge.retrieval import Retrieved, Retriever
+from devrel.ports import LLM, ChatMessage, Item, PortError, Store
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    passages: int = 6          # retrieved for the answer
+    quotes: int = 3            # quoted in the reply
+    quote_lines: int = 8
+    # The gate: confident when the best passage is this close in meaning (cosine) ...
+    min_similarity: float = 0.45
+    # ... or holds this share of the question's words.
+    min_coverage: float = 0.7
+    escalation: str = "a maintainer"
+    history_turns: int = 3
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    citations: list[Citation]
+    confident: bool
+    language: str
+    retrieved: list[Hit] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+    @property
+    def escalate(self) -> bool:
+        return not self.confident
+
+
+# --- Picking what to quote --------------------------------------------------------------------------
+
+def _stem(word: str) -> str:
+    # Crude but symmetric: "serialization", "serializer" and "serialize" share "seria".
+    return word[:5]
+
+
+def _line_terms(line: str) -> set[str]:
+    return {_stem(w) for w in identifier_words(line).split()}
+
+
+def best_quote(chunk: Chunk, terms: Sequence[str], max_lines: int) -> tuple[str, int, int]:
+    """The window of at most max_lines lines that holds the most question words.
+
+    Returns the quote (verbatim lines of the chunk) and its line range in the file.
+    """
+    lines = chunk.text.split("\n")
+    wanted = {_stem(t) for t in terms}
+    scores = [len(_line_terms(line) & wanted) for line in lines]
+    best_start, best_score = 0, -1
+    for start in range(len(lines)):
+        score = sum(scores[start:start + max_lines])
+        if score > best_score:
+            best_start, best_score = start, score
+    end = min(best_start + max_lines, len(lines))
+    while best_start < end - 1 and not lines[best_start].strip():
+        best_start += 1
+    while end - 1 > best_start and not lines[end - 1].strip():
+        end -= 1
+    quote = "\n".join(lines[best_start:end])
+    return quote, chunk.start_line + best_start, chunk.start_line + end - 1
+
+
+def coverage(chunk: Chunk, terms: Sequence[str]) -> float:
+    if not terms:
+        return 0.0
+    present = _line_terms(chunk.text) | _line_terms(chunk.title) | _line_terms(chunk.path)
+    return sum(_stem(t) in present for t in terms) / len(terms)
+
+
+def narrow_link(chunk: Chunk, start: int, end: int) -> str:
+    """A link to lines [start, end] of the chunk's file, in the chunk's own link style."""
+    lines = f"L{start}" if start == end else f"L{start}-L{end}"
+    if "#L" in chunk.url:
+        return chunk.url.split("#", 1)[0] + "#" + lines
+    if not chunk.url or chunk.url == chunk.location:
+        return f"{chunk.path}:{start}-{end}"
+    return chunk.url  # a conversation: its own address is the most precise link
+
+
+def _diverse(hits: Sequence[Hit], count: int) -> list[Hit]:
+    """The best hits, one per file first, then the rest in order."""
+    first: list[Hit] = []
+    rest: list[Hit] = []
+    seen: set[str] = set()
+    for hit in hits:
+        (rest if hit.chunk.path in seen else first).append(hit)
+        seen.add(hit.chunk.path)
+    return (first + rest)[:count]
+
+
+# --- Wording, in the asker's language -----------------------------------------------------------------
+
+_PHRASES = {
+    "en": ("From the project's sources:", "I could not find a confident answer in the project's sources.",
+           "The closest passages are below; you may also look at: {places}.",
+           "Would you like me to ask {who}?", "Sources"),
+    "es": ("Según las fuentes del proyecto:", "No encontré una respuesta segura en las fuentes del proyecto.",
+           "Abajo están los pasajes más cercanos; también puedes mirar: {places}.",
+           "¿Quieres que se lo pregunte a {who}?", "Fuentes"),
+    "fr": ("D'après les sources du projet :", "Je n'ai pas trouvé de réponse sûre dans les sources du projet.",
+           "Voici les passages les plus proches ; regardez aussi : {places}.",
+           "Voulez-vous que je demande à {who} ?", "Sources"),
+    "de": ("Aus den Quellen des Projekts:", "Ich habe in den Quellen des Projekts keine sichere Antwort gefunden.",
+           "Unten stehen die nächstliegenden Stellen; schau auch hier: {places}.",
+           "Soll ich {who} fragen?", "Quellen"),
+    "pt": ("Segundo as fontes do projeto:", "Não encontrei uma resposta segura nas fontes do projeto.",
+           "Abaixo estão os trechos mais próximos; veja também: {places}.",
+           "Quer que eu pergunte a {who}?", "Fontes"),
+}
+
+
+def _phrases(language: str) -> tuple[str, str, str, str, str]:
+    return _PHRASES.get(language, _PHRASES["en"])
+
+
+_FENCE_LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".go": "go", ".rs": "rust",
+                    ".java": "java", ".c": "c", ".h": "c", ".cpp": "cpp", ".sh": "bash", ".sql": "sql",
+                    ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json", ".html": "html"}
+
+
+def _render_quote(chunk: Chunk, quote: str) -> str:
+    if chunk.kind == "code":
+        fence = _FENCE_LANGUAGES.get(PurePosixPath(chunk.path).suffix.lower(), "")
+        return f"```{fence}\n{quote}\n```"
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in quote.split("\n"))
+
+
+# --- Conversation memory ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: str
+
+
+class ThreadMemory:
+    """Past questions and answers of one conversation thread, in the Store."""
+
+    def __init__(self, store: Store, ttl_seconds: int = 30 * 24 * 3600) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+
+    def turns(self, thread: str, limit: int) -> list[Turn]:
+        items = self._store.query(f"thread#{thread}", "turn#", limit=limit, newest_first=True)
+        return [Turn(i.data["question"], i.data["answer"]) for i in reversed(items)]
+
+    def remember(self, thread: str, question: str, answer: str, now: float) -> None:
+        self._store.put(Item(f"thread#{thread}", f"turn#{int(now * 1000):015d}",
+                             {"question": question, "answer": answer}, int(now) + self._ttl))
+
+
+# --- The use case -------------------------------------------------------------------------------------------
+
+_SYSTEM_PROMPT = (
+    "You answer questions about a software project using only the numbered passages given. "
+    "Write at most three sentences. After each claim put the number of the passage it comes from, "
+    "like [1]. If the passages do not answer the question, say so. Answer in {language}."
+)
+
+
+class Answerer:
+    def __init__(self, retriever: Retriever, llm: LLM | None = None, store: Store | None = None,
+                 options: AnswerOptions | None = None, source: str | None = None) -> None:
+        self.retriever = retriever
+        self.llm = llm
+        self.memory = ThreadMemory(store) if store is not None else None
+        self.options = options or AnswerOptions()
+        self.source = source
+
+    def answer(self, question: str, thread: str | None = None, now: float | None = None) -> Answer:
+        language = detect_language(question)
+        history = self.memory.turns(thread, self.options.history_turns) if self.memory and thread else []
+        query = self._retrieval_query(question, language, history)
+        retrieved = self.retriever.search(query, self.options.passages, self.source)
+        terms = search_terms(query)
+        confident = self._confident(retrieved, terms)
+        passages = _diverse(retrieved.hits, self.options.quotes)
+
+        citations = []
+        for hit in passages:
+            quote, start, end = best_quote(hit.chunk, terms, self.options.quote_lines)
+            citations.append(Citation(hit.chunk.chunk_id, narrow_link(hit.chunk, start, end), quote, start, end))
+        citations, dropped = check_citations(citations, retrieved.hits)
+
+        lead = ""
+        if self.llm is not None and passages:
+            lead, notes = self._lead(question, language, [h.chunk for h in passages], history)
+            dropped += notes
+        text = self._render(language, confident, lead, passages, citations)
+        if self.memory and thread:
+            self.memory.remember(thread, question, text, time.time() if now is None else now)
+        return Answer(text, citations, confident, language, retrieved.hits, dropped)
+
+    def _retrieval_query(self, question: str, language: str, history: list[Turn]) -> str:
+        query = question
+        if language != DOCS_LANGUAGE and self.llm is not None:
+            query = self._translate(question) or question
+        # A short follow-up ("and on Windows?") means little alone: add the previous question.
+        if history and len(search_terms(query)) < 6:
+            query = f"{history[-1].question} {query}"
+        return query
+
+    def _translate(self, question: str) -> str | None:
+        assert self.llm is not None
+        try:
+            reply = self.llm.chat([
+                ChatMessage("system", "Translate the user's message to English. Reply with the translation only."),
+                ChatMessage("user", question),
+            ], max_tokens=120)
+        except PortError:
+            return None
+        return reply.strip() or None
+
+    def _confident(self, retrieved: Retrieved, terms: list[str]) -> bool:
+        similarity = retrieved.vector[0].score if retrieved.vector else 0.0
+        best_coverage = max((coverage(h.chunk, terms) for h in retrieved.hits[:3]), default=0.0)
+        return similarity >= self.options.min_similarity or best_coverage >= self.options.min_coverage
+
+    def _lead(self, question: str, language: str, passages: list[Chunk],
+              history: list[Turn]) -> tuple[str, list[str]]:
+        assert self.llm is not None
+        numbered = "\n\n".join(f"[{i}] {c.path} ({c.title})\n{c.text[:1200]}" for i, c in enumerate(passages, 1))
+        messages = [ChatMessage("system", _SYSTEM_PROMPT.format(language=language))]
+        for turn in history:
+            messages += [ChatMessage("user", turn.question), ChatMessage("assistant", turn.answer[:600])]
+        messages.append(ChatMessage("user", f"Passages:\n{numbered}\n\nQuestion: {question}"))
+        try:
+            reply = self.llm.chat(messages, max_tokens=200)
+        except PortError as exc:
+            return "", [f"model unavailable, extractive answer only: {exc}"]
+        checked = check_generated_text(reply, passages)
+        if not checked.used:
+            # A lead that cites nothing cannot be checked against the sources: leave it out.
+            return "", [*checked.dropped, "model text cited no passage"]
+        return checked.text, checked.dropped
+
+    def _render(self, language: str, confident: bool, lead: str, passages: list[Hit],
+                citations: list[Citation]) -> str:
+        intro, unsure, elsewhere, offer, sources_label = _phrases(language)
+        parts = [lead] if lead and confident else [intro if confident else unsure]
+        if not confident:
+            places = ", ".join(dict.fromkeys(f"`{h.chunk.path}`" for h in passages)) or "-"
+            parts.append(elsewhere.format(places=places))
+        by_id = {hit.chunk.chunk_id: hit.chunk for hit in passages}
+        for number, citation in enumerate(citations, start=1):
+            chunk = by_id[citation.chunk_id]
+            heading = f"**[{number}]** `{chunk.path}`" + (f" — {chunk.title}" if chunk.title else "")
+            parts.append(f"{heading}\n{_render_quote(chunk, citation.quote)}")
+        if citations:
+            parts.append(f"{sources_label}:\n" + "\n".join(f"[{n}] {c.url}" for n, c in enumerate(citations, 1)))
+        if not confident:
+            parts.append(offer.format(who=self.options.escalation))
+        return "\n\n".join(parts)
+
+

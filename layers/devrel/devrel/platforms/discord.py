@@ -1,0 +1,296 @@
+"""Discord interactions: Ed25519 verification, the command definitions, and pure converters.
+
+`plan_response` decides, for one verified interaction, what to answer at once (PONG, a deferred
+"thinking..." response, an autocomplete list, an ephemeral help text) and which neutral event, if
+any, the worker should finish later through the interaction's webhook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
+from devrel.events import Actor, InboundEvent, Reply
+from devrel.platforms.text import split_markdown
+
+MESSAGE_LIMIT = 2000
+EPHEMERAL = 1 << 6
+
+
+class InteractionType:
+    PING = 1
+    APPLICATION_COMMAND = 2
+    MESSAGE_COMPONENT = 3
+    AUTOCOMPLETE = 4
+    MODAL_SUBMIT = 5
+
+
+class ResponseType:
+    PONG = 1
+    CHANNEL_MESSAGE = 4
+    DEFERRED_CHANNEL_MESSAGE = 5
+    DEFERRED_UPDATE_MESSAGE = 6
+    AUTOCOMPLETE_RESULT = 8
+
+
+class CommandType:
+    CHAT_INPUT = 1
+    USER = 2
+    MESSAGE = 3
+
+
+ASK_ABOUT_MESSAGE = "Ask about this message"
+
+HELP_TOPICS: dict[str, str] = {
+    "asking": "Use `/ask question:<your question>`; I answer here within a minute, with sources.",
+    "messages": f"Right-click a message -> Apps -> **{ASK_ABOUT_MESSAGE}** to get an answer about it.",
+    "onboarding": "Use `/onboard` for a guided start: setup, good first issues and who to ask.",
+    "feedback": "Press **Helpful** or **Not helpful** under an answer; maintainers read every vote.",
+}
+
+# The single definition `devrel discord register` publishes (a bulk overwrite, so it is idempotent).
+COMMANDS: list[dict[str, Any]] = [
+    {
+        "name": "ask",
+        "type": CommandType.CHAT_INPUT,
+        "description": "Ask the DevRel assistant about the project",
+        "options": [
+            {
+                "type": 3,
+                "name": "question",
+                "description": "Your question",
+                "required": True,
+                "max_length": 1500,
+            }
+        ],
+    },
+    {
+        "name": "help",
+        "type": CommandType.CHAT_INPUT,
+        "description": "What the assistant can do",
+        "options": [
+            {
+                "type": 3,
+                "name": "topic",
+                "description": "A topic to explain",
+                "required": False,
+                "autocomplete": True,
+            }
+        ],
+    },
+    {
+        "name": "onboard",
+        "type": CommandType.CHAT_INPUT,
+        "description": "Start a guided onboarding as a new contributor",
+    },
+    {"name": ASK_ABOUT_MESSAGE, "type": CommandType.MESSAGE},
+]
+
+
+# --- signatures ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _verify_key(public_key_hex: str) -> VerifyKey:
+    return VerifyKey(bytes.fromhex(public_key_hex))
+
+
+def verify_signature(
+    public_key_hex: str,
+    body: bytes,
+    timestamp: str | None,
+    signature_hex: str | None,
+    now: float,
+    max_age: int = 300,
+) -> bool:
+    """Ed25519 over `timestamp + raw body`, with the timestamp within `max_age` seconds of `now`."""
+    if not public_key_hex or not timestamp or not signature_hex:
+        return False
+    try:
+        if abs(now - int(timestamp)) > max_age:
+            return False
+        _verify_key(public_key_hex).verify(timestamp.encode("utf-8") + body, bytes.fromhex(signature_hex))
+    except (ValueError, BadSignatureError):  # not hex, not an integer, wrong length or a bad signature
+        return False
+    return True
+
+
+# --- inbound -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The immediate HTTP answer to an interaction, and the work (if any) left for the worker."""
+
+    response: dict[str, Any]
+    event: InboundEvent | None = None
+
+
+def _message(content: str, ephemeral: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {"content": content, "allowed_mentions": {"parse": []}}
+    if ephemeral:
+        data["flags"] = EPHEMERAL
+    return {"type": ResponseType.CHANNEL_MESSAGE, "data": data}
+
+
+def _options(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(o.get("name")): o.get("value") for o in data.get("options") or [] if isinstance(o, dict)}
+
+
+def _actor(interaction: Mapping[str, Any]) -> Actor | None:
+    user = (interaction.get("member") or {}).get("user") or interaction.get("user")
+    if not isinstance(user, dict) or not user.get("id"):
+        return None
+    return Actor(id=str(user["id"]), name=str(user.get("username") or ""), is_bot=bool(user.get("bot")))
+
+
+def help_text(topic: str | None = None) -> str:
+    if topic and topic in HELP_TOPICS:
+        return HELP_TOPICS[topic]
+    return "**DevRel assistant**\n" + "\n".join(f"- {text}" for text in HELP_TOPICS.values())
+
+
+def autocomplete_choices(partial: str, candidates: list[str], limit: int = 25) -> list[dict[str, str]]:
+    """Candidates starting with the typed text first, then those containing it (Discord allows 25)."""
+    typed = partial.strip().lower()
+    starts = [c for c in candidates if c.lower().startswith(typed)]
+    contains = [c for c in candidates if typed in c.lower() and c not in starts]
+    return [{"name": c, "value": c} for c in (starts + contains)[:limit]]
+
+
+def plan_response(interaction: Mapping[str, Any], application_id: str | None = None) -> Plan:
+    """What to answer now and what to enqueue. Raises ValueError for a malformed interaction."""
+    kind = interaction.get("type")
+    if kind == InteractionType.PING:
+        return Plan({"type": ResponseType.PONG})
+    interaction_id, token = interaction.get("id"), interaction.get("token")
+    if not interaction_id or not token:
+        raise ValueError("interaction without id or token")
+    data = interaction.get("data")
+    if not isinstance(data, dict):
+        raise ValueError("interaction without data")
+
+    if kind == InteractionType.AUTOCOMPLETE:
+        focused = next((o for o in data.get("options") or [] if isinstance(o, dict) and o.get("focused")), {})
+        candidates = list(HELP_TOPICS) if focused.get("name") == "topic" else []
+        choices = autocomplete_choices(str(focused.get("value") or ""), candidates)
+        return Plan({"type": ResponseType.AUTOCOMPLETE_RESULT, "data": {"choices": choices}})
+
+    if kind == InteractionType.MESSAGE_COMPONENT:
+        custom_id = str(data.get("custom_id") or "")
+        ack = {"type": ResponseType.DEFERRED_UPDATE_MESSAGE}
+        if not custom_id.startswith("feedback:"):
+            return Plan(ack)
+        _, vote, _, answered = [*custom_id.split(":", 3), "", "", ""][:4]
+        return Plan(
+            ack,
+            _event(
+                interaction,
+                "discord.feedback",
+                vote,
+                application_id,
+                extra={"vote": vote, "answer_delivery": answered},
+            ),
+        )
+
+    if kind != InteractionType.APPLICATION_COMMAND:
+        return Plan(_message("This kind of interaction is not supported yet."))
+
+    name = str(data.get("name") or "")
+    if data.get("type") == CommandType.MESSAGE and name == ASK_ABOUT_MESSAGE:
+        target = ((data.get("resolved") or {}).get("messages") or {}).get(str(data.get("target_id")))
+        if not isinstance(target, dict):
+            raise ValueError("message command without its resolved message")
+        event = _event(
+            interaction,
+            "discord.message_command.ask",
+            str(target.get("content") or ""),
+            application_id,
+            extra={"target_message_id": target.get("id")},
+        )
+        return Plan({"type": ResponseType.DEFERRED_CHANNEL_MESSAGE}, event)
+    options = _options(data)
+    if name == "ask":
+        question = str(options.get("question") or "").strip()
+        if not question:
+            return Plan(_message("Please add a question: `/ask question:<your question>`."))
+        event = _event(interaction, "discord.command.ask", question, application_id)
+        return Plan({"type": ResponseType.DEFERRED_CHANNEL_MESSAGE}, event)
+    if name == "help":
+        return Plan(_message(help_text(str(options.get("topic") or ""))))
+    if name == "onboard":
+        event = _event(interaction, "discord.command.onboard", "", application_id)
+        return Plan(_message("Starting your onboarding; I'll follow up here."), event)
+    return Plan(_message(f"I don't know the command `{name}`."))
+
+
+def _event(
+    interaction: Mapping[str, Any],
+    kind: str,
+    text: str,
+    application_id: str | None,
+    extra: dict[str, Any] | None = None,
+) -> InboundEvent:
+    actor = _actor(interaction)
+    channel = str(interaction.get("channel_id") or (interaction.get("channel") or {}).get("id") or "")
+    guild = str(interaction.get("guild_id") or "dm")
+    return InboundEvent(
+        platform="discord",
+        kind=kind,
+        delivery_id=str(interaction["id"]),
+        # Slash commands have no message thread: one conversation per user and channel.
+        thread=f"{guild}:{channel}:{actor.id if actor else ''}",
+        actor=actor,
+        text=text,
+        data={
+            "application_id": str(interaction.get("application_id") or application_id or ""),
+            # The interaction token lets the worker edit the response for 15 minutes.
+            "token": str(interaction["token"]),
+            "channel": channel,
+            "guild": guild,
+            **(extra or {}),
+        },
+    )
+
+
+# --- outbound ------------------------------------------------------------------------------------
+
+
+def reply_messages(reply: Reply, feedback_for: str | None = None) -> list[dict[str, Any]]:
+    """Message bodies for a reply: <= 2,000 characters each, code blocks kept whole per message,
+    sources (without link previews) and feedback buttons on the last one."""
+    text = reply.text
+    if reply.sources:
+        text += "\n\nSources: " + " ".join(f"<{url}>" for url in reply.sources[:10])
+    messages: list[dict[str, Any]] = [
+        {"content": chunk, "allowed_mentions": {"parse": []}} for chunk in split_markdown(text, MESSAGE_LIMIT)
+    ] or [{"content": "…", "allowed_mentions": {"parse": []}}]
+    if feedback_for:
+        messages[-1]["components"] = [
+            {
+                "type": 1,
+                "components": [
+                    {
+                        "type": 2,
+                        "style": 3,
+                        "label": "Helpful",
+                        "custom_id": f"feedback:up:for:{feedback_for}"[:100],
+                    },
+                    {
+                        "type": 2,
+                        "style": 4,
+                        "label": "Not helpful",
+                        "custom_id": f"feedback:down:for:{feedback_for}"[:100],
+                    },
+                ],
+            }
+        ]
+    if reply.ephemeral:
+        for message in messages:
+            message["flags"] = EPHEMERAL
+    return messages

@@ -1,0 +1,317 @@
+"""Slack: v0 request signatures, and conversion between Slack payloads and neutral events/replies.
+
+Pure functions only (no network, no Store): the handler and the outbound adapter call them.
+The signature check is the v0 scheme slack-sdk's `SignatureVerifier` implements, written out here
+so the webhook's cold start does not import the whole SDK (tests check both agree).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from devrel.events import Actor, InboundEvent, Reply
+
+SIGNATURE_VERSION = "v0"
+# Message subtypes that are a person saying something; every other subtype (edits, deletions,
+# joins, bot posts) is not a new question.
+_SPOKEN_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})
+_MEMBER_EVENTS = frozenset({"team_join", "member_joined_channel"})
+_REVOCATION_EVENTS = frozenset({"tokens_revoked", "app_uninstalled"})
+_LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+# Slack section blocks hold at most 3,000 characters; messages at most 50 blocks.
+SECTION_LIMIT = 3000
+FEEDBACK_ACTIONS = ("feedback_up", "feedback_down")
+
+
+# --- signatures --------------------------------------------------------------------------------
+
+
+def signature_for(secret: str, timestamp: str, body: bytes) -> str:
+    base = f"{SIGNATURE_VERSION}:{timestamp}:".encode() + body
+    return f"{SIGNATURE_VERSION}=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+
+
+def verify_signature(
+    secret: str, body: bytes, timestamp: str | None, signature: str | None, now: float, max_age: int = 300
+) -> bool:
+    """X-Slack-Signature over `v0:<timestamp>:<raw body>`, within `max_age` seconds of `now`."""
+    if not secret or not timestamp or not signature:
+        return False
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        return False
+    if abs(now - sent_at) > max_age:
+        return False
+    return hmac.compare_digest(signature_for(secret, timestamp, body), signature)
+
+
+# --- inbound -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed `/devrel <subcommand> <text>` slash command."""
+
+    name: str
+    text: str
+
+
+def parse_command(text: str) -> Command:
+    """`/devrel ask how?` -> ask; `/devrel how?` -> ask as well; empty or `help` -> help."""
+    words = text.strip().split(maxsplit=1)
+    if not words or words[0].lower() == "help":
+        return Command("help", "")
+    if words[0].lower() == "ask":
+        question = words[1] if len(words) > 1 else ""
+        return Command("ask" if question else "help", question)
+    return Command("ask", text.strip())
+
+
+def installation_key(team: str) -> tuple[str, str]:
+    """Store key of a workspace's OAuth installation (its bot token)."""
+    return "slack#installations", team
+
+
+def thread_id(team: str, channel: str, root_ts: str) -> str:
+    return f"{team}:{channel}:{root_ts}"
+
+
+def bot_user_of(payload: Mapping[str, Any]) -> str | None:
+    """The app's bot user in the workspace the event came from, as Slack reports it."""
+    for authorization in payload.get("authorizations") or []:
+        if isinstance(authorization, dict) and authorization.get("is_bot") and authorization.get("user_id"):
+            return str(authorization["user_id"])
+    return None
+
+
+def strip_mentions(text: str, user_id: str | None, leading: bool = False) -> str:
+    """Remove mentions of the bot; without its id, `leading` drops the mention an app_mention opens with."""
+    if user_id:
+        text = re.sub(rf"<@{re.escape(user_id)}(?:\|[^>]*)?>", "", text)
+    elif leading:
+        text = _LEADING_MENTION.sub("", text)
+    return text.strip()
+
+
+def event_to_inbound(payload: Mapping[str, Any], bot_user_id: str | None = None) -> InboundEvent | None:
+    """An Events API `event_callback` as a neutral event, or None when the assistant ignores it.
+
+    Messages are keyed by channel + ts, not by event_id: Slack sends an `app_mention` and a
+    `message` for the same post (with different event ids), and a retry after a lost ack can come
+    with a new event_id too. Both collapse onto one delivery this way.
+    """
+    event = payload.get("event")
+    if not isinstance(event, dict):
+        raise ValueError("event_callback without an event object")
+    event_type = str(event.get("type", ""))
+    team = str(payload.get("team_id") or event.get("team") or "")
+    event_id = str(payload.get("event_id") or "")
+    bot_user = bot_user_id or bot_user_of(payload)
+
+    if event_type in _MEMBER_EVENTS or event_type in _REVOCATION_EVENTS:
+        if not event_id:
+            raise ValueError("event_callback without event_id")
+        user = event.get("user")
+        user_id = str(user.get("id", "")) if isinstance(user, dict) else str(user or "")
+        return InboundEvent(
+            platform="slack",
+            kind=f"slack.{event_type}",
+            delivery_id=event_id,
+            thread=team,
+            actor=Actor(id=user_id) if user_id else None,
+            data={"team": team, "channel": event.get("channel"), "tokens": event.get("tokens")},
+        )
+    if event_type not in ("app_mention", "message"):
+        return None
+    if event.get("bot_id") or str(event.get("subtype") or "") not in _SPOKEN_SUBTYPES:
+        return None  # loop guard and edits/joins/deletions
+    user = str(event.get("user") or "")
+    if not user or (bot_user and user == bot_user):
+        return None
+    channel, ts = str(event.get("channel") or ""), str(event.get("ts") or "")
+    if not channel or not ts:
+        raise ValueError("message event without channel or ts")
+    thread_ts = str(event.get("thread_ts") or "")
+    text = str(event.get("text") or "")
+    mentioned = event_type == "app_mention" or (bot_user is not None and f"<@{bot_user}" in text)
+    if mentioned:
+        kind = "slack.app_mention"
+    elif event.get("channel_type") == "im":
+        kind = "slack.message.im"
+    elif thread_ts and thread_ts != ts:
+        kind = "slack.message.thread"  # answered only in threads the assistant already takes part in
+    else:
+        return None  # ordinary channel chatter
+    return InboundEvent(
+        platform="slack",
+        kind=kind,
+        delivery_id=f"msg:{team}:{channel}:{ts}",
+        thread=thread_id(team, channel, thread_ts or ts),
+        actor=Actor(id=user),
+        text=strip_mentions(text, bot_user, leading=event_type == "app_mention"),
+        data={
+            "team": team,
+            "channel": channel,
+            "ts": ts,
+            "thread_ts": thread_ts or ts,
+            "event_id": event_id,
+            "client_msg_id": event.get("client_msg_id"),
+        },
+    )
+
+
+def command_to_inbound(form: Mapping[str, str]) -> InboundEvent:
+    """A `/devrel ask ...` slash command (form-encoded) as a neutral event."""
+    trigger = form.get("trigger_id") or ""
+    channel, team, user = form.get("channel_id") or "", form.get("team_id") or "", form.get("user_id") or ""
+    if not trigger or not channel or not user:
+        raise ValueError("slash command without trigger_id, channel_id or user_id")
+    command = parse_command(form.get("text") or "")
+    return InboundEvent(
+        platform="slack",
+        kind=f"slack.command.{command.name}",
+        delivery_id=f"cmd:{trigger}",
+        # Slash commands have no message to thread under: one conversation per user and channel.
+        thread=thread_id(team, channel, f"cmd-{user}"),
+        actor=Actor(id=user, name=form.get("user_name") or ""),
+        text=command.text,
+        data={
+            "team": team,
+            "channel": channel,
+            "response_url": form.get("response_url"),
+            "command": form.get("command"),
+        },
+    )
+
+
+def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
+    """Buttons (feedback, approve/reject), the message shortcut and the ask modal, or None."""
+    kind = str(payload.get("type", ""))
+    user = payload.get("user") or {}
+    team = str((payload.get("team") or {}).get("id") or user.get("team_id") or "")
+    actor = Actor(id=str(user.get("id", "")), name=str(user.get("username") or user.get("name") or ""))
+    trigger = str(payload.get("trigger_id") or "")
+    if kind == "block_actions":
+        actions = payload.get("actions") or []
+        if not actions or not isinstance(actions[0], dict):
+            raise ValueError("block_actions without actions")
+        action = actions[0]
+        container = payload.get("container") or {}
+        channel = str(container.get("channel_id") or (payload.get("channel") or {}).get("id") or "")
+        message_ts = str(container.get("message_ts") or "")
+        action_id = str(action.get("action_id") or "")
+        return InboundEvent(
+            platform="slack",
+            kind=f"slack.action.{action_id}",
+            delivery_id=f"act:{action_id}:{action.get('action_ts') or trigger}",
+            thread=thread_id(team, channel, str(container.get("thread_ts") or message_ts)),
+            actor=actor,
+            text=str(action.get("value") or ""),
+            data={
+                "team": team,
+                "channel": channel,
+                "message_ts": message_ts,
+                "action_id": action_id,
+                "value": action.get("value"),
+                "response_url": payload.get("response_url"),
+            },
+        )
+    if kind == "message_action":  # "Ask about this message" shortcut
+        message = payload.get("message") or {}
+        channel = str((payload.get("channel") or {}).get("id") or "")
+        ts = str(message.get("ts") or "")
+        if not channel or not ts or not trigger:
+            raise ValueError("message shortcut without channel, message or trigger")
+        return InboundEvent(
+            platform="slack",
+            kind="slack.shortcut.ask",
+            delivery_id=f"sc:{trigger}",
+            thread=thread_id(team, channel, str(message.get("thread_ts") or ts)),
+            actor=actor,
+            text=str(message.get("text") or ""),
+            data={"team": team, "channel": channel, "ts": ts, "thread_ts": message.get("thread_ts") or ts},
+        )
+    return None
+
+
+def parse_interaction(form: Mapping[str, str]) -> dict[str, Any]:
+    """Interactivity posts carry their JSON in a form field named `payload`."""
+    raw = form.get("payload")
+    if raw is None:
+        raise ValueError("interactivity request without payload")
+    payload = json.loads(raw)
+    if not isinstance(payload, dict):
+        raise ValueError("interactivity payload must be an object")
+    return payload
+
+
+# --- outbound ------------------------------------------------------------------------------------
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Markdown -> Slack mrkdwn, leaving code blocks and inline code untouched."""
+    out: list[str] = []
+    for index, part in enumerate(re.split(r"(```.*?```|`[^`\n]*`)", markdown, flags=re.DOTALL)):
+        if index % 2:
+            out.append(part)
+            continue
+        part = _HEADING.sub(r"*\1*", part)
+        part = _BOLD.sub(r"*\1*", part)
+        part = _LINK.sub(r"<\2|\1>", part)
+        out.append(part)
+    return "".join(out)
+
+
+def reply_blocks(reply: Reply, feedback_for: str | None = None) -> list[dict[str, Any]]:
+    """Block Kit for a reply: mrkdwn sections (code blocks kept whole), sources, feedback buttons."""
+    from devrel.platforms.text import split_markdown
+
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
+        for chunk in split_markdown(to_mrkdwn(reply.text), SECTION_LIMIT)
+    ]
+    if reply.sources:
+        listed = " · ".join(f"<{url}>" for url in reply.sources[:10])
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Sources: {listed}"}]})
+    if feedback_for:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "feedback",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "feedback_up",
+                        "value": feedback_for,
+                        "text": {"type": "plain_text", "text": "Helpful"},
+                    },
+                    {
+                        "type": "button",
+                        "action_id": "feedback_down",
+                        "value": feedback_for,
+                        "text": {"type": "plain_text", "text": "Not helpful"},
+                    },
+                ],
+            }
+        )
+    return blocks[:50]
+
+
+HELP_TEXT = (
+    "*DevRel assistant*\n"
+    "• `/devrel ask <question>`: ask about the project; the answer arrives here shortly.\n"
+    "• Mention me in a channel, or message me directly, and I answer in the thread.\n"
+    "• `/devrel help`: this message."
+)

@@ -1,0 +1,114 @@
+"""A minimal compressed-sparse-row matrix on numpy, enough for TF-IDF features and a linear model.
+
+Only the operations triage needs: products with dense matrices in both directions, row slicing and
+horizontal stacking. Keeping it numpy-only keeps the Lambda layer small (no scipy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Bound on temporary (non-zeros x columns) products, in elements (~80 MB of float32).
+_CHUNK_ELEMENTS = 20_000_000
+
+
+@dataclass(frozen=True)
+class CsrMatrix:
+    data: np.ndarray  # float32, one value per stored entry
+    indices: np.ndarray  # int64 column of each entry
+    indptr: np.ndarray  # int64, row i spans data[indptr[i]:indptr[i+1]]
+    n_cols: int
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.n_rows, self.n_cols
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[dict[int, float]], n_cols: int) -> CsrMatrix:
+        lengths = np.fromiter((len(row) for row in rows), dtype=np.int64, count=len(rows))
+        indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        indices = np.fromiter((col for row in rows for col in row), dtype=np.int64, count=int(indptr[-1]))
+        data = np.fromiter((v for row in rows for v in row.values()), dtype=np.float32, count=int(indptr[-1]))
+        return cls(data, indices, indptr, n_cols)
+
+    def row_ids(self) -> np.ndarray:
+        """The row of every stored entry."""
+        return np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
+
+    def take_rows(self, rows: Sequence[int] | np.ndarray) -> CsrMatrix:
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        lengths = ends - starts
+        indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        # Positions of the selected entries: each row's start plus 0..length-1.
+        offsets = np.arange(int(indptr[-1])) - np.repeat(indptr[:-1], lengths)
+        positions = np.repeat(starts, lengths) + offsets
+        return CsrMatrix(self.data[positions], self.indices[positions], indptr, self.n_cols)
+
+    def scale_rows(self, factors: np.ndarray) -> CsrMatrix:
+        return CsrMatrix(self.data * np.repeat(factors, np.diff(self.indptr)).astype(np.float32),
+                         self.indices, self.indptr, self.n_cols)
+
+    def row_norms(self) -> np.ndarray:
+        squares = np.bincount(self.row_ids(), weights=self.data.astype(np.float64) ** 2, minlength=self.n_rows)
+        return np.sqrt(squares)
+
+    def normalized(self) -> CsrMatrix:
+        """Rows scaled to unit L2 norm (empty rows stay empty)."""
+        norms = self.row_norms()
+        return self.scale_rows(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0))
+
+    def dot(self, dense: np.ndarray) -> np.ndarray:
+        """self @ dense, for dense of shape (n_cols, k)."""
+        k = dense.shape[1]
+        out = np.zeros((self.n_rows, k), dtype=np.float64)
+        # Process whole rows in chunks so the (entries x k) temporary stays bounded.
+        rows_per_chunk = max(1, _CHUNK_ELEMENTS // max(1, k * self._mean_row_length()))
+        for first in range(0, self.n_rows, rows_per_chunk):
+            last = min(self.n_rows, first + rows_per_chunk)
+            lo, hi = int(self.indptr[first]), int(self.indptr[last])
+            if lo == hi:
+                continue
+            products = self.data[lo:hi, None] * dense[self.indices[lo:hi]]
+            lengths = np.diff(self.indptr[first:last + 1])
+            nonempty = np.flatnonzero(lengths)
+            starts = (self.indptr[first:last] - lo)[nonempty]
+            out[first + nonempty] = np.add.reduceat(products, starts, axis=0)
+        return out
+
+    def transpose_dot(self, dense: np.ndarray) -> np.ndarray:
+        """self.T @ dense, for dense of shape (n_rows, k)."""
+        rows = self.row_ids()
+        columns = [
+            np.bincount(self.indices, weights=self.data * dense[rows, j], minlength=self.n_cols)
+            for j in range(dense.shape[1])
+        ]
+        return np.stack(columns, axis=1) if columns else np.zeros((self.n_cols, 0))
+
+    def _mean_row_length(self) -> int:
+        return max(1, int(np.ceil(len(self.data) / max(1, self.n_rows))))
+
+
+def hstack(blocks: Sequence[CsrMatrix]) -> CsrMatrix:
+    """Blocks side by side (all with the same rows); columns are offset block by block."""
+    offsets = np.cumsum([0] + [block.n_cols for block in blocks])
+    lengths = sum(np.diff(block.indptr) for block in blocks)
+    indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=np.int64)
+    cursor = indptr[:-1].copy()
+    for block, offset in zip(blocks, offsets, strict=False):
+        block_lengths = np.diff(block.indptr)
+        positions = np.repeat(cursor, block_lengths) + (
+            np.arange(len(block.data)) - np.repeat(block.indptr[:-1], block_lengths))
+        data[positions] = block.data
+        indices[positions] = block.indices + offset
+        cursor += block_lengths
+    return CsrMatrix(data, indices, indptr, int(offsets[-1]))
