@@ -843,3 +843,18 @@ def test_a_dead_runners_execution_is_taken_over_when_its_lease_ends(harness: Har
     harness.clock.now += 60
     assert executor.run_ready() == 1
     assert (harness.store.describe(execution_id).status, tasks.count(GREET)) == ("SUCCEEDED", 1)
+
+
+def test_a_task_cannot_change_the_state_input_in_place(harness: Harness) -> None:
+    def invoke(resource: str, payload: Any) -> Any:
+        payload["tampered"] = True
+        return "ok"
+
+    harness.tasks = invoke  # type: ignore[assignment]
+    definition = machine(("Call", {"Type": "Task", "Resource": GREET, "ResultPath": "$.result"}))
+    assert harness.run(definition, {"a": 1}).output == {"a": 1, "result": "ok"}
+
+
+def test_fail_paths_must_select_strings(harness: Harness) -> None:
+    definition = machine(("Stop", {"Type": "Fail", "ErrorPath": "$.code"}))
+    assert harness.run(definition, {"code": 42}).error == "States.Runtime"

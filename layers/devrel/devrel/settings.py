@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     # Cloud only: vector length (sent as `dimensions` when the model supports shortening).
     embed_dimension: int | None = Field(default=None, ge=1)
     embed_threads: int | None = Field(default=None, ge=1)
-    embed_batch_size: int = Field(default=32, ge=1)
+    embed_batch_size: int = Field(default=16, ge=1)
 
     @model_validator(mode="after")
     def _cloud_needs_secret_store(self) -> Settings:

@@ -164,6 +164,8 @@ class Interpreter:
     def _fail(self, state: dict[str, Any], data: Any, context: Any, memo: dict[str, Any]) -> Outcome:
         error = _expression(state["ErrorPath"], data, context) if "ErrorPath" in state else state.get("Error")
         cause = _expression(state["CausePath"], data, context) if "CausePath" in state else state.get("Cause")
+        if not all(value is None or isinstance(value, str) for value in (error, cause)):
+            raise runtime_error("a Fail state's ErrorPath and CausePath must select strings")
         raise StatesError(error, cause)
 
     def _task(self, state: dict[str, Any], data: Any, context: Any, memo: dict[str, Any]) -> Outcome:
@@ -245,7 +247,8 @@ class Interpreter:
 
     def _invoke(self, target: Any, payload: Any) -> Any:
         try:
-            result = self._invoke_task(target, payload)
+            # A copy: the task must not be able to change this state's input in place.
+            result = self._invoke_task(target, json.loads(json.dumps(payload)))
         except StatesError:
             raise
         except Exception as exc:  # any exception from a task is that task's failure

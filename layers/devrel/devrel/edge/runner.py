@@ -55,6 +55,8 @@ def handler_environment(template: AppTemplate, settings: Settings, extra: dict[s
             "DEVREL_MODE": "edge",
             "DEVREL_DATA_DIR": str(settings.data_dir.resolve()),
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # EMF metric lines only mean something to CloudWatch; locally they are noise on stdout.
+            "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_METRICS_NAMESPACE": env.get("POWERTOOLS_METRICS_NAMESPACE", "DevRel"),
             "AWS_REGION": env.get("AWS_REGION", settings.region),
         }

@@ -9,7 +9,6 @@ where else to look, and offers a maintainer.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,14 +24,15 @@ from devrel.ports import LLM, ChatMessage, Item, PortError, Store
 
 @dataclass(frozen=True)
 class AnswerOptions:
-    passages: int = 6          # retrieved for the answer
-    quotes: int = 3            # quoted in the reply
+    passages: int = 6  # retrieved for the answer
+    quotes: int = 3  # quoted in the reply
     quote_lines: int = 8
     # The gate: confident when the best passage is this close in meaning (cosine) ...
     min_similarity: float = 0.45
     # ... or holds this share of the question's words.
     min_coverage: float = 0.7
-    escalation: str = "a maintainer"
+    # Who to offer when unsure (e.g. "@org/maintainers"); None: "a maintainer" in the asker's language.
+    escalation: str | None = None
     history_turns: int = 3
 
 
@@ -51,6 +51,7 @@ class Answer:
 
 
 # --- Picking what to quote --------------------------------------------------------------------------
+
 
 def _stem(word: str) -> str:
     # Crude but symmetric: "serialization", "serializer" and "serialize" share "seria".
@@ -71,7 +72,7 @@ def best_quote(chunk: Chunk, terms: Sequence[str], max_lines: int) -> tuple[str,
     scores = [len(_line_terms(line) & wanted) for line in lines]
     best_start, best_score = 0, -1
     for start in range(len(lines)):
-        score = sum(scores[start:start + max_lines])
+        score = sum(scores[start : start + max_lines])
         if score > best_score:
             best_start, best_score = start, score
     end = min(best_start + max_lines, len(lines))
@@ -114,31 +115,71 @@ def _diverse(hits: Sequence[Hit], count: int) -> list[Hit]:
 # --- Wording, in the asker's language -----------------------------------------------------------------
 
 _PHRASES = {
-    "en": ("From the project's sources:", "I could not find a confident answer in the project's sources.",
-           "The closest passages are below; you may also look at: {places}.",
-           "Would you like me to ask {who}?", "Sources"),
-    "es": ("Según las fuentes del proyecto:", "No encontré una respuesta segura en las fuentes del proyecto.",
-           "Abajo están los pasajes más cercanos; también puedes mirar: {places}.",
-           "¿Quieres que se lo pregunte a {who}?", "Fuentes"),
-    "fr": ("D'après les sources du projet :", "Je n'ai pas trouvé de réponse sûre dans les sources du projet.",
-           "Voici les passages les plus proches ; regardez aussi : {places}.",
-           "Voulez-vous que je demande à {who} ?", "Sources"),
-    "de": ("Aus den Quellen des Projekts:", "Ich habe in den Quellen des Projekts keine sichere Antwort gefunden.",
-           "Unten stehen die nächstliegenden Stellen; schau auch hier: {places}.",
-           "Soll ich {who} fragen?", "Quellen"),
-    "pt": ("Segundo as fontes do projeto:", "Não encontrei uma resposta segura nas fontes do projeto.",
-           "Abaixo estão os trechos mais próximos; veja também: {places}.",
-           "Quer que eu pergunte a {who}?", "Fontes"),
+    "en": (
+        "From the project's sources:",
+        "I could not find a confident answer in the project's sources.",
+        "The closest passages are below; you may also look at: {places}.",
+        "Would you like me to ask {who}?",
+        "a maintainer",
+        "Sources",
+    ),
+    "es": (
+        "Según las fuentes del proyecto:",
+        "No encontré una respuesta segura en las fuentes del proyecto.",
+        "Abajo están los pasajes más cercanos; también puedes mirar: {places}.",
+        "¿Quieres que se lo pregunte a {who}?",
+        "una persona que mantiene el proyecto",
+        "Fuentes",
+    ),
+    "fr": (
+        "D'après les sources du projet :",
+        "Je n'ai pas trouvé de réponse sûre dans les sources du projet.",
+        "Voici les passages les plus proches ; regardez aussi : {places}.",
+        "Voulez-vous que je demande à {who} ?",
+        "une personne qui maintient le projet",
+        "Sources",
+    ),
+    "de": (
+        "Aus den Quellen des Projekts:",
+        "Ich habe in den Quellen des Projekts keine sichere Antwort gefunden.",
+        "Unten stehen die nächstliegenden Stellen; schau auch hier: {places}.",
+        "Soll ich {who} fragen?",
+        "jemanden aus dem Projektteam",
+        "Quellen",
+    ),
+    "pt": (
+        "Segundo as fontes do projeto:",
+        "Não encontrei uma resposta segura nas fontes do projeto.",
+        "Abaixo estão os trechos mais próximos; veja também: {places}.",
+        "Quer que eu pergunte a {who}?",
+        "uma pessoa que mantém o projeto",
+        "Fontes",
+    ),
 }
 
 
-def _phrases(language: str) -> tuple[str, str, str, str, str]:
+def _phrases(language: str) -> tuple[str, str, str, str, str, str]:
     return _PHRASES.get(language, _PHRASES["en"])
 
 
-_FENCE_LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".go": "go", ".rs": "rust",
-                    ".java": "java", ".c": "c", ".h": "c", ".cpp": "cpp", ".sh": "bash", ".sql": "sql",
-                    ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json", ".html": "html"}
+_FENCE_LANGUAGES = {
+    ".py": "python",
+    ".js": "javascript",
+    ".ts": "typescript",
+    ".go": "go",
+    ".rs": "rust",
+    ".java": "java",
+    ".c": "c",
+    ".h": "c",
+    ".cpp": "cpp",
+    ".sh": "bash",
+    ".sql": "sql",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".toml": "toml",
+    ".json": "json",
+    ".html": "html",
+}
 
 
 def _render_quote(chunk: Chunk, quote: str) -> str:
@@ -149,6 +190,7 @@ def _render_quote(chunk: Chunk, quote: str) -> str:
 
 
 # --- Conversation memory ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -168,8 +210,14 @@ class ThreadMemory:
         return [Turn(i.data["question"], i.data["answer"]) for i in reversed(items)]
 
     def remember(self, thread: str, question: str, answer: str, now: float) -> None:
-        self._store.put(Item(f"thread#{thread}", f"turn#{int(now * 1000):015d}",
-                             {"question": question, "answer": answer}, int(now) + self._ttl))
+        self._store.put(
+            Item(
+                f"thread#{thread}",
+                f"turn#{int(now * 1000):015d}",
+                {"question": question, "answer": answer},
+                int(now) + self._ttl,
+            )
+        )
 
 
 # --- The use case -------------------------------------------------------------------------------------------
@@ -182,8 +230,14 @@ _SYSTEM_PROMPT = (
 
 
 class Answerer:
-    def __init__(self, retriever: Retriever, llm: LLM | None = None, store: Store | None = None,
-                 options: AnswerOptions | None = None, source: str | None = None) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        llm: LLM | None = None,
+        store: Store | None = None,
+        options: AnswerOptions | None = None,
+        source: str | None = None,
+    ) -> None:
         self.retriever = retriever
         self.llm = llm
         self.memory = ThreadMemory(store) if store is not None else None
@@ -202,7 +256,9 @@ class Answerer:
         citations = []
         for hit in passages:
             quote, start, end = best_quote(hit.chunk, terms, self.options.quote_lines)
-            citations.append(Citation(hit.chunk.chunk_id, narrow_link(hit.chunk, start, end), quote, start, end))
+            citations.append(
+                Citation(hit.chunk.chunk_id, narrow_link(hit.chunk, start, end), quote, start, end)
+            )
         citations, dropped = check_citations(citations, retrieved.hits)
 
         lead = ""
@@ -226,10 +282,15 @@ class Answerer:
     def _translate(self, question: str) -> str | None:
         assert self.llm is not None
         try:
-            reply = self.llm.chat([
-                ChatMessage("system", "Translate the user's message to English. Reply with the translation only."),
-                ChatMessage("user", question),
-            ], max_tokens=120)
+            reply = self.llm.chat(
+                [
+                    ChatMessage(
+                        "system", "Translate the user's message to English. Reply with the translation only."
+                    ),
+                    ChatMessage("user", question),
+                ],
+                max_tokens=120,
+            )
         except PortError:
             return None
         return reply.strip() or None
@@ -239,10 +300,13 @@ class Answerer:
         best_coverage = max((coverage(h.chunk, terms) for h in retrieved.hits[:3]), default=0.0)
         return similarity >= self.options.min_similarity or best_coverage >= self.options.min_coverage
 
-    def _lead(self, question: str, language: str, passages: list[Chunk],
-              history: list[Turn]) -> tuple[str, list[str]]:
+    def _lead(
+        self, question: str, language: str, passages: list[Chunk], history: list[Turn]
+    ) -> tuple[str, list[str]]:
         assert self.llm is not None
-        numbered = "\n\n".join(f"[{i}] {c.path} ({c.title})\n{c.text[:1200]}" for i, c in enumerate(passages, 1))
+        numbered = "\n\n".join(
+            f"[{i}] {c.path} ({c.title})\n{c.text[:1200]}" for i, c in enumerate(passages, 1)
+        )
         messages = [ChatMessage("system", _SYSTEM_PROMPT.format(language=language))]
         for turn in history:
             messages += [ChatMessage("user", turn.question), ChatMessage("assistant", turn.answer[:600])]
@@ -257,9 +321,10 @@ class Answerer:
             return "", [*checked.dropped, "model text cited no passage"]
         return checked.text, checked.dropped
 
-    def _render(self, language: str, confident: bool, lead: str, passages: list[Hit],
-                citations: list[Citation]) -> str:
-        intro, unsure, elsewhere, offer, sources_label = _phrases(language)
+    def _render(
+        self, language: str, confident: bool, lead: str, passages: list[Hit], citations: list[Citation]
+    ) -> str:
+        intro, unsure, elsewhere, offer, default_who, sources_label = _phrases(language)
         parts = [lead] if lead and confident else [intro if confident else unsure]
         if not confident:
             places = ", ".join(dict.fromkeys(f"`{h.chunk.path}`" for h in passages)) or "-"
@@ -270,9 +335,9 @@ class Answerer:
             heading = f"**[{number}]** `{chunk.path}`" + (f" — {chunk.title}" if chunk.title else "")
             parts.append(f"{heading}\n{_render_quote(chunk, citation.quote)}")
         if citations:
-            parts.append(f"{sources_label}:\n" + "\n".join(f"[{n}] {c.url}" for n, c in enumerate(citations, 1)))
+            parts.append(
+                f"{sources_label}:\n" + "\n".join(f"[{n}] {c.url}" for n, c in enumerate(citations, 1))
+            )
         if not confident:
-            parts.append(offer.format(who=self.options.escalation))
+            parts.append(offer.format(who=self.options.escalation or default_who))
         return "\n\n".join(parts)
-
-

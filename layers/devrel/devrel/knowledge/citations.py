@@ -35,7 +35,9 @@ def quote_occurs(quote: str, chunk: Chunk) -> bool:
     return bool(quote.strip()) and normalize(quote) in normalize(chunk.text)
 
 
-def check_citations(citations: Sequence[Citation], retrieved: Sequence[Hit]) -> tuple[list[Citation], list[str]]:
+def check_citations(
+    citations: Sequence[Citation], retrieved: Sequence[Hit]
+) -> tuple[list[Citation], list[str]]:
     """Split citations into those that hold and the reasons the others were dropped."""
     by_id = {hit.chunk.chunk_id: hit.chunk for hit in retrieved}
     kept: list[Citation] = []
@@ -75,7 +77,7 @@ def check_generated_text(text: str, passages: Sequence[Chunk]) -> CheckedText:
         holder = next((i for i, chunk in enumerate(passages, start=1) if quote_occurs(quote, chunk)), None)
         if holder is not None:
             dropped.append(f"quote re-pointed from [{number}] to [{holder}]")
-            return f"\"{quote}\" [{holder}]"
+            return f'"{quote}" [{holder}]'
         dropped.append(f"quote not found in any passage: {quote[:60]!r}")
         return ""  # an unverifiable quote is not repeated at all
 

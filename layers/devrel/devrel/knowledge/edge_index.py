@@ -47,7 +47,7 @@ _CHUNK_COLUMNS = "chunk_id, source, path, start_line, end_line, kind, title, url
 
 
 def _chunk(row: Sequence[Any]) -> Chunk:
-    chunk_id, source, path, start_line, end_line, kind, title, url, file_hash, text = row
+    _chunk_id, source, path, start_line, end_line, kind, title, url, file_hash, text = row
     return Chunk(
         source=source,
         path=path,

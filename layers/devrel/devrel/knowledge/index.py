@@ -54,15 +54,15 @@ class VectorIndex(Protocol):
 
 
 # Words that say nothing about where the answer is; dropping them keeps BM25 focused and fast.
-STOPWORDS = frozenset(
-    """
-a an and are as at be been being but by can could did do does doing for from had has have how i if in
-into is it its itself me my of on or our should so than that the their them then there these they this
-those to was we were what when where which while who whom why will with would you your about after
-all also any because before between both during each few more most other over same some such through
-under until up very via within without just only own not no nor out off once here further whats
-""".split()
-)
+_STOPWORD_TEXT = """
+a an and are as at be been being but by can could did do does doing for from had has have how i if
+in into is it its itself me my of on or our should so than that the their them then there these they
+this those to was we were what when where which while who whom why will with would you your about
+after all also any because before between both during each few more most other over same some such
+through under until up very via within without just only own not no nor out off once here further
+whats
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+|[^\W\d_]+")
 

@@ -148,6 +148,10 @@ class CachedEmbedder:
     def dimension(self) -> int:
         return self._inner.dimension
 
+    @property
+    def inner(self) -> Embedder:
+        return self._inner
+
     def embed(self, texts: list[str]) -> Any:
         keys = [content_hash(t) for t in texts]
         found: dict[str, np.ndarray] = {}
@@ -262,14 +266,20 @@ def ingest(
     index: VectorIndex,
     embedder: Embedder,
     files: Sequence[str] | None = None,
+    extra_files: Sequence[Path] = (),
     batch_size: int = 32,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Bring the index's copy of `origin.source` up to date with the files under root."""
+    """Bring the index's copy of `origin.source` up to date with the files under root.
+
+    `extra_files` live outside the tree (conversation exports, FAQ files); they are indexed by name.
+    """
     started = time.perf_counter()
     report = IngestReport(origin.source)
     previous = index.file_hashes(origin.source)
-    items = list(_items(root, list_files(root) if files is None else files, report))
+    listed = [(rel, root / rel) for rel in (list_files(root) if files is None else files)]
+    listed += [(extra.name, extra) for extra in extra_files]
+    items = list(_items(listed, report))
     report.files_seen = len(items)
     current = {item.path for item in items}
     changed = [item for item in items if previous.get(item.path) != item.file_hash]

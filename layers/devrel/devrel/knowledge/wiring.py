@@ -30,8 +30,9 @@ def build_embedder(settings: Settings, cache: bool = True) -> Embedder:
     if not cache:
         return embedder
     model = getattr(settings, "embed_model", None) or type(embedder).__name__
-    return CachedEmbedder(embedder, knowledge_dir(settings) / "embeddings.sqlite",
-                          namespace=f"{model}/{embedder.dimension}")
+    return CachedEmbedder(
+        embedder, knowledge_dir(settings) / "embeddings.sqlite", namespace=f"{model}/{embedder.dimension}"
+    )
 
 
 def build_llm(settings: Settings) -> LLM:
@@ -41,8 +42,12 @@ def build_llm(settings: Settings) -> LLM:
     return llm
 
 
-def open_index(settings: Settings, dimension: int, opensearch_url: str | None = None,
-               index_name: str = DEFAULT_INDEX_NAME) -> VectorIndex:
+def open_index(
+    settings: Settings,
+    dimension: int,
+    opensearch_url: str | None = None,
+    index_name: str = DEFAULT_INDEX_NAME,
+) -> VectorIndex:
     if opensearch_url:
         from devrel.knowledge.opensearch_index import OpenSearchIndex
 
@@ -66,3 +71,18 @@ def opensearch_client(url: str, region: str) -> Any:
 
     auth = Urllib3AWSV4SignerAuth(boto3.Session().get_credentials(), region, "es")
     return OpenSearch(hosts=[url], http_auth=auth, use_ssl=True, verify_certs=True, timeout=30)
+
+
+def load_command_settings(data_dir: str | None) -> Settings:
+    from devrel.settings import load_settings
+
+    return load_settings(**({"data_dir": Path(data_dir)} if data_dir else {}))
+
+
+def add_index_arguments(parser: Any) -> None:
+    """Options every knowledge command shares: where the index lives."""
+    parser.add_argument("--data-dir", help="edge data directory (default: DEVREL_DATA_DIR or ./.devrel)")
+    parser.add_argument(
+        "--opensearch", metavar="URL", help="use this OpenSearch endpoint instead of the embedded index"
+    )
+    parser.add_argument("--index-name", default=DEFAULT_INDEX_NAME, help="OpenSearch index name")

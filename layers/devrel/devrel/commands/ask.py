@@ -1,0 +1,91 @@
+"""`devrel ask "question"`: answer from the indexed sources, with checked citations."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from typing import Any
+
+from devrel.knowledge.answering import Answerer, AnswerOptions
+from devrel.knowledge.retrieval import Retriever
+from devrel.knowledge.wiring import (
+    add_index_arguments,
+    build_embedder,
+    build_llm,
+    load_command_settings,
+    open_index,
+)
+from devrel.ports import LLM, Store
+from devrel.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "ask", help="answer a question from the indexed sources", description=__doc__
+    )
+    parser.add_argument("question")
+    parser.add_argument("--repo", dest="source", help="only this collection (as named at ingest)")
+    parser.add_argument("--thread", help="conversation id: follow-ups use the thread's earlier turns")
+    parser.add_argument(
+        "--llm",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="phrase a lead paragraph with the configured model (auto: when llm_base_url is set)",
+    )
+    parser.add_argument("--escalation", help="who to offer when unsure (e.g. @org/maintainers)")
+    parser.add_argument("--json", action="store_true", help="print the answer and its citations as JSON")
+    add_index_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def _llm(settings: Settings, choice: str) -> LLM | None:
+    wanted = choice == "on" or (choice == "auto" and bool(getattr(settings, "llm_base_url", None)))
+    return build_llm(settings) if wanted else None
+
+
+def _store(settings: Settings) -> Store:
+    if settings.mode == "edge":
+        from devrel.adapters.store_sqlite import SqliteStore
+
+        return SqliteStore(settings.store_db)
+    from devrel.runtime import build_services
+
+    return build_services(settings).store
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_command_settings(args.data_dir)
+    embedder = build_embedder(settings)
+    index = open_index(settings, embedder.dimension, args.opensearch, args.index_name)
+    if index.count(args.source) == 0:
+        raise SystemExit(
+            "nothing indexed yet"
+            + (f" for {args.source}" if args.source else "")
+            + ": run `devrel ingest PATH` first"
+        )
+    answerer = Answerer(
+        Retriever(index, embedder),
+        llm=_llm(settings, args.llm),
+        store=_store(settings) if args.thread else None,
+        options=AnswerOptions(escalation=args.escalation),
+        source=args.source,
+    )
+    answer = answerer.answer(args.question, thread=args.thread)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "answer": answer.text,
+                    "confident": answer.confident,
+                    "escalate": answer.escalate,
+                    "language": answer.language,
+                    "citations": [dataclasses.asdict(c) for c in answer.citations],
+                    "dropped": answer.dropped,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(answer.text)
+    return 0

@@ -1,0 +1,94 @@
+"""`devrel ingest PATH_OR_REPO`: index a checkout's docs, code and conversations (incremental)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from devrel.knowledge.ingest import (
+    ProgressBar,
+    checkout_github,
+    detect_origin,
+    ingest,
+    parse_repo_spec,
+)
+from devrel.knowledge.wiring import (
+    add_index_arguments,
+    build_embedder,
+    knowledge_dir,
+    load_command_settings,
+    open_index,
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "ingest", help="index a project's docs, code, issues and FAQ", description=__doc__
+    )
+    parser.add_argument("target", help="a local folder, or OWNER/NAME[@COMMIT] / a github.com URL")
+    parser.add_argument("--source", help="collection name (default: OWNER/NAME or the folder name)")
+    parser.add_argument("--repo", help="OWNER/NAME for permalinks when the checkout has no GitHub remote")
+    parser.add_argument("--commit", help="commit SHA for permalinks (default: the checkout's HEAD)")
+    parser.add_argument(
+        "--threads",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="issues/discussions/answered threads export (.jsonl) or FAQ file; repeatable",
+    )
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    add_index_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_command_settings(args.data_dir)
+    spec = parse_repo_spec(args.target)
+    if spec is not None:
+        repo, commit = spec
+        root = checkout_github(repo, commit, knowledge_dir(settings) / "checkouts" / repo.replace("/", "+"))
+        origin = detect_origin(root, args.source or repo, repo=repo, commit=args.commit)
+    else:
+        root = Path(args.target)
+        if not root.is_dir():
+            raise SystemExit(f"not a folder: {root}")
+        origin = detect_origin(root, args.source, repo=args.repo, commit=args.commit)
+    embedder = build_embedder(settings)
+    index = open_index(settings, embedder.dimension, args.opensearch, args.index_name)
+    report = ingest(
+        root,
+        origin,
+        index,
+        embedder,
+        extra_files=args.threads,
+        batch_size=args.batch_size,
+        progress=ProgressBar(f"ingest {origin.source}"),
+    )
+    summary = {
+        "source": report.source,
+        "files": report.files_seen,
+        "changed": report.files_changed,
+        "removed": report.files_removed,
+        "chunks_embedded": report.chunks,
+        "chunks_total": index.count(origin.source),
+        "seconds": round(report.seconds, 2),
+        "chunks_per_s": round(report.chunks_per_second, 1),
+        "skipped": len(report.skipped),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        links = f"{origin.repo}@{origin.commit}" if origin.repo and origin.commit else "path:line"
+        print(
+            f"{summary['source']}: {summary['files']} files ({summary['changed']} changed, "
+            f"{summary['removed']} removed), {summary['chunks_embedded']} chunks embedded in "
+            f"{summary['seconds']} s ({summary['chunks_per_s']}/s), {summary['chunks_total']} indexed; "
+            f"citations link to {links}",
+            file=sys.stdout,
+        )
+    return 0
