@@ -32,6 +32,9 @@ def start_serve(data_dir: Path, env_overrides: dict[str, str], *extra_args: str)
     """Start `devrel serve` on a free port and wait until it prints its address."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEVREL_")}
     env.update(env_overrides)
+    # The local model server takes seconds to start; only tests that ask for it ("--llm") get it.
+    extra_args = tuple(arg for arg in extra_args if arg != "--llm") if "--llm" in extra_args \
+        else (*extra_args, "--no-llm")
     process = subprocess.Popen(
         [str(DEVREL), "serve", "--port", "0", "--data-dir", str(data_dir), "--template", str(TEMPLATE),
          *extra_args],

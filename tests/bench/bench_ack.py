@@ -23,8 +23,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from nacl.signing import SigningKey
-
 from devrel.edge.gateway import build_event
 from devrel.edge.runner import EdgeRunner, RunnerOptions
 from devrel.handlers.discord_interactions import handle_discord_interaction
@@ -35,6 +33,7 @@ from devrel.http import HttpRequest
 from devrel.platforms import discourse, github, slack
 from devrel.runtime import reset_services, services
 from devrel.settings import load_settings
+from nacl.signing import SigningKey
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -51,36 +50,81 @@ def slack_request() -> Request:
     payload["event_id"] = f"Ev{uuid.uuid4().hex[:10]}"
     body = json.dumps(payload).encode()
     stamp = str(int(time.time()))
-    return "/slack/events", body, {"content-type": "application/json", "x-slack-request-timestamp": stamp,
-                                   "x-slack-signature": slack.signature_for(SECRET, stamp, body)}
+    return (
+        "/slack/events",
+        body,
+        {
+            "content-type": "application/json",
+            "x-slack-request-timestamp": stamp,
+            "x-slack-signature": slack.signature_for(SECRET, stamp, body),
+        },
+    )
 
 
 def discord_request() -> Request:
-    payload = json.loads((FIXTURES / "discord" / "application-commands__03__example-interaction.json").read_text())
+    payload = json.loads(
+        (FIXTURES / "discord" / "application-commands__03__example-interaction.json").read_text()
+    )
     payload.update(id=str(uuid.uuid4().int)[:19], application_id="1")
-    payload["data"] = {"type": 1, "name": "ask", "id": "1",
-                       "options": [{"type": 3, "name": "question", "value": "How do I install it?"}]}
+    payload["data"] = {
+        "type": 1,
+        "name": "ask",
+        "id": "1",
+        "options": [{"type": 3, "name": "question", "value": "How do I install it?"}],
+    }
     body = json.dumps(payload).encode()
     stamp = str(int(time.time()))
     signature = DISCORD_KEY.sign(stamp.encode() + body).signature.hex()
-    return "/discord/interactions", body, {"content-type": "application/json", "x-signature-ed25519": signature,
-                                           "x-signature-timestamp": stamp}
+    return (
+        "/discord/interactions",
+        body,
+        {
+            "content-type": "application/json",
+            "x-signature-ed25519": signature,
+            "x-signature-timestamp": stamp,
+        },
+    )
 
 
 def discourse_request() -> Request:
-    body = json.dumps({"post": {"id": uuid.uuid4().int % 10**9, "username": "alice", "raw": "How do I start?",
-                                "post_number": 1, "post_type": 1, "topic_id": 7, "topic_title": "Start"}}).encode()
-    return "/discourse/webhook", body, {"content-type": "application/json", "x-discourse-event": "post_created",
-                                        "x-discourse-event-signature": discourse.signature_for(SECRET, body)}
+    body = json.dumps(
+        {
+            "post": {
+                "id": uuid.uuid4().int % 10**9,
+                "username": "alice",
+                "raw": "How do I start?",
+                "post_number": 1,
+                "post_type": 1,
+                "topic_id": 7,
+                "topic_title": "Start",
+            }
+        }
+    ).encode()
+    return (
+        "/discourse/webhook",
+        body,
+        {
+            "content-type": "application/json",
+            "x-discourse-event": "post_created",
+            "x-discourse-event-signature": discourse.signature_for(SECRET, body),
+        },
+    )
 
 
 GITHUB_BODY = (FIXTURES / "github" / "issues.edited.0.json").read_bytes()
 
 
 def github_request() -> Request:
-    return "/github/webhook", GITHUB_BODY, {
-        "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": str(uuid.uuid4()),
-        "x-hub-signature-256": github.signature_for(SECRET, GITHUB_BODY)}
+    return (
+        "/github/webhook",
+        GITHUB_BODY,
+        {
+            "content-type": "application/json",
+            "x-github-event": "issues",
+            "x-github-delivery": str(uuid.uuid4()),
+            "x-hub-signature-256": github.signature_for(SECRET, GITHUB_BODY),
+        },
+    )
 
 
 PLATFORMS: dict[str, tuple[Callable[[], Request], Callable[[HttpRequest, Any], Any]]] = {
@@ -97,8 +141,10 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def summary(samples: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(statistics.median(samples) * 1000, 3),
-            "p99_ms": round(percentile(samples, 0.99) * 1000, 3)}
+    return {
+        "p50_ms": round(statistics.median(samples) * 1000, 3),
+        "p99_ms": round(percentile(samples, 0.99) * 1000, 3),
+    }
 
 
 def over_http(host: str, port: int, requests: list[Request], rate: float, clients: int = 8) -> list[float]:
@@ -174,13 +220,21 @@ def main() -> None:
 
     api = stand_in_api()
     api_url = f"http://127.0.0.1:{api.server_address[1]}"
-    os.environ.update({
-        "DEVREL_GITHUB_WEBHOOK_SECRET": SECRET, "DEVREL_SLACK_SIGNING_SECRET": SECRET,
-        "DEVREL_DISCOURSE_WEBHOOK_SECRET": SECRET, "DEVREL_DISCORD_PUBLIC_KEY": DISCORD_KEY.verify_key.encode().hex(),
-        "DEVREL_SLACK_BOT_TOKEN": "xoxb-bench", "DEVREL_SLACK_API_URL": f"{api_url}/api/",
-        "DEVREL_DISCORD_API_URL": api_url, "DEVREL_DISCOURSE_URL": api_url, "DEVREL_DISCOURSE_API_KEY": "k",
-        "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "DEVREL_GITHUB_WEBHOOK_SECRET": SECRET,
+            "DEVREL_SLACK_SIGNING_SECRET": SECRET,
+            "DEVREL_DISCOURSE_WEBHOOK_SECRET": SECRET,
+            "DEVREL_DISCORD_PUBLIC_KEY": DISCORD_KEY.verify_key.encode().hex(),
+            "DEVREL_SLACK_BOT_TOKEN": "xoxb-bench",
+            "DEVREL_SLACK_API_URL": f"{api_url}/api/",
+            "DEVREL_DISCORD_API_URL": api_url,
+            "DEVREL_DISCOURSE_URL": api_url,
+            "DEVREL_DISCOURSE_API_KEY": "k",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+    )
     report: dict[str, Any] = {"rate_per_s": args.rate, "requests": args.requests}
     with tempfile.TemporaryDirectory() as data_dir:
         settings = load_settings(mode="edge", data_dir=Path(data_dir))
@@ -208,8 +262,11 @@ def main() -> None:
                 lambda_calls.append(time.perf_counter() - started)
                 assert result["statusCode"] < 300, (name, result)
             http_latencies = over_http(host, port, [make_request() for _ in range(args.requests)], args.rate)
-            report[name] = {"bare_handler": summary(bare), "lambda_handler": summary(lambda_calls),
-                            "through_runner": summary(http_latencies)}
+            report[name] = {
+                "bare_handler": summary(bare),
+                "lambda_handler": summary(lambda_calls),
+                "through_runner": summary(http_latencies),
+            }
         runner.stop()
     api.shutdown()
     print(json.dumps(report, indent=2))

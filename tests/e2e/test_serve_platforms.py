@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,9 +20,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from nacl.signing import SigningKey
-
 from devrel.platforms import discourse, github, slack
+from nacl.signing import SigningKey
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DISCORD_VECTORS = json.loads((FIXTURES / "discord" / "ed25519_test_vectors.json").read_text())
@@ -95,11 +94,15 @@ def platform_api() -> Iterator[PlatformApi]:
 
         def _any(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            call = Call(self.command, urlsplit(self.path).path, {k.lower(): v for k, v in self.headers.items()}, body)
+            call = Call(
+                self.command, urlsplit(self.path).path, {k.lower(): v for k, v in self.headers.items()}, body
+            )
             status, payload = api.answer(call)
             raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("content-type", "text/plain" if isinstance(payload, bytes) else "application/json")
+            self.send_header(
+                "content-type", "text/plain" if isinstance(payload, bytes) else "application/json"
+            )
             self.send_header("content-length", str(len(raw)))
             self.end_headers()
             self.wfile.write(raw)
@@ -150,15 +153,22 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
 
 def slack_headers(body: bytes, secret: str = SLACK_SECRET, **extra: str) -> dict[str, str]:
     timestamp = str(int(time.time()))
-    return {"content-type": "application/json", "x-slack-request-timestamp": timestamp,
-            "x-slack-signature": slack.signature_for(secret, timestamp, body), **extra}
+    return {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": slack.signature_for(secret, timestamp, body),
+        **extra,
+    }
 
 
 def discord_headers(body: bytes) -> dict[str, str]:
     timestamp = str(int(time.time()))
     signature = DISCORD_KEY.sign(timestamp.encode() + body).signature.hex()
-    return {"content-type": "application/json", "x-signature-ed25519": signature,
-            "x-signature-timestamp": timestamp}
+    return {
+        "content-type": "application/json",
+        "x-signature-ed25519": signature,
+        "x-signature-timestamp": timestamp,
+    }
 
 
 def count_rows(db: Path, sql: str) -> int:
@@ -213,9 +223,16 @@ def test_slack_forged_request_is_rejected_and_stores_nothing(app: Any, platform_
 
 
 def test_slack_slash_command_answers_through_its_response_url(app: Any, platform_api: PlatformApi) -> None:
-    form = {"team_id": "T1", "channel_id": "C9", "user_id": "U7", "user_name": "ada", "command": "/devrel",
-            "text": "ask where are the docs?", "trigger_id": f"{uuid.uuid4()}",
-            "response_url": f"{platform_api.url}/slack/hooks/commands/T1/1/x"}
+    form = {
+        "team_id": "T1",
+        "channel_id": "C9",
+        "user_id": "U7",
+        "user_name": "ada",
+        "command": "/devrel",
+        "text": "ask where are the docs?",
+        "trigger_id": f"{uuid.uuid4()}",
+        "response_url": f"{platform_api.url}/slack/hooks/commands/T1/1/x",
+    }
     body = urlencode(form).encode()
     headers = slack_headers(body)
     headers["content-type"] = "application/x-www-form-urlencoded"
@@ -228,17 +245,25 @@ def test_slack_slash_command_answers_through_its_response_url(app: Any, platform
 # --- Discord -------------------------------------------------------------------------------------
 
 
-def test_discord_ask_is_deferred_then_the_original_response_is_edited(app: Any, platform_api: PlatformApi) -> None:
+def test_discord_ask_is_deferred_then_the_original_response_is_edited(
+    app: Any, platform_api: PlatformApi
+) -> None:
     ping = (FIXTURES / "discord" / "interactions-js__ping.json").read_bytes()
     assert post(f"{app.url}/discord/interactions", ping, discord_headers(ping)) == (200, b'{"type":1}')
     forged = discord_headers(ping)
     forged["x-signature-ed25519"] = "00" * 64
     assert post(f"{app.url}/discord/interactions", ping, forged)[0] == 401
 
-    interaction = json.loads((FIXTURES / "discord" / "application-commands__03__example-interaction.json").read_text())
+    interaction = json.loads(
+        (FIXTURES / "discord" / "application-commands__03__example-interaction.json").read_text()
+    )
     interaction.update(id=str(uuid.uuid4().int)[:19], application_id="775799577604522054")
-    interaction["data"] = {"type": 1, "name": "ask", "id": "1",
-                           "options": [{"type": 3, "name": "question", "value": "How do I run the tests?"}]}
+    interaction["data"] = {
+        "type": 1,
+        "name": "ask",
+        "id": "1",
+        "options": [{"type": 3, "name": "question", "value": "How do I run the tests?"}],
+    }
     body = json.dumps(interaction).encode()
     for _ in range(5):
         status, answer = post(f"{app.url}/discord/interactions", body, discord_headers(body))
@@ -257,20 +282,35 @@ def test_discord_ask_is_deferred_then_the_original_response_is_edited(app: Any, 
 
 
 def discourse_post(post_id: int, topic_id: int, username: str = "alice") -> bytes:
-    return json.dumps({"post": {
-        "id": post_id, "username": username, "raw": "How do I configure the cache?", "post_number": 1,
-        "post_type": 1, "topic_id": topic_id, "topic_title": "Cache configuration", "user_id": 12,
-    }}).encode()
+    return json.dumps(
+        {
+            "post": {
+                "id": post_id,
+                "username": username,
+                "raw": "How do I configure the cache?",
+                "post_number": 1,
+                "post_type": 1,
+                "topic_id": topic_id,
+                "topic_title": "Cache configuration",
+                "user_id": 12,
+            }
+        }
+    ).encode()
 
 
 def discourse_headers(body: bytes, secret: str = DISCOURSE_SECRET) -> dict[str, str]:
-    return {"content-type": "application/json", "x-discourse-event": "post_created",
-            "x-discourse-event-type": "post", "x-discourse-event-id": str(uuid.uuid4()),
-            "x-discourse-event-signature": discourse.signature_for(secret, body)}
+    return {
+        "content-type": "application/json",
+        "x-discourse-event": "post_created",
+        "x-discourse-event-type": "post",
+        "x-discourse-event-id": str(uuid.uuid4()),
+        "x-discourse-event-signature": discourse.signature_for(secret, body),
+    }
 
 
 def test_discourse_question_gets_a_reply_in_its_topic_and_own_posts_do_not(
-    app: Any, platform_api: PlatformApi,
+    app: Any,
+    platform_api: PlatformApi,
 ) -> None:
     own = discourse_post(500, 70, username=BOT_LOGIN)
     assert post(f"{app.url}/discourse/webhook", own, discourse_headers(own))[0] == 200
@@ -313,12 +353,17 @@ def test_a_reply_that_never_gets_through_is_dead_lettered(app: Any, platform_api
 
 
 def github_delivery(event: str, body: bytes) -> dict[str, str]:
-    return {"content-type": "application/json", "x-github-event": event, "x-github-delivery": str(uuid.uuid4()),
-            "x-hub-signature-256": github.signature_for(GITHUB_SECRET, body)}
+    return {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": str(uuid.uuid4()),
+        "x-hub-signature-256": github.signature_for(GITHUB_SECRET, body),
+    }
 
 
 def test_github_mention_is_answered_on_the_issue_and_the_bot_never_answers_itself(
-    app: Any, platform_api: PlatformApi,
+    app: Any,
+    platform_api: PlatformApi,
 ) -> None:
     payload = json.loads((FIXTURES / "github" / "issue_comment.created.0.json").read_text())
     payload["comment"]["body"] = f"@{BOT_LOGIN} how do I enable debug logging?"

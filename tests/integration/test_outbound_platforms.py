@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-
 from devrel.adapters.outbound_discord import DiscordPlatform
 from devrel.adapters.outbound_discourse import DiscoursePlatform
 from devrel.adapters.outbound_github import GithubPlatform
@@ -71,8 +70,13 @@ def api() -> Iterator[StandIn]:
         def _any(self) -> None:
             split = urlsplit(self.path)
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            seen = Seen(self.command, split.path, parse_qs(split.query),
-                        {k.lower(): v for k, v in self.headers.items()}, body)
+            seen = Seen(
+                self.command,
+                split.path,
+                parse_qs(split.query),
+                {k.lower(): v for k, v in self.headers.items()},
+                body,
+            )
             status, payload, headers = stand_in.answer(seen)
             raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
@@ -100,8 +104,14 @@ def ok(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 def event(platform: str, kind: str, **data: Any) -> InboundEvent:
-    return InboundEvent(platform=platform, kind=kind, delivery_id="d-1", thread="t", text="q?",  # type: ignore[arg-type]
-                        data=data)
+    return InboundEvent(
+        platform=platform,
+        kind=kind,
+        delivery_id="d-1",
+        thread="t",
+        text="q?",  # type: ignore[arg-type]
+        data=data,
+    )
 
 
 # --- Slack ---------------------------------------------------------------------------------------
@@ -110,8 +120,10 @@ def event(platform: str, kind: str, **data: Any) -> InboundEvent:
 def test_slack_posts_block_kit_in_the_thread(api: StandIn) -> None:
     api.on("POST", "/api/chat.postMessage", ok({"ok": True, "channel": "C1", "ts": "1700.0001"}))
     platform = SlackPlatform("xoxb-test", f"{api.url}/api/")
-    ts = platform.post_reply(event("slack", "slack.app_mention", team="T1", channel="C1", ts="1699.1",
-                                   thread_ts="1699.1"), Reply(text="Use `pip`:\n```sh\npip install x\n```"))
+    ts = platform.post_reply(
+        event("slack", "slack.app_mention", team="T1", channel="C1", ts="1699.1", thread_ts="1699.1"),
+        Reply(text="Use `pip`:\n```sh\npip install x\n```"),
+    )
     assert ts == "1700.0001"
     [call] = api.seen
     assert call.headers["authorization"] == "Bearer xoxb-test"
@@ -127,23 +139,40 @@ def test_slack_uses_the_workspace_token_when_installed(api: StandIn) -> None:
     platform.post_reply(event("slack", "slack.app_mention", team="T9", channel="C", ts="1"), Reply(text="hi"))
     assert api.seen[0].headers["authorization"] == "Bearer xoxb-team9"
     with pytest.raises(PlatformError) as missing:
-        platform.post_reply(event("slack", "slack.app_mention", team="T0", channel="C", ts="1"), Reply(text="x"))
+        platform.post_reply(
+            event("slack", "slack.app_mention", team="T0", channel="C", ts="1"), Reply(text="x")
+        )
     assert not missing.value.retryable
 
 
 def test_slack_slash_commands_answer_through_response_url(api: StandIn) -> None:
     api.on("POST", "/hooks/commands/T1/1/x", ok(b"ok", headers={"content-type": "text/plain"}))
     platform = SlackPlatform("xoxb-test", f"{api.url}/api/")
-    platform.post_reply(event("slack", "slack.command.ask", team="T1", channel="C1",
-                              response_url=f"{api.url}/hooks/commands/T1/1/x"), Reply(text="answer"))
+    platform.post_reply(
+        event(
+            "slack",
+            "slack.command.ask",
+            team="T1",
+            channel="C1",
+            response_url=f"{api.url}/hooks/commands/T1/1/x",
+        ),
+        Reply(text="answer"),
+    )
     [call] = api.seen
     assert call.json()["response_type"] == "in_channel"
 
 
-@pytest.mark.parametrize(("status", "error", "retryable"), [
-    (200, "channel_not_found", False), (200, "internal_error", True), (500, "fatal_error", True),
-])
-def test_slack_errors_say_whether_a_retry_can_help(api: StandIn, status: int, error: str, retryable: bool) -> None:
+@pytest.mark.parametrize(
+    ("status", "error", "retryable"),
+    [
+        (200, "channel_not_found", False),
+        (200, "internal_error", True),
+        (500, "fatal_error", True),
+    ],
+)
+def test_slack_errors_say_whether_a_retry_can_help(
+    api: StandIn, status: int, error: str, retryable: bool
+) -> None:
     api.on("POST", "/api/chat.postMessage", ok({"ok": False, "error": error}, status=status))
     platform = SlackPlatform("xoxb-test", f"{api.url}/api/")
     with pytest.raises(PlatformError) as raised:
@@ -154,7 +183,8 @@ def test_slack_errors_say_whether_a_retry_can_help(api: StandIn, status: int, er
 def test_slack_working_reaction_is_best_effort(api: StandIn) -> None:
     api.on("POST", "/api/reactions.add", ok({"ok": False, "error": "already_reacted"}))
     SlackPlatform("xoxb-test", f"{api.url}/api/").mark_working(
-        event("slack", "slack.app_mention", channel="C1", ts="1699.1"))
+        event("slack", "slack.app_mention", channel="C1", ts="1699.1")
+    )
     assert api.seen[0].form() == {"channel": "C1", "timestamp": "1699.1", "name": "eyes"}
 
 
@@ -166,7 +196,8 @@ def test_discord_edits_the_deferred_response_then_follows_up(api: StandIn) -> No
     api.on("POST", "/api/v10/webhooks/app-1/tok", ok({"id": "m1"}))
     long_answer = "```py\n" + "\n".join(f"value_{i} = {i}" for i in range(400)) + "\n```"
     message_id = DiscordPlatform(f"{api.url}/api/v10").post_reply(
-        event("discord", "discord.command.ask", application_id="app-1", token="tok"), Reply(text=long_answer))
+        event("discord", "discord.command.ask", application_id="app-1", token="tok"), Reply(text=long_answer)
+    )
     assert message_id == "m1"
     assert [s.method for s in api.seen] == ["PATCH"] + ["POST"] * (len(api.seen) - 1)
     assert len(api.seen) >= 3
@@ -188,7 +219,8 @@ def test_discord_waits_out_a_short_rate_limit(api: StandIn) -> None:
     api.on("PATCH", "/api/v10/webhooks/app-1/tok/messages/@original", limited_once)
     started = time.monotonic()
     DiscordPlatform(f"{api.url}/api/v10").post_reply(
-        event("discord", "discord.command.ask", application_id="app-1", token="tok"), Reply(text="hi"))
+        event("discord", "discord.command.ask", application_id="app-1", token="tok"), Reply(text="hi")
+    )
     assert calls["n"] == 2
     assert time.monotonic() - started >= 0.05
 
@@ -197,7 +229,8 @@ def test_discord_expired_token_is_not_retryable(api: StandIn) -> None:
     api.on("PATCH", "/api/v10/webhooks/app-1/tok/messages/@original", ok({"message": "Unknown Webhook"}, 404))
     with pytest.raises(PlatformError) as raised:
         DiscordPlatform(f"{api.url}/api/v10").post_reply(
-            event("discord", "discord.command.ask", application_id="app-1", token="tok"), Reply(text="hi"))
+            event("discord", "discord.command.ask", application_id="app-1", token="tok"), Reply(text="hi")
+        )
     assert (raised.value.retryable, raised.value.status) == (False, 404)
 
 
@@ -207,34 +240,46 @@ def test_discord_expired_token_is_not_retryable(api: StandIn) -> None:
 def test_discourse_posts_in_the_topic_with_api_key_headers(api: StandIn) -> None:
     api.on("POST", "/forum/posts.json", ok({"id": 99, "topic_id": 7}))
     platform = DiscoursePlatform(f"{api.url}/forum", "key-1", "devrel-bot")
-    post_id = platform.post_reply(event("discourse", "discourse.post_created", topic_id=7, post_number=3),
-                                  Reply(text="See the docs.", sources=["https://example.org/docs"]))
+    post_id = platform.post_reply(
+        event("discourse", "discourse.post_created", topic_id=7, post_number=3),
+        Reply(text="See the docs.", sources=["https://example.org/docs"]),
+    )
     assert post_id == "99"
     [call] = api.seen
     assert (call.headers["api-key"], call.headers["api-username"]) == ("key-1", "devrel-bot")
-    assert call.json() == {"topic_id": 7, "reply_to_post_number": 3,
-                           "raw": "See the docs.\n\n**Sources**\n- https://example.org/docs"}
+    assert call.json() == {
+        "topic_id": 7,
+        "reply_to_post_number": 3,
+        "raw": "See the docs.\n\n**Sources**\n- https://example.org/docs",
+    }
 
 
 def test_discourse_server_errors_are_retryable(api: StandIn) -> None:
     api.on("POST", "/posts.json", ok({"errors": ["boom"]}, 502))
     with pytest.raises(PlatformError) as raised:
-        DiscoursePlatform(api.url, "k", "u").post_reply(event("discourse", "discourse.post_created", topic_id=1),
-                                                       Reply(text="x"))
+        DiscoursePlatform(api.url, "k", "u").post_reply(
+            event("discourse", "discourse.post_created", topic_id=1), Reply(text="x")
+        )
     assert raised.value.retryable
 
 
 # --- GitHub --------------------------------------------------------------------------------------
 
-COMMENT = {"id": 1234, "body": "x", "html_url": "https://github.example/o/r/issues/5#issuecomment-1234",
-           "user": {"login": "devrel-bot[bot]", "id": 1, "type": "Bot"}}
+COMMENT = {
+    "id": 1234,
+    "body": "x",
+    "html_url": "https://github.example/o/r/issues/5#issuecomment-1234",
+    "user": {"login": "devrel-bot[bot]", "id": 1, "type": "Bot"},
+}
 
 
 def test_github_token_mode_comments_on_the_issue(api: StandIn) -> None:
     api.on("POST", "/api/v3/repos/octo/repo/issues/5/comments", ok(COMMENT, 201))
     platform = GithubPlatform(f"{api.url}/api/v3", token="ghp_test")
-    comment_id = platform.post_reply(event("github", "github.issue_comment.created", repository="octo/repo",
-                                           number=5), Reply(text="Answer", sources=["https://docs/x"]))
+    comment_id = platform.post_reply(
+        event("github", "github.issue_comment.created", repository="octo/repo", number=5),
+        Reply(text="Answer", sources=["https://docs/x"]),
+    )
     assert comment_id == "1234"
     [call] = api.seen  # lazy client: no GET of the repository or issue first
     assert call.headers["authorization"] == "token ghp_test"
@@ -243,15 +288,24 @@ def test_github_token_mode_comments_on_the_issue(api: StandIn) -> None:
 
 def test_github_app_mode_exchanges_a_jwt_for_a_cached_installation_token(api: StandIn) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
-    api.on("POST", "/app/installations/77/access_tokens", ok({"token": "ghs_installation", "expires_at": expires}, 201))
+    api.on(
+        "POST",
+        "/app/installations/77/access_tokens",
+        ok({"token": "ghs_installation", "expires_at": expires}, 201),
+    )
     api.on("POST", "/repos/octo/repo/issues/5/comments", ok(COMMENT, 201))
     platform = GithubPlatform(api.url, app_id="42", private_key=pem)
     for _ in range(2):
-        platform.post_reply(event("github", "github.issue_comment.created", repository="octo/repo", number=5,
-                                  installation_id=77), Reply(text="Answer"))
+        platform.post_reply(
+            event(
+                "github", "github.issue_comment.created", repository="octo/repo", number=5, installation_id=77
+            ),
+            Reply(text="Answer"),
+        )
     token_calls = [s for s in api.seen if s.path.endswith("/access_tokens")]
     comment_calls = [s for s in api.seen if s.path.endswith("/comments")]
     assert len(token_calls) == 1  # cached until it expires
@@ -270,8 +324,9 @@ def test_github_discussions_are_answered_over_graphql(api: StandIn) -> None:
 
     api.on("POST", "/graphql", graphql)
     platform = GithubPlatform(api.url, token="ghp_test")
-    comment = platform.post_reply(event("github", "github.discussion.created", repository="octo/repo", number=9),
-                                  Reply(text="Answer"))
+    comment = platform.post_reply(
+        event("github", "github.discussion.created", repository="octo/repo", number=9), Reply(text="Answer")
+    )
     assert comment == "DC_1"
     assert len(api.seen) == 2
 
@@ -281,8 +336,9 @@ def test_github_errors_map_by_status(api: StandIn, status: int, retryable: bool)
     api.on("POST", "/repos/octo/repo/issues/5/comments", ok({"message": "nope"}, status))
     platform = GithubPlatform(api.url, token="ghp_test")
     with pytest.raises(PlatformError) as raised:
-        platform.post_reply(event("github", "github.issue_comment.created", repository="octo/repo", number=5),
-                            Reply(text="x"))
+        platform.post_reply(
+            event("github", "github.issue_comment.created", repository="octo/repo", number=5), Reply(text="x")
+        )
     assert raised.value.retryable is retryable
     # PyGithub's own retries run first; once they are used up the status is no longer reported.
     assert raised.value.status in (status, None) if retryable else raised.value.status == status

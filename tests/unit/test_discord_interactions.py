@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nacl.signing import SigningKey
-
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
@@ -18,6 +16,7 @@ from devrel.events import InboundEvent, Reply
 from devrel.handlers.discord_interactions import handle_discord_interaction
 from devrel.http import HttpRequest
 from devrel.platforms import discord
+from nacl.signing import SigningKey
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "discord"
 VECTORS = json.loads((FIXTURES / "ed25519_test_vectors.json").read_text())
@@ -35,20 +34,26 @@ def services(tmp_path: Path) -> Any:
     from devrel.runtime import Services
     from devrel.settings import load_settings
 
-    settings = load_settings(mode="edge", data_dir=tmp_path, discord_public_key=PUBLIC_KEY,
-                             discord_application_id="app-1")
+    settings = load_settings(
+        mode="edge", data_dir=tmp_path, discord_public_key=PUBLIC_KEY, discord_application_id="app-1"
+    )
     return Services(
-        settings=settings, store=SqliteStore(settings.store_db, now=lambda: float(NOW)),
+        settings=settings,
+        store=SqliteStore(settings.store_db, now=lambda: float(NOW)),
         queue=SqliteQueue(settings.queue_db, name=settings.work_queue),
         workflows=None,  # type: ignore[arg-type]  # intake never starts workflows
-        secrets=ConfiguredSecrets(settings), clock=lambda: float(NOW),
+        secrets=ConfiguredSecrets(settings),
+        clock=lambda: float(NOW),
     )
 
 
 def signed(body: bytes, timestamp: int = NOW, key: SigningKey = SIGNING_KEY) -> HttpRequest:
     signature = key.sign(str(timestamp).encode() + body).signature.hex()
-    headers = {"x-signature-ed25519": signature, "x-signature-timestamp": str(timestamp),
-               "content-type": "application/json"}
+    headers = {
+        "x-signature-ed25519": signature,
+        "x-signature-timestamp": str(timestamp),
+        "content-type": "application/json",
+    }
     return HttpRequest(method="POST", path="/discord/interactions", headers=headers, body=body)
 
 
@@ -130,8 +135,12 @@ def ask_interaction(interaction_id: str = "1100000000000000001") -> dict[str, An
     """The documented example interaction, as an /ask command."""
     payload = fixture("application-commands__03__example-interaction.json")
     payload["id"] = interaction_id
-    payload["data"] = {"type": 1, "name": "ask", "id": "771825006014889984",
-                       "options": [{"type": 3, "name": "question", "value": "How do I install it?"}]}
+    payload["data"] = {
+        "type": 1,
+        "name": "ask",
+        "id": "771825006014889984",
+        "options": [{"type": 3, "name": "question", "value": "How do I install it?"}],
+    }
     return payload
 
 
@@ -195,7 +204,10 @@ def test_feedback_button_is_acknowledged_and_recorded(services: Any) -> None:
     assert answer(services, signed(json.dumps(payload).encode())) == (200, {"type": 6})
     [event] = queued(services)
     assert (event.kind, event.data["vote"], event.data["answer_delivery"]) == (
-        "discord.feedback", "up", "1100000000000000001")
+        "discord.feedback",
+        "up",
+        "1100000000000000001",
+    )
 
 
 def test_other_buttons_and_unknown_commands_are_acknowledged_and_ignored(services: Any) -> None:
@@ -211,9 +223,15 @@ def test_other_buttons_and_unknown_commands_are_acknowledged_and_ignored(service
 
 
 def test_long_replies_split_under_2000_characters_with_code_blocks_intact() -> None:
-    text = "Here is the script:\n\n```python\n" + "\n".join(
-        f"print('step {i}')  # explain step {i}" for i in range(150)) + "\n```\n\nThat's all." + " ok" * 400
-    messages = discord.reply_messages(Reply(text=text, sources=["https://example.org/docs"]), feedback_for="d-1")
+    text = (
+        "Here is the script:\n\n```python\n"
+        + "\n".join(f"print('step {i}')  # explain step {i}" for i in range(150))
+        + "\n```\n\nThat's all."
+        + " ok" * 400
+    )
+    messages = discord.reply_messages(
+        Reply(text=text, sources=["https://example.org/docs"]), feedback_for="d-1"
+    )
     assert len(messages) >= 3
     for message in messages:
         assert len(message["content"]) <= discord.MESSAGE_LIMIT

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
@@ -28,32 +27,56 @@ def services(tmp_path: Path) -> Any:
     from devrel.runtime import Services
     from devrel.settings import load_settings
 
-    settings = load_settings(mode="edge", data_dir=tmp_path, discourse_webhook_secret=SECRET,
-                             discourse_api_username="devrel-bot")
+    settings = load_settings(
+        mode="edge", data_dir=tmp_path, discourse_webhook_secret=SECRET, discourse_api_username="devrel-bot"
+    )
     return Services(
-        settings=settings, store=SqliteStore(settings.store_db),
+        settings=settings,
+        store=SqliteStore(settings.store_db),
         queue=SqliteQueue(settings.queue_db, name=settings.work_queue),
         workflows=None,  # type: ignore[arg-type]  # intake never starts workflows
         secrets=ConfiguredSecrets(settings),
     )
 
 
-def post_payload(post_id: int = 41, username: str = "alice", post_number: int = 1,
-                 raw: str = "How do I configure the cache?") -> dict[str, Any]:
+def post_payload(
+    post_id: int = 41,
+    username: str = "alice",
+    post_number: int = 1,
+    raw: str = "How do I configure the cache?",
+) -> dict[str, Any]:
     """The fields of Discourse's WebHookPostSerializer that the converter reads, plus a few others."""
-    return {"post": {
-        "id": post_id, "name": "Alice", "username": username, "created_at": "2024-05-01T10:00:00.000Z",
-        "cooked": f"<p>{raw}</p>", "raw": raw, "post_number": post_number, "post_type": 1,
-        "reply_to_post_number": None, "topic_id": 7, "topic_slug": "cache-config",
-        "topic_title": "Configuring the cache", "category_id": 4, "user_id": 12, "trust_level": 1,
-    }}
+    return {
+        "post": {
+            "id": post_id,
+            "name": "Alice",
+            "username": username,
+            "created_at": "2024-05-01T10:00:00.000Z",
+            "cooked": f"<p>{raw}</p>",
+            "raw": raw,
+            "post_number": post_number,
+            "post_type": 1,
+            "reply_to_post_number": None,
+            "topic_id": 7,
+            "topic_slug": "cache-config",
+            "topic_title": "Configuring the cache",
+            "category_id": 4,
+            "user_id": 12,
+            "trust_level": 1,
+        }
+    }
 
 
-def signed(body: bytes, event: str = "post_created", secret: str = SECRET,
-           event_id: str = "1") -> HttpRequest:
-    headers = {"x-discourse-event": event, "x-discourse-event-type": event.split("_")[0],
-               "x-discourse-event-id": event_id, "x-discourse-instance": "https://forum.example.org",
-               "x-discourse-event-signature": discourse.signature_for(secret, body)}
+def signed(
+    body: bytes, event: str = "post_created", secret: str = SECRET, event_id: str = "1"
+) -> HttpRequest:
+    headers = {
+        "x-discourse-event": event,
+        "x-discourse-event-type": event.split("_")[0],
+        "x-discourse-event-id": event_id,
+        "x-discourse-instance": "https://forum.example.org",
+        "x-discourse-event-signature": discourse.signature_for(secret, body),
+    }
     return HttpRequest(method="POST", path="/discourse/webhook", headers=headers, body=body)
 
 
@@ -73,7 +96,9 @@ def test_vector_from_discourse_spec() -> None:
     body = VECTOR["body"].encode()
     assert discourse.signature_for(VECTOR["secret"], body) == VECTOR["X-Discourse-Event-Signature"]
     assert discourse.verify_signature(VECTOR["secret"], body, VECTOR["X-Discourse-Event-Signature"])
-    assert not discourse.verify_signature(VECTOR["secret"], body + b" ", VECTOR["X-Discourse-Event-Signature"])
+    assert not discourse.verify_signature(
+        VECTOR["secret"], body + b" ", VECTOR["X-Discourse-Event-Signature"]
+    )
     assert not discourse.verify_signature("wrong", body, VECTOR["X-Discourse-Event-Signature"])
     assert not discourse.verify_signature(VECTOR["secret"], body, VECTOR["X-Discourse-Event-Signature"][7:])
 
@@ -104,7 +129,9 @@ def test_bad_signatures_are_401_and_leave_nothing_behind(services: Any, tamper: 
         del headers["x-discourse-event-signature"]
         request = HttpRequest("POST", request.path, headers, body)
     elif tamper == "sha1":
-        headers["x-discourse-event-signature"] = headers["x-discourse-event-signature"].replace("sha256", "sha1")
+        headers["x-discourse-event-signature"] = headers["x-discourse-event-signature"].replace(
+            "sha256", "sha1"
+        )
         request = HttpRequest("POST", request.path, headers, body)
     assert handle_discourse_webhook(request, services).status == 401
     assert rows(services) == (0, 0)
@@ -142,14 +169,17 @@ def test_its_own_posts_and_small_actions_are_ignored(services: Any) -> None:
 
 def test_redelivery_of_a_post_is_accepted_once(services: Any) -> None:
     body = json.dumps(post_payload()).encode()
-    answers = [json.loads(handle_discourse_webhook(signed(body, event_id=str(n)), services).body)["accepted"]
-               for n in range(5)]
+    answers = [
+        json.loads(handle_discourse_webhook(signed(body, event_id=str(n)), services).body)["accepted"]
+        for n in range(5)
+    ]
     assert answers == [True, False, False, False, False]
 
 
 def test_mentions_of_the_assistant_are_flagged() -> None:
-    event = discourse.to_inbound_event("post_created", post_payload(post_number=3, raw="thanks @devrel-bot"),
-                                       "devrel-bot")
+    event = discourse.to_inbound_event(
+        "post_created", post_payload(post_number=3, raw="thanks @devrel-bot"), "devrel-bot"
+    )
     assert event is not None
     assert event.data["mentions_assistant"] is True
     assert event.text == "thanks @devrel-bot"  # replies are not prefixed with the topic title

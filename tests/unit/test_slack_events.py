@@ -11,8 +11,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from slack_sdk.signature import SignatureVerifier
-
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
@@ -22,6 +20,7 @@ from devrel.http import HttpRequest
 from devrel.platforms import slack
 from devrel.runtime import Services
 from devrel.settings import load_settings
+from slack_sdk.signature import SignatureVerifier
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 SECRET = "unit-signing-secret"
@@ -36,15 +35,18 @@ def fixture(name: str) -> dict[str, Any]:
 def services(tmp_path: Path) -> Services:
     settings = load_settings(mode="edge", data_dir=tmp_path, slack_signing_secret=SECRET)
     return Services(
-        settings=settings, store=SqliteStore(settings.store_db, now=lambda: float(NOW)),
+        settings=settings,
+        store=SqliteStore(settings.store_db, now=lambda: float(NOW)),
         queue=SqliteQueue(settings.queue_db, name=settings.work_queue),
         workflows=None,  # type: ignore[arg-type]  # intake never starts workflows
-        secrets=ConfiguredSecrets(settings), clock=lambda: float(NOW),
+        secrets=ConfiguredSecrets(settings),
+        clock=lambda: float(NOW),
     )
 
 
-def signed(path: str, body: bytes, secret: str = SECRET, timestamp: int = NOW,
-           extra: dict[str, str] | None = None) -> HttpRequest:
+def signed(
+    path: str, body: bytes, secret: str = SECRET, timestamp: int = NOW, extra: dict[str, str] | None = None
+) -> HttpRequest:
     headers = {
         "x-slack-request-timestamp": str(timestamp),
         "x-slack-signature": slack.signature_for(secret, str(timestamp), body),
@@ -75,8 +77,12 @@ def test_published_vector_verifies_only_with_the_clock_pinned_to_its_timestamp()
     good = vector["X-Slack-Signature"]
     assert slack.signature_for(vector["signing_secret"], timestamp, body) == good
     assert slack.verify_signature(vector["signing_secret"], body, timestamp, good, now=int(timestamp))
-    assert not slack.verify_signature(vector["signing_secret"], body, timestamp, good, now=int(timestamp) + 301)
-    assert not slack.verify_signature(vector["signing_secret"], body + b"&x=1", timestamp, good, now=int(timestamp))
+    assert not slack.verify_signature(
+        vector["signing_secret"], body, timestamp, good, now=int(timestamp) + 301
+    )
+    assert not slack.verify_signature(
+        vector["signing_secret"], body + b"&x=1", timestamp, good, now=int(timestamp)
+    )
 
 
 def test_verifier_agrees_with_slack_sdk() -> None:
@@ -107,7 +113,10 @@ def test_url_verification_echoes_the_challenge(services: Services) -> None:
     body = (FIXTURES / "events_url_verification__event_body.json").read_bytes()
     response = handle_slack(signed("/slack/events", body), services)
     assert response.status == 200
-    assert json.loads(response.body)["challenge"] == fixture("events_url_verification__event_body.json")["challenge"]
+    assert (
+        json.loads(response.body)["challenge"]
+        == fixture("events_url_verification__event_body.json")["challenge"]
+    )
 
 
 def test_app_mention_is_accepted_and_enqueued(services: Services) -> None:
@@ -121,7 +130,9 @@ def test_app_mention_is_accepted_and_enqueued(services: Services) -> None:
     assert event.text == "Hi there!"  # the mention of the bot is stripped
 
 
-@pytest.mark.parametrize("tamper", ["body", "secret", "stale", "future", "no-signature", "no-timestamp", "garbage"])
+@pytest.mark.parametrize(
+    "tamper", ["body", "secret", "stale", "future", "no-signature", "no-timestamp", "garbage"]
+)
 def test_bad_signatures_are_401_and_leave_nothing_behind(services: Services, tamper: str) -> None:
     body = (FIXTURES / "events__valid_event_body.json").read_bytes()
     request = {
@@ -151,24 +162,42 @@ def test_bad_signatures_are_401_and_leave_nothing_behind(services: Services, tam
 
 def test_unconfigured_secret_rejects_everything(tmp_path: Path) -> None:
     settings = load_settings(mode="edge", data_dir=tmp_path)
-    bare = Services(settings=settings, store=SqliteStore(settings.store_db, now=lambda: float(NOW)),
-                    queue=SqliteQueue(settings.queue_db, name="q"), workflows=None,  # type: ignore[arg-type]
-                    secrets=ConfiguredSecrets(settings), clock=lambda: float(NOW))
+    bare = Services(
+        settings=settings,
+        store=SqliteStore(settings.store_db, now=lambda: float(NOW)),
+        queue=SqliteQueue(settings.queue_db, name="q"),
+        workflows=None,  # type: ignore[arg-type]
+        secrets=ConfiguredSecrets(settings),
+        clock=lambda: float(NOW),
+    )
     body = (FIXTURES / "events__valid_event_body.json").read_bytes()
     assert handle_slack(signed("/slack/events", body), bare).status == 401
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"type": "event_callback"}',
-                                  b'{"type": "event_callback", "event": {"type": "message", "user": "U1"}}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'{"type": "event_callback"}',
+        b'{"type": "event_callback", "event": {"type": "message", "user": "U1"}}',
+    ],
+)
 def test_malformed_events_are_400(services: Services, body: bytes) -> None:
     assert handle_slack(signed("/slack/events", body), services).status == 400
     assert rows(services)[1] == 0
 
 
-@pytest.mark.parametrize("name", [
-    "events__valid_reaction_added_body.json", "events__left_event_body.json",
-    "message_changed__event_payload.json", "message_deleted__event_payload.json", "message__message_body.json",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "events__valid_reaction_added_body.json",
+        "events__left_event_body.json",
+        "message_changed__event_payload.json",
+        "message_deleted__event_payload.json",
+        "message__message_body.json",
+    ],
+)
 def test_unhandled_events_are_acknowledged_and_ignored(services: Services, name: str) -> None:
     body = (FIXTURES / name).read_bytes()
     response = handle_slack(signed("/slack/events", body), services)
@@ -181,8 +210,10 @@ def test_five_retries_of_one_event_are_enqueued_once(services: Services) -> None
     body = (FIXTURES / "events__valid_event_body.json").read_bytes()
     answers = [
         json.loads(handle_slack(signed("/slack/events", body, extra=retry), services).body)["accepted"]
-        for retry in ({}, *({"x-slack-retry-num": str(n), "x-slack-retry-reason": "http_timeout"}
-                            for n in range(1, 5)))
+        for retry in (
+            {},
+            *({"x-slack-retry-num": str(n), "x-slack-retry-reason": "http_timeout"} for n in range(1, 5)),
+        )
     ]
     assert answers == [True, False, False, False, False]
     assert len(queued(services)) == 1
@@ -226,12 +257,17 @@ def test_member_and_revocation_events_are_enqueued_by_event_id(services: Service
         payload = fixture(name)
         payload["event_id"] = f"Ev-{name}"
         handle_slack(signed("/slack/events", json.dumps(payload).encode()), services)
-    assert sorted(event.kind for event in queued(services)) == ["slack.member_joined_channel", "slack.tokens_revoked"]
+    assert sorted(event.kind for event in queued(services)) == [
+        "slack.member_joined_channel",
+        "slack.tokens_revoked",
+    ]
 
 
 def test_slash_command_help_is_answered_at_once(services: Services) -> None:
-    form = dict(pair.split("=", 1) for pair in (FIXTURES / "slash_command__slash_command_body.form.txt")
-                .read_text().strip().split("&"))
+    form = dict(
+        pair.split("=", 1)
+        for pair in (FIXTURES / "slash_command__slash_command_body.form.txt").read_text().strip().split("&")
+    )
     form["text"] = "help"
     response = handle_slack(signed("/slack/commands", urlencode(form).encode()), services)
     assert response.status == 200
@@ -257,8 +293,9 @@ def test_slash_command_without_trigger_is_400(services: Services) -> None:
 def test_feedback_button_is_enqueued_and_acknowledged_empty(services: Services) -> None:
     payload = fixture("block_actions__body.json")
     payload["actions"][0]["action_id"] = "feedback_up"
-    response = handle_slack(signed("/slack/interactivity", urlencode({"payload": json.dumps(payload)}).encode()),
-                            services)
+    response = handle_slack(
+        signed("/slack/interactivity", urlencode({"payload": json.dumps(payload)}).encode()), services
+    )
     assert (response.status, response.body) == (200, b"")
     [event] = queued(services)
     assert event.kind == "slack.action.feedback_up"
@@ -266,7 +303,9 @@ def test_feedback_button_is_enqueued_and_acknowledged_empty(services: Services) 
 
 def test_message_shortcut_asks_about_that_message(services: Services) -> None:
     payload = fixture("shortcut__message_shortcut_body.json")
-    handle_slack(signed("/slack/interactivity", urlencode({"payload": json.dumps(payload)}).encode()), services)
+    handle_slack(
+        signed("/slack/interactivity", urlencode({"payload": json.dumps(payload)}).encode()), services
+    )
     [event] = queued(services)
     assert event.kind == "slack.shortcut.ask"
     assert event.text == payload["message"]["text"]

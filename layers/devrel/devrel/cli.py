@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
@@ -53,7 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from devrel.edge.runner import EdgeRunner, RunnerOptions
 
     options = RunnerOptions(host=args.host, port=args.port, schedules=not args.no_schedules,
-                            visibility_timeout=args.visibility_timeout)
+                            visibility_timeout=args.visibility_timeout, local_llm=not args.no_llm)
     runner = EdgeRunner(find_template(args.template), _settings(args), options)
     runner.start()
     host, port = runner.address
@@ -71,7 +72,9 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     runner = EdgeRunner(find_template(args.template), _settings(args))
     function_id = resolve_function(runner.template, args.function)
     event = json.loads(Path(args.event).read_text(encoding="utf-8")) if args.event else {}
-    result = runner.invoke(function_id, event)
+    # Like `sam local invoke`: the function's logs go to stderr, only its result to stdout.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = runner.invoke(function_id, event)
     print(json.dumps(result, indent=2, default=str))
     return 0
 
@@ -89,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--template", help="path to template.yaml")
     serve.add_argument("--no-schedules", action="store_true", help="do not run EventBridge schedules")
     serve.add_argument("--visibility-timeout", type=int, help="seconds before a failed message is retried")
+    serve.add_argument("--no-llm", action="store_true", help="do not start the local model server")
     serve.set_defaults(func=cmd_serve)
 
     invoke = commands.add_parser("invoke", help="run one function once with an event (like sam local invoke)")

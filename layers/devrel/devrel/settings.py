@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_bot_user_id: str | None = None
     slack_client_id: str | None = None
+    # Slack OAuth v2 install (multi-workspace): where Slack sends the browser back, and the bot scopes.
+    slack_oauth_redirect_url: str | None = None
+    slack_oauth_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    slack_oauth_scopes: str = (
+        "app_mentions:read,channels:history,chat:write,commands,groups:history,im:history,reactions:write"
+    )
     discord_api_url: str = "https://discord.com/api/v10"
     discord_application_id: str | None = None
     discourse_url: str | None = None

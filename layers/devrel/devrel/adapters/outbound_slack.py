@@ -122,3 +122,19 @@ def _api_error(error: SlackApiError) -> PlatformError:
         code = str(data.get("error") or "")
     retryable = code in _RETRYABLE_ERRORS or is_retryable_status(status)
     return PlatformError("slack", f"{code or 'error'} (HTTP {status})", retryable=retryable, status=status)
+
+
+def exchange_oauth_code(
+    base_url: str, client_id: str, client_secret: str, code: str, redirect_uri: str | None, timeout: int = 10
+) -> dict[str, object]:
+    """oauth.v2.access: trade an install's temporary code for the workspace's bot token."""
+    client = WebClient(base_url=base_url if base_url.endswith("/") else base_url + "/", timeout=timeout)
+    try:
+        response = client.oauth_v2_access(
+            client_id=client_id, client_secret=client_secret, code=code, redirect_uri=redirect_uri
+        )
+    except SlackApiError as error:
+        raise _api_error(error) from error
+    except (SlackClientError, URLError, OSError) as error:
+        raise PlatformError("slack", f"oauth.v2.access: {error}", retryable=True) from error
+    return dict(response.data) if isinstance(response.data, dict) else {}

@@ -7,7 +7,6 @@ SQLite execution store (Step Functions), both under the data directory, so a res
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from devrel.adapters.queue_sqlite import SqliteQueue
-from devrel.asl import LocalExecutor, TaskFailure
+from devrel.asl import LocalExecutor
 from devrel.edge.gateway import make_server
 from devrel.edge.lambdas import FunctionRegistry
 from devrel.edge.schedules import Schedule, scheduled_event
@@ -36,6 +35,8 @@ class RunnerOptions:
     schedules: bool = True
     # Overrides the template's visibility timeout (minutes in the cloud) so local retries are quick.
     visibility_timeout: int | None = None
+    # Start the quantized local model server (edge LLM) unless settings point at another server.
+    local_llm: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -97,12 +98,13 @@ class EdgeRunner:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._server: Any = None
+        self._llm_server: Any = None
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         os.environ.update(handler_environment(self.template, settings, self.options.extra_env))
         self.executor = LocalExecutor(
             settings.workflows_db,
             {sm_id: sm.definition for sm_id, sm in self.template.state_machines.items()},
-            invoke_task=self._invoke_task,
+            invoke_task=self.functions.invoke,
         )
 
     # --- direct invocation -------------------------------------------------------------------
@@ -110,15 +112,11 @@ class EdgeRunner:
     def invoke(self, function_id: str, event: Any) -> Any:
         return self.functions.invoke(function_id, event)
 
-    def _invoke_task(self, resource: str, payload: Any) -> Any:
-        try:
-            return self.functions.invoke(resource, payload)
-        except Exception as exc:  # a Task's failure becomes a States error, named like Lambda's
-            raise TaskFailure(type(exc).__name__, json.dumps({"errorMessage": str(exc)})) from exc
-
     # --- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.options.local_llm and not self.settings.llm_base_url:
+            self._start_local_llm()
         self._server = make_server(self.options.host, self.options.port, self.template.routes, self.invoke)
         self._spawn("gateway", self._server.serve_forever)
         for source in self.template.queue_sources:
@@ -142,6 +140,24 @@ class EdgeRunner:
             self._server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self._llm_server is not None:
+            self._llm_server.stop()
+            self._llm_server = None
+
+    def _start_local_llm(self) -> None:
+        """Serve the quantized model once for every function, as an OpenAI-compatible endpoint."""
+        from devrel.models.factory import LOCAL_MODEL_NAME, start_local_server
+        from devrel.ports import PortError
+
+        try:
+            self._llm_server = start_local_server(self.settings)
+        except (PortError, ImportError, OSError) as exc:
+            # Edge mode still answers (retrieval-first, extractive) without a generator.
+            log.warning("local model not started: %s", exc)
+            return
+        os.environ["DEVREL_LLM_BASE_URL"] = self._llm_server.base_url
+        os.environ["DEVREL_LLM_MODEL"] = LOCAL_MODEL_NAME
+        log.info("local model %s at %s", self._llm_server.model, self._llm_server.base_url)
 
     def wait(self) -> None:
         try:
@@ -174,7 +190,8 @@ class EdgeRunner:
         queue = self.queue_for(source)
         while not self._stop.is_set():
             try:
-                messages = queue.receive(max_messages=source.batch_size, wait_seconds=self.options.poll_interval)
+                messages = queue.receive(max_messages=source.batch_size,
+                                         wait_seconds=self.options.poll_interval)
                 if messages:
                     self.deliver_batch(source, queue, messages)
             except Exception:  # keep polling: one bad batch must not stop the queue

@@ -44,7 +44,7 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 def load_yaml(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(fh, Loader=_CfnLoader)
     if not isinstance(data, dict):
         raise TemplateError(f"{path} is not a YAML mapping")
     return data

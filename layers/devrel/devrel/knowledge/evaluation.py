@@ -9,6 +9,7 @@ Metrics are file-level: a file's rank is the rank of its best chunk.
 from __future__ import annotations
 
 import json
+import math
 import re
 import statistics
 import time
@@ -100,7 +101,7 @@ def _mean(values: Sequence[float]) -> float:
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile (0 < fraction <= 1) of a non-empty sample."""
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(fraction * len(ordered) - 1e-9)))
     return ordered[rank - 1]
 
 

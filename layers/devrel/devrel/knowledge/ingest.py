@@ -164,7 +164,7 @@ class CachedEmbedder:
                     [self._namespace, *part],
                 )
                 found.update({key: np.frombuffer(blob, dtype=np.float32) for key, blob in rows})
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
+        missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
         if missing:
             vectors = np.asarray(self._inner.embed([t for _, t in missing]), dtype=np.float32)
             with self._db.transaction() as conn:

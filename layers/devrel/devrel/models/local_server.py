@@ -45,6 +45,7 @@ class LocalLlmServer:
         chat_template: str | None = None,
         startup_timeout: float = 120.0,
         log_path: Path | None = None,
+        poll: int = 50,
     ) -> None:
         self.model_path = model_path
         self.threads = threads or os.cpu_count() or 1
@@ -53,6 +54,7 @@ class LocalLlmServer:
         self.chat_template = chat_template
         self.startup_timeout = startup_timeout
         self.log_path = log_path
+        self.poll = poll
         self._process: subprocess.Popen[bytes] | None = None
         self._url: str | None = None
 
@@ -85,6 +87,7 @@ class LocalLlmServer:
             "--threads", str(self.threads),
             "--ctx-size", str(self.context_size),
             "--alias", self.model,
+            "--poll", str(self.poll),
         ]  # fmt: skip
         if self.chat_template:
             command += ["--chat-template", self.chat_template]

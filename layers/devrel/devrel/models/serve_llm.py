@@ -28,6 +28,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--alias", default="local", help="model name the server answers to")
     parser.add_argument("--chat-template", default=None, help="llama.cpp template name; default: the GGUF's")
     parser.add_argument("--cache-ram-mib", type=int, default=256, help="prompt cache kept in RAM")
+    parser.add_argument("--poll", type=int, default=50, help="0-100: how hard idle threads spin for work")
     parser.add_argument("--verbosity", type=int, default=1, help="llama.cpp log level (0 = errors only)")
     return parser.parse_args(argv)
 
@@ -44,6 +45,8 @@ def build_params(args: argparse.Namespace) -> Any:
     params.n_parallel = args.parallel
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
+    params.cpuparams.poll = args.poll
+    params.cpuparams_batch.poll = args.poll
     params.cache_ram_mib = args.cache_ram_mib
     params.verbosity = args.verbosity
     if args.chat_template:

@@ -115,11 +115,13 @@ def load_history(event: InboundEvent, services: Services) -> list[ChatMessage]:
 
 
 def remember(event: InboundEvent, services: Services, role: str, text: str, message_id: str = "") -> None:
-    # The sort key comes from the delivery, so remembering the same turn twice overwrites it.
+    # The sort key comes from the delivery, so remembering the same turn twice overwrites it; a
+    # question sorts before its answer.
+    order = "1" if role == "user" else "2"
     services.store.put(
         Item(
             pk=thread_partition(event),
-            sk=f"{event.received_at:017.6f}#{event.delivery_id}#{role}",
+            sk=f"{event.received_at:017.6f}#{event.delivery_id}#{order}",
             data={
                 "role": role,
                 "text": text,

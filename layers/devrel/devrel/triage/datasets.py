@@ -1,0 +1,95 @@
+"""Reading labelled issues and duplicate pairs from CSV files.
+
+Issue files have `label,title,body` columns (NLBSE style; other columns are kept as extras).
+A label cell may hold several labels separated by `|` or `;` (area labels). Report files have
+`id,summary,description`-like columns (GitBugs style: `Issue id`, `Summary`, `Description`).
+Pair files list one duplicate pair per row, the two ids in the first two columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from devrel.triage.text import Issue
+
+# Issue bodies with logs exceed csv's default 128 KiB field limit.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+_LABEL_SEPARATORS = re.compile(r"\s*[|;]\s*")
+
+
+class DatasetError(ValueError):
+    """A data file lacks the columns or values an evaluation needs."""
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(file)
+        if not reader.fieldnames:
+            raise DatasetError(f"{path}: empty file")
+        yield from reader
+
+
+def _column(fieldnames: Sequence[str], candidates: Sequence[str], path: Path) -> str:
+    by_key = {name.strip().lower().replace("_", " "): name for name in fieldnames}
+    for candidate in candidates:
+        if candidate in by_key:
+            return by_key[candidate]
+    raise DatasetError(f"{path}: no column among {list(candidates)} (columns: {list(fieldnames)})")
+
+
+def split_labels(cell: str) -> tuple[str, ...]:
+    return tuple(label for label in _LABEL_SEPARATORS.split(cell.strip()) if label)
+
+
+def read_issues(path: Path, require_labels: bool = True) -> list[Issue]:
+    rows = list(_rows(path))
+    if not rows:
+        return []
+    fieldnames = list(rows[0])
+    title = _column(fieldnames, ("title", "summary"), path)
+    body = _column(fieldnames, ("body", "description", "text"), path)
+    label = _column(fieldnames, ("label", "labels"), path) if require_labels else None
+    identifier = next((name for name in fieldnames if name.strip().lower() in ("id", "issue id", "number")), None)
+    used = {title, body, label, identifier}
+    issues = []
+    for line, row in enumerate(rows, start=2):
+        labels = split_labels(row[label] or "") if label else ()
+        if require_labels and not labels:
+            raise DatasetError(f"{path}:{line}: empty label")
+        issues.append(Issue(
+            title=row[title] or "",
+            body=row[body] or "",
+            labels=labels,
+            issue_id=(row[identifier] or "") if identifier else str(line),
+            extra={name: value for name, value in row.items() if name not in used and value is not None},
+        ))
+    return issues
+
+
+def read_reports(path: Path) -> list[Issue]:
+    """Past issue reports to search for duplicates (no labels needed)."""
+    rows = list(_rows(path))
+    if not rows:
+        return []
+    fieldnames = list(rows[0])
+    identifier = _column(fieldnames, ("issue id", "id", "number", "bug id"), path)
+    title = _column(fieldnames, ("summary", "title"), path)
+    body = _column(fieldnames, ("description", "body", "text"), path)
+    return [Issue(title=row[title] or "", body=row[body] or "", issue_id=row[identifier].strip()) for row in rows]
+
+
+def read_pairs(path: Path) -> list[tuple[str, str]]:
+    """(issue id, id of the issue it duplicates) per row."""
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.reader(file))
+    if not rows:
+        return []
+    header, *body = rows
+    if len(header) < 2:
+        raise DatasetError(f"{path}: need two id columns")
+    return [(row[0].strip(), row[1].strip()) for row in body if len(row) >= 2 and row[0].strip()]

@@ -1,0 +1,132 @@
+"""Incremental ingestion: only changed files are embedded; deleted files leave the index."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from devrel.knowledge.documents import Origin
+from devrel.knowledge.edge_index import EdgeIndex
+from devrel.knowledge.ingest import (
+    CachedEmbedder,
+    detect_origin,
+    ingest,
+    list_files,
+    parse_repo_spec,
+)
+
+
+class CountingEmbedder:
+    dimension = 32
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.texts += texts
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "docs").mkdir(parents=True)
+    (root / "src").mkdir()
+    (root / "node_modules").mkdir()
+    (root / "docs" / "guide.md").write_text("# Guide\n\nStart here.\n\n## Install\n\npip install it\n")
+    (root / "src" / "app.py").write_text("def main():\n    return 'hello'\n\n\ndef other():\n    return 2\n")
+    (root / "node_modules" / "dep.js").write_text("ignored()\n")
+    (root / "logo.png").write_bytes(b"\x89PNG")
+    return root
+
+
+def test_list_files_skips_vendored_and_binary_files(project: Path) -> None:
+    assert list_files(project) == ["docs/guide.md", "src/app.py"]
+
+
+def test_second_run_embeds_nothing_and_edits_embed_only_that_file(project: Path, tmp_path: Path) -> None:
+    embedder = CountingEmbedder()
+    index = EdgeIndex(tmp_path / "index.sqlite", embedder.dimension)
+    origin = Origin("proj")
+    first = ingest(project, origin, index, embedder)
+    assert (first.files_seen, first.files_changed, first.chunks) == (2, 2, index.count("proj"))
+    assert first.chunks >= 3
+
+    again = ingest(project, origin, index, embedder)
+    assert (again.files_changed, again.chunks) == (0, 0)
+
+    (project / "src" / "app.py").write_text("def main():\n    return 'bye'\n")
+    embedder.texts.clear()
+    edited = ingest(project, origin, index, embedder)
+    assert edited.files_changed == 1 and all(t.startswith("src/app.py") for t in embedder.texts)
+    assert [h.chunk.text for h in index.lexical("bye", 5)] == ["def main():\n    return 'bye'"]
+    assert index.lexical("hello", 5) == []
+
+    (project / "docs" / "guide.md").unlink()
+    removed = ingest(project, origin, index, embedder)
+    assert removed.files_removed == 1
+    assert set(index.file_hashes("proj")) == {"src/app.py"}
+
+
+def test_cached_embedder_reuses_vectors_by_text(tmp_path: Path) -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, tmp_path / "cache.sqlite", "m/32")
+    first = cached.embed(["a b", "c d", "a b"])
+    second = CachedEmbedder(inner, tmp_path / "cache.sqlite", "m/32").embed(["c d", "e"])
+    assert inner.texts == ["a b", "c d", "e"]
+    np.testing.assert_array_equal(first[1], second[0])
+    np.testing.assert_array_equal(first[0], first[2])
+    # Another model's vectors are never served.
+    CachedEmbedder(inner, tmp_path / "cache.sqlite", "other/32").embed(["a b"])
+    assert inner.texts[-1] == "a b"
+
+
+def test_thread_exports_are_ingested_per_thread(project: Path, tmp_path: Path) -> None:
+    export = tmp_path / "issues.threads.jsonl"
+    threads = [
+        {"kind": "issue", "number": 1, "title": "Crash", "url": "https://github.com/o/r/issues/1", "body": "boom"},
+        {"kind": "issue", "number": 2, "title": "Docs typo", "url": "https://github.com/o/r/issues/2", "body": "x"},
+    ]
+    export.write_text("\n".join(json.dumps(t) for t in threads))
+    embedder = CountingEmbedder()
+    index = EdgeIndex(tmp_path / "index.sqlite", embedder.dimension)
+    ingest(project, Origin("proj"), index, embedder, extra_files=[export])
+    hits = index.lexical("crash boom", 5)
+    assert hits[0].chunk.path == "issues/1" and hits[0].chunk.url == "https://github.com/o/r/issues/1"
+
+    threads[1]["body"] = "fixed wording"
+    export.write_text("\n".join(json.dumps(t) for t in threads))
+    report = ingest(project, Origin("proj"), index, embedder, extra_files=[export])
+    assert report.files_changed == 1
+
+
+def test_origin_of_a_github_checkout_gives_permalinks(project: Path) -> None:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    git("init", "-q")
+    git("-c", "user.email=a@b", "-c", "user.name=a", "add", ".")
+    git("-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "init")
+    git("remote", "add", "origin", "git@github.com:owner/project.git")
+    origin = detect_origin(project)
+    assert (origin.repo, origin.commit, origin.source) == ("owner/project", git("rev-parse", "HEAD"), "owner/project")
+    assert origin.link("src/app.py", 1, 2).startswith("https://github.com/owner/project/blob/")
+    # In a checkout, git decides what is indexed (the untracked file is left out).
+    (project / "docs" / "draft.md").write_text("# Draft\n")
+    assert "docs/draft.md" not in list_files(project)
+
+
+def test_repo_specs() -> None:
+    assert parse_repo_spec("pallets/flask@85c5d93") == ("pallets/flask", "85c5d93")
+    assert parse_repo_spec("https://github.com/psf/requests") == ("psf/requests", None)
