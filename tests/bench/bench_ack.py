@@ -62,9 +62,7 @@ def slack_request() -> Request:
 
 
 def discord_request() -> Request:
-    payload = json.loads(
-        (FIXTURES / "discord" / "application-commands__03__example-interaction.json").read_text()
-    )
+    payload = json.loads((FIXTURES / "discord" / "application-commands__03__example-interaction.json").read_text())
     payload.update(id=str(uuid.uuid4().int)[:19], application_id="1")
     payload["data"] = {
         "type": 1,
@@ -216,6 +214,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second through the runner")
     parser.add_argument("--requests", type=int, default=1000, help="requests per platform and path")
+    parser.add_argument("--out", type=Path, help="also write the report (JSON) to this file")
     args = parser.parse_args()
 
     api = stand_in_api()
@@ -238,7 +237,7 @@ def main() -> None:
     report: dict[str, Any] = {"rate_per_s": args.rate, "requests": args.requests}
     with tempfile.TemporaryDirectory() as data_dir:
         settings = load_settings(mode="edge", data_dir=Path(data_dir))
-        runner = EdgeRunner(ROOT / "template.yaml", settings, RunnerOptions(port=0, schedules=False))
+        runner = EdgeRunner(ROOT / "template.yaml", settings, RunnerOptions(port=0, schedules=False, local_llm=False))
         runner.start()
         host, port = runner.address
         reset_services()
@@ -269,7 +268,10 @@ def main() -> None:
             }
         runner.stop()
     api.shutdown()
-    print(json.dumps(report, indent=2))
+    text = json.dumps(report, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":

@@ -94,15 +94,11 @@ def platform_api() -> Iterator[PlatformApi]:
 
         def _any(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            call = Call(
-                self.command, urlsplit(self.path).path, {k.lower(): v for k, v in self.headers.items()}, body
-            )
+            call = Call(self.command, urlsplit(self.path).path, {k.lower(): v for k, v in self.headers.items()}, body)
             status, payload = api.answer(call)
             raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header(
-                "content-type", "text/plain" if isinstance(payload, bytes) else "application/json"
-            )
+            self.send_header("content-type", "text/plain" if isinstance(payload, bytes) else "application/json")
             self.send_header("content-length", str(len(raw)))
             self.end_headers()
             self.wfile.write(raw)
@@ -139,7 +135,7 @@ def app(serve_factory: Any, platform_api: PlatformApi) -> Any:
         # One quick in-worker attempt, so the queue's own retries and dead-lettering show.
         "DEVREL_REPLY_ATTEMPTS": "1",
     }
-    return serve_factory(env, "--no-schedules", "--visibility-timeout", "2")
+    return serve_factory(env, "--no-schedules", "--no-llm", "--visibility-timeout", "2")
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -245,18 +241,14 @@ def test_slack_slash_command_answers_through_its_response_url(app: Any, platform
 # --- Discord -------------------------------------------------------------------------------------
 
 
-def test_discord_ask_is_deferred_then_the_original_response_is_edited(
-    app: Any, platform_api: PlatformApi
-) -> None:
+def test_discord_ask_is_deferred_then_the_original_response_is_edited(app: Any, platform_api: PlatformApi) -> None:
     ping = (FIXTURES / "discord" / "interactions-js__ping.json").read_bytes()
     assert post(f"{app.url}/discord/interactions", ping, discord_headers(ping)) == (200, b'{"type":1}')
     forged = discord_headers(ping)
     forged["x-signature-ed25519"] = "00" * 64
     assert post(f"{app.url}/discord/interactions", ping, forged)[0] == 401
 
-    interaction = json.loads(
-        (FIXTURES / "discord" / "application-commands__03__example-interaction.json").read_text()
-    )
+    interaction = json.loads((FIXTURES / "discord" / "application-commands__03__example-interaction.json").read_text())
     interaction.update(id=str(uuid.uuid4().int)[:19], application_id="775799577604522054")
     interaction["data"] = {
         "type": 1,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from devrel.knowledge.documents import Chunk
 from devrel.knowledge.evaluation import (
     FileResolver,
@@ -25,8 +24,11 @@ def test_gold_files_resolve_paths_suffixes_and_unique_names() -> None:
         "see flask/sansio/app.py and app.py; docs/missing.rst is not in the corpus."
     )
     # app.py alone names two files: ambiguous, so it does not count.
-    assert resolver.gold_files(answer) == {"src/flask/json/provider.py", "tests/test_json.py",
-                                           "src/flask/sansio/app.py"}
+    assert resolver.gold_files(answer) == {
+        "src/flask/json/provider.py",
+        "tests/test_json.py",
+        "src/flask/sansio/app.py",
+    }
 
 
 def test_questions_without_gold_are_skipped() -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from devrel.knowledge.documents import Origin
 from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.ingest import (
@@ -112,8 +111,9 @@ def test_thread_exports_are_ingested_per_thread(project: Path, tmp_path: Path) -
 
 def test_origin_of_a_github_checkout_gives_permalinks(project: Path) -> None:
     def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True,
-                              text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(project), *args], check=True, capture_output=True, text=True
+        ).stdout.strip()
 
     git("init", "-q")
     git("-c", "user.email=a@b", "-c", "user.name=a", "add", ".")

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from devrel.knowledge.documents import Chunk
 from devrel.knowledge.opensearch_index import (
     MAPPING_FILE,
@@ -22,8 +21,17 @@ from devrel.knowledge.opensearch_index import (
     load_mapping,
 )
 
-CHUNK = Chunk(source="flask", path="src/app.py", start_line=3, end_line=9, text="def run(): pass", kind="code",
-              title="def run", url="https://g/blob/s/src/app.py#L3-L9", file_hash="h1")
+CHUNK = Chunk(
+    source="flask",
+    path="src/app.py",
+    start_line=3,
+    end_line=9,
+    text="def run(): pass",
+    kind="code",
+    title="def run",
+    url="https://g/blob/s/src/app.py#L3-L9",
+    file_hash="h1",
+)
 
 
 class RecordingClient:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from devrel.knowledge.documents import Chunk
 from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.index import Hit, identifier_words, search_terms
@@ -41,7 +40,11 @@ def _hit(path: str, text: str = "") -> Hit:
 
 def test_search_terms_split_identifiers_and_drop_stopwords() -> None:
     assert search_terms("What is DefaultJSONProvider.ensure_ascii for?") == [
-        "default", "json", "provider", "ensure", "ascii",
+        "default",
+        "json",
+        "provider",
+        "ensure",
+        "ascii",
     ]
     assert identifier_words("getSendFileMaxAge") == "get send file max age"
 

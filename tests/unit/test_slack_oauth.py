@@ -3,6 +3,7 @@ stand-in of oauth.v2.access), per-team tokens, and their removal on app_uninstal
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import Iterator
@@ -12,7 +13,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.events import InboundEvent
@@ -44,7 +44,12 @@ def slack_api() -> Iterator[tuple[str, list[dict[str, str]]]]:
 
         def do_POST(self) -> None:
             form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
-            exchanges.append({key: values[-1] for key, values in form.items()})
+            exchanges.append(
+                {
+                    "authorization": self.headers.get("authorization", ""),
+                    **{key: values[-1] for key, values in form.items()},
+                }
+            )
             answer = GRANT if form.get("code") == ["good-code"] else {"ok": False, "error": "invalid_code"}
             raw = json.dumps(answer).encode()
             self.send_response(200)
@@ -104,7 +109,9 @@ def test_install_stores_the_team_token(
     response = get("/slack/oauth/callback", services, code="good-code", state=state)
     assert response.status == 200 and b"Acme" in response.body.encode()
     [exchange] = slack_api[1]
-    assert (exchange["code"], exchange["client_id"]) == ("good-code", "cid")
+    assert exchange["code"] == "good-code"
+    # slack-sdk sends the client credentials as HTTP Basic auth.
+    assert exchange["authorization"] == "Basic " + base64.b64encode(b"cid:csecret").decode()
     stored = services.store.get(*installation_key("T42"))
     assert stored is not None and stored.data["bot_token"] == "xoxb-team-token"
 

@@ -164,3 +164,16 @@ class ChatPlatform(Protocol):
     def post_reply(self, event: Any, reply: Any) -> str:
         """Post `reply` (devrel.events.Reply) for `event` (devrel.events.InboundEvent); returns the message id."""
         ...
+
+
+@runtime_checkable
+class IssueTracker(Protocol):
+    """The privileged actions triage may take on an issue. Only triage policy code calls these."""
+
+    def comment(self, repository: str, number: int, body: str) -> str: ...
+
+    def add_labels(self, repository: str, number: int, labels: list[str]) -> None: ...
+
+    def comments_since(self, repository: str, number: int, since: float) -> list[dict[str, Any]]:
+        """Comments newer than `since` (epoch seconds): dicts with `author`, `body`, `created_at`."""
+        ...

@@ -21,9 +21,7 @@ from devrel.settings import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "ask", help="answer a question from the indexed sources", description=__doc__
-    )
+    parser = subparsers.add_parser("ask", help="answer a question from the indexed sources", description=__doc__)
     parser.add_argument("question")
     parser.add_argument("--repo", dest="source", help="only this collection (as named at ingest)")
     parser.add_argument("--thread", help="conversation id: follow-ups use the thread's earlier turns")
@@ -60,9 +58,7 @@ def run(args: argparse.Namespace) -> int:
     index = open_index(settings, embedder.dimension, args.opensearch, args.index_name)
     if index.count(args.source) == 0:
         raise SystemExit(
-            "nothing indexed yet"
-            + (f" for {args.source}" if args.source else "")
-            + ": run `devrel ingest PATH` first"
+            "nothing indexed yet" + (f" for {args.source}" if args.source else "") + ": run `devrel ingest PATH` first"
         )
     answerer = Answerer(
         Retriever(index, embedder),

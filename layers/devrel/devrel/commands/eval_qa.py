@@ -35,9 +35,7 @@ _DEPTH = 100
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("eval", help="evaluate the assistant on a data set")
     kinds = parser.add_subparsers(dest="eval_kind", required=True)
-    qa = kinds.add_parser(
-        "qa", help="retrieval recall/MRR on questions whose answers name files", description=__doc__
-    )
+    qa = kinds.add_parser("qa", help="retrieval recall/MRR on questions whose answers name files", description=__doc__)
     qa.add_argument("--data", required=True, type=Path, help="JSON lines with question and answer")
     qa.add_argument("--repo", required=True, type=Path, help="the repository checkout the answers refer to")
     qa.add_argument("--source", help="collection name in the index (default: the folder name)")

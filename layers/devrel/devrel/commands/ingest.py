@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from devrel.knowledge.github_threads import GithubThreads, export_issues
 from devrel.knowledge.ingest import (
     ProgressBar,
     checkout_github,
@@ -22,12 +23,11 @@ from devrel.knowledge.wiring import (
     load_command_settings,
     open_index,
 )
+from devrel.settings import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "ingest", help="index a project's docs, code, issues and FAQ", description=__doc__
-    )
+    parser = subparsers.add_parser("ingest", help="index a project's docs, code, issues and FAQ", description=__doc__)
     parser.add_argument("target", help="a local folder, or OWNER/NAME[@COMMIT] / a github.com URL")
     parser.add_argument("--source", help="collection name (default: OWNER/NAME or the folder name)")
     parser.add_argument("--repo", help="OWNER/NAME for permalinks when the checkout has no GitHub remote")
@@ -40,10 +40,25 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="issues/discussions/answered threads export (.jsonl) or FAQ file; repeatable",
     )
+    parser.add_argument(
+        "--issues",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also fetch the N most recent closed GitHub issues with their comments (needs the network)",
+    )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     add_index_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def _export_issues(settings: Settings, repo: str, limit: int) -> Path:
+    client = GithubThreads(settings.github_api_url, settings.local_secret("github_token"))
+    path = knowledge_dir(settings) / "threads" / f"{repo.replace('/', '+')}.threads.jsonl"
+    count = export_issues(client, repo, limit, path)
+    print(f"fetched {count} issues of {repo}", file=sys.stderr)
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
         if not root.is_dir():
             raise SystemExit(f"not a folder: {root}")
         origin = detect_origin(root, args.source, repo=args.repo, commit=args.commit)
+    extra_files: list[Path] = list(args.threads)
+    if args.issues:
+        if not origin.repo:
+            raise SystemExit("--issues needs a GitHub repository: pass --repo OWNER/NAME")
+        extra_files.append(_export_issues(settings, origin.repo, args.issues))
     embedder = build_embedder(settings)
     index = open_index(settings, embedder.dimension, args.opensearch, args.index_name)
     report = ingest(
@@ -65,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         origin,
         index,
         embedder,
-        extra_files=args.threads,
+        extra_files=extra_files,
         batch_size=args.batch_size,
         progress=ProgressBar(f"ingest {origin.source}"),
     )

@@ -192,27 +192,25 @@ def _render_quote(chunk: Chunk, quote: str) -> str:
 # --- Conversation memory ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Turn:
-    question: str
-    answer: str
-
-
 class ThreadMemory:
-    """Past questions and answers of one conversation thread, in the Store."""
+    """Earlier turns of one conversation, in the Store, for callers that keep no history themselves
+    (the CLI). The worker passes the thread history it already loads instead."""
 
     def __init__(self, store: Store, ttl_seconds: int = 30 * 24 * 3600) -> None:
         self._store = store
         self._ttl = ttl_seconds
 
-    def turns(self, thread: str, limit: int) -> list[Turn]:
-        items = self._store.query(f"thread#{thread}", "turn#", limit=limit, newest_first=True)
-        return [Turn(i.data["question"], i.data["answer"]) for i in reversed(items)]
+    def history(self, thread: str, turns: int) -> list[ChatMessage]:
+        items = self._store.query(f"knowledge-thread#{thread}", "turn#", limit=turns, newest_first=True)
+        messages: list[ChatMessage] = []
+        for item in reversed(items):
+            messages += [ChatMessage("user", item.data["question"]), ChatMessage("assistant", item.data["answer"])]
+        return messages
 
     def remember(self, thread: str, question: str, answer: str, now: float) -> None:
         self._store.put(
             Item(
-                f"thread#{thread}",
+                f"knowledge-thread#{thread}",
                 f"turn#{int(now * 1000):015d}",
                 {"question": question, "answer": answer},
                 int(now) + self._ttl,
@@ -244,9 +242,19 @@ class Answerer:
         self.options = options or AnswerOptions()
         self.source = source
 
-    def answer(self, question: str, thread: str | None = None, now: float | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        thread: str | None = None,
+        history: list[ChatMessage] | None = None,
+        now: float | None = None,
+    ) -> Answer:
+        """Answer `question`; follow-ups use `history` (earlier messages of the thread), or the
+        turns remembered under `thread` when no history is given."""
         language = detect_language(question)
-        history = self.memory.turns(thread, self.options.history_turns) if self.memory and thread else []
+        if history is None:
+            remembered = self.memory and thread
+            history = self.memory.history(thread, self.options.history_turns) if remembered else []
         query = self._retrieval_query(question, language, history)
         retrieved = self.retriever.search(query, self.options.passages, self.source)
         terms = search_terms(query)
@@ -256,9 +264,7 @@ class Answerer:
         citations = []
         for hit in passages:
             quote, start, end = best_quote(hit.chunk, terms, self.options.quote_lines)
-            citations.append(
-                Citation(hit.chunk.chunk_id, narrow_link(hit.chunk, start, end), quote, start, end)
-            )
+            citations.append(Citation(hit.chunk.chunk_id, narrow_link(hit.chunk, start, end), quote, start, end))
         citations, dropped = check_citations(citations, retrieved.hits)
 
         lead = ""
@@ -270,13 +276,14 @@ class Answerer:
             self.memory.remember(thread, question, text, time.time() if now is None else now)
         return Answer(text, citations, confident, language, retrieved.hits, dropped)
 
-    def _retrieval_query(self, question: str, language: str, history: list[Turn]) -> str:
+    def _retrieval_query(self, question: str, language: str, history: list[ChatMessage]) -> str:
         query = question
         if language != DOCS_LANGUAGE and self.llm is not None:
             query = self._translate(question) or question
         # A short follow-up ("and on Windows?") means little alone: add the previous question.
-        if history and len(search_terms(query)) < 6:
-            query = f"{history[-1].question} {query}"
+        earlier = [m.content for m in history if m.role == "user"]
+        if earlier and len(search_terms(query)) < 6:
+            query = f"{earlier[-1]} {query}"
         return query
 
     def _translate(self, question: str) -> str | None:
@@ -284,9 +291,7 @@ class Answerer:
         try:
             reply = self.llm.chat(
                 [
-                    ChatMessage(
-                        "system", "Translate the user's message to English. Reply with the translation only."
-                    ),
+                    ChatMessage("system", "Translate the user's message to English. Reply with the translation only."),
                     ChatMessage("user", question),
                 ],
                 max_tokens=120,
@@ -301,15 +306,13 @@ class Answerer:
         return similarity >= self.options.min_similarity or best_coverage >= self.options.min_coverage
 
     def _lead(
-        self, question: str, language: str, passages: list[Chunk], history: list[Turn]
+        self, question: str, language: str, passages: list[Chunk], history: list[ChatMessage]
     ) -> tuple[str, list[str]]:
         assert self.llm is not None
-        numbered = "\n\n".join(
-            f"[{i}] {c.path} ({c.title})\n{c.text[:1200]}" for i, c in enumerate(passages, 1)
-        )
+        numbered = "\n\n".join(f"[{i}] {c.path} ({c.title})\n{c.text[:1200]}" for i, c in enumerate(passages, 1))
         messages = [ChatMessage("system", _SYSTEM_PROMPT.format(language=language))]
-        for turn in history:
-            messages += [ChatMessage("user", turn.question), ChatMessage("assistant", turn.answer[:600])]
+        # Earlier answers are long quotes; their heads are enough context for a small model.
+        messages += [ChatMessage(m.role, m.content[:600]) for m in history[-2 * self.options.history_turns :]]
         messages.append(ChatMessage("user", f"Passages:\n{numbered}\n\nQuestion: {question}"))
         try:
             reply = self.llm.chat(messages, max_tokens=200)
@@ -321,9 +324,7 @@ class Answerer:
             return "", [*checked.dropped, "model text cited no passage"]
         return checked.text, checked.dropped
 
-    def _render(
-        self, language: str, confident: bool, lead: str, passages: list[Hit], citations: list[Citation]
-    ) -> str:
+    def _render(self, language: str, confident: bool, lead: str, passages: list[Hit], citations: list[Citation]) -> str:
         intro, unsure, elsewhere, offer, default_who, sources_label = _phrases(language)
         parts = [lead] if lead and confident else [intro if confident else unsure]
         if not confident:
@@ -335,9 +336,7 @@ class Answerer:
             heading = f"**[{number}]** `{chunk.path}`" + (f" — {chunk.title}" if chunk.title else "")
             parts.append(f"{heading}\n{_render_quote(chunk, citation.quote)}")
         if citations:
-            parts.append(
-                f"{sources_label}:\n" + "\n".join(f"[{n}] {c.url}" for n, c in enumerate(citations, 1))
-            )
+            parts.append(f"{sources_label}:\n" + "\n".join(f"[{n}] {c.url}" for n, c in enumerate(citations, 1)))
         if not confident:
             parts.append(offer.format(who=self.options.escalation or default_who))
         return "\n\n".join(parts)

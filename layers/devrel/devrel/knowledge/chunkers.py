@@ -185,9 +185,7 @@ def _node_start(node: ast.stmt, lines: list[str]) -> int:
     return start
 
 
-def _python_body(
-    body: list[ast.stmt], lines: list[str], prefix: str, fallback: str, max_lines: int
-) -> list[Span]:
+def _python_body(body: list[ast.stmt], lines: list[str], prefix: str, fallback: str, max_lines: int) -> list[Span]:
     spans: list[Span] = []
     loose: list[tuple[int, int]] = []  # consecutive statements that are not definitions
 

@@ -35,9 +35,7 @@ def quote_occurs(quote: str, chunk: Chunk) -> bool:
     return bool(quote.strip()) and normalize(quote) in normalize(chunk.text)
 
 
-def check_citations(
-    citations: Sequence[Citation], retrieved: Sequence[Hit]
-) -> tuple[list[Citation], list[str]]:
+def check_citations(citations: Sequence[Citation], retrieved: Sequence[Hit]) -> tuple[list[Citation], list[str]]:
     """Split citations into those that hold and the reasons the others were dropped."""
     by_id = {hit.chunk.chunk_id: hit.chunk for hit in retrieved}
     kept: list[Citation] = []

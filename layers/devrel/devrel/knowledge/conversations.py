@@ -55,9 +55,7 @@ def chunk_thread(thread: dict[str, Any], max_lines: int = MAX_LINES) -> list[Chu
     opening = _clip(f"{title}\n\n{thread.get('body') or ''}", max_lines)
     if opening.strip():
         chunks.append(
-            Chunk(
-                source="", path=path, start_line=1, end_line=1, text=opening, kind=kind, title=title, url=url
-            )
+            Chunk(source="", path=path, start_line=1, end_line=1, text=opening, kind=kind, title=title, url=url)
         )
     for position, comment in enumerate(thread.get("comments") or [], start=2):
         body = _clip(str(comment.get("body") or ""), max_lines)

@@ -68,6 +68,7 @@ class EdgeIndex:
         with self._db.transaction() as conn:
             for statement in filter(str.strip, _SCHEMA.split(";\n")):
                 conn.execute(statement)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
             stored = conn.execute("SELECT value FROM meta WHERE key = 'dimension'").fetchone()
             if stored is None:
                 conn.execute("INSERT INTO meta VALUES ('dimension', ?)", (str(dimension),))
@@ -77,7 +78,9 @@ class EdgeIndex:
                     "re-ingest into a new data directory after changing the embedder"
                 )
         self._matrix_lock = threading.Lock()
-        self._matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # rowids, sources, vectors
+        # rowids, sources, vectors as of `_generation`; another process's writes bump the counter.
+        self._matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._generation = -1
 
     @property
     def dimension(self) -> int:
@@ -91,9 +94,7 @@ class EdgeIndex:
     def upsert(self, chunks: Sequence[Chunk], vectors: Any) -> None:
         matrix = np.asarray(vectors, dtype=np.float32)
         if matrix.shape != (len(chunks), self._dimension):
-            raise ValueError(
-                f"expected vectors of shape {(len(chunks), self._dimension)}, got {matrix.shape}"
-            )
+            raise ValueError(f"expected vectors of shape {(len(chunks), self._dimension)}, got {matrix.shape}")
         with self._db.transaction() as conn:
             for chunk, vector in zip(chunks, matrix, strict=True):
                 self._delete_where(conn, "chunk_id = ?", (chunk.chunk_id,))
@@ -122,13 +123,13 @@ class EdgeIndex:
                         identifier_words(chunk.text),
                     ),
                 )
-        self._invalidate()
+            self._bump(conn)
 
     def delete_paths(self, source: str, paths: Iterable[str]) -> None:
         with self._db.transaction() as conn:
             for path in paths:
                 self._delete_where(conn, "source = ? AND path = ?", (source, path))
-        self._invalidate()
+            self._bump(conn)
 
     @staticmethod
     def _delete_where(conn: Any, where: str, params: tuple[Any, ...]) -> None:
@@ -137,9 +138,9 @@ class EdgeIndex:
             conn.execute("DELETE FROM chunk_words WHERE rowid = ?", (rowid,))
             conn.execute("DELETE FROM chunks WHERE rowid = ?", (rowid,))
 
-    def _invalidate(self) -> None:
-        with self._matrix_lock:
-            self._matrix = None
+    @staticmethod
+    def _bump(conn: Any) -> None:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -198,24 +199,23 @@ class EdgeIndex:
             return {}
         marks = ",".join("?" * len(rowids))
         with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT rowid, {_CHUNK_COLUMNS} FROM chunks WHERE rowid IN ({marks})", rowids
-            )
+            rows = conn.execute(f"SELECT rowid, {_CHUNK_COLUMNS} FROM chunks WHERE rowid IN ({marks})", rowids)
             return {row[0]: _chunk(row[1:]) for row in rows}
 
     def _vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with self._matrix_lock:
-            if self._matrix is None:
-                with self._db.connection() as conn:
+            with self._db.connection() as conn:
+                generation = int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+                if self._matrix is None or generation != self._generation:
                     rows = conn.execute("SELECT rowid, source, vector FROM chunks ORDER BY rowid").fetchall()
-                rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                sources = np.array([r[1] for r in rows], dtype=str)
-                matrix = (
-                    np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(
-                        len(rows), self._dimension
-                    )
-                    if rows
-                    else np.zeros((0, self._dimension), dtype=np.float32)
-                )
-                self._matrix = (rowids, sources, matrix)
+                    self._matrix = self._stack(rows)
+                    self._generation = generation
             return self._matrix
+
+    def _stack(self, rows: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        sources = np.array([r[1] for r in rows], dtype=str)
+        if not rows:
+            return rowids, sources, np.zeros((0, self._dimension), dtype=np.float32)
+        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), self._dimension)
+        return rowids, sources, matrix

@@ -66,9 +66,7 @@ def _git(root: Path, *args: str) -> str | None:
 _GITHUB_REMOTE = re.compile(r"github\.com[:/]([\w.-]+/[\w.-]+?)(?:\.git)?/?$")
 
 
-def detect_origin(
-    root: Path, source: str | None = None, repo: str | None = None, commit: str | None = None
-) -> Origin:
+def detect_origin(root: Path, source: str | None = None, repo: str | None = None, commit: str | None = None) -> Origin:
     """An Origin for a checkout: GitHub permalinks when its origin remote is on GitHub (or `repo` is
     given) and the commit is known; plain path:line citations otherwise."""
     if repo is None:
@@ -80,9 +78,7 @@ def detect_origin(
     return Origin(source=source or (repo or root.resolve().name), root=str(root), repo=repo, commit=commit)
 
 
-_REPO_SPEC = re.compile(
-    r"^(?:https://github\.com/)?([\w.-]+/[\w.-]+?)(?:\.git)?(?:@([0-9a-fA-F]{7,40}|[\w./-]+))?$"
-)
+_REPO_SPEC = re.compile(r"^(?:https://github\.com/)?([\w.-]+/[\w.-]+?)(?:\.git)?(?:@([0-9a-fA-F]{7,40}|[\w./-]+))?$")
 
 
 def parse_repo_spec(spec: str) -> tuple[str, str | None] | None:

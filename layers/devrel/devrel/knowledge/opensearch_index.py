@@ -134,9 +134,7 @@ class OpenSearchIndex:
     def upsert(self, chunks: Sequence[Chunk], vectors: Any) -> None:
         matrix = np.asarray(vectors, dtype=np.float32)
         if matrix.shape != (len(chunks), self._dimension):
-            raise ValueError(
-                f"expected vectors of shape {(len(chunks), self._dimension)}, got {matrix.shape}"
-            )
+            raise ValueError(f"expected vectors of shape {(len(chunks), self._dimension)}, got {matrix.shape}")
         if not chunks:
             return
         lines: list[str] = []
@@ -168,8 +166,7 @@ class OpenSearchIndex:
 
     def file_hashes(self, source: str) -> dict[str, str]:
         return {
-            doc["path"]: doc["file_hash"]
-            for doc in self._scan({"term": {"source": source}}, ["path", "file_hash"])
+            doc["path"]: doc["file_hash"] for doc in self._scan({"term": {"source": source}}, ["path", "file_hash"])
         }
 
     def _scan(self, query: dict[str, Any], fields: list[str]) -> Iterator[dict[str, Any]]:
@@ -206,9 +203,7 @@ class OpenSearchIndex:
         if k <= 0:
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        hits = self._client.search(index=self._name, body=knn_query(query.tolist(), k, source))["hits"][
-            "hits"
-        ]
+        hits = self._client.search(index=self._name, body=knn_query(query.tolist(), k, source))["hits"]["hits"]
         # The k-NN plugin reports cosinesimil as (1 + cosine) / 2; give back the cosine.
         return [Hit(_chunk(hit["_source"]), 2.0 * float(hit["_score"]) - 1.0) for hit in hits]
 

@@ -1,7 +1,7 @@
 """Quantized GGUF models that ship inside PyPI packages, and how to pick and find one.
 
 Files are located through each distribution's installed-files record, so the code works for any
-site-packages layout (venv, user install, zipapp-free Lambda layer) without importing the package
+site-packages layout (venv, user install, Lambda layer) without importing the packages
 (some of them import heavy runtimes at import time).
 """
 
@@ -103,6 +103,14 @@ def this_machine() -> Machine:
     return Machine(cores=cores, memory_bytes=memory)
 
 
+def default_threads(machine: Machine | None = None) -> int:
+    """Half the cores: llama.cpp and onnxruntime threads spin, and on a shared machine (the runner,
+    the embedder and the model server on one box) oversubscription was measured to cut llama.cpp
+    generation from ~33 to ~3 tokens/s on 2 cores; one thread per physical core is also llama.cpp's advice.
+    """
+    return max(1, (machine or this_machine()).cores // 2)
+
+
 def find_model(name: str) -> CatalogModel:
     for model in CATALOG:
         if model.name == name:
@@ -128,7 +136,9 @@ def is_installed(model: CatalogModel) -> bool:
     return all(part_path(part) is not None for part in model.parts)
 
 
-def choose_model(machine: Machine, instruct: bool = True, models: tuple[CatalogModel, ...] = CATALOG) -> CatalogModel:
+def choose_model(
+    machine: Machine, instruct: bool = True, models: tuple[CatalogModel, ...] = CATALOG
+) -> CatalogModel:
     """The best installed model this machine can run (only instruction-tuned ones by default)."""
     fitting = [
         model
@@ -141,7 +151,9 @@ def choose_model(machine: Machine, instruct: bool = True, models: tuple[CatalogM
     if not fitting:
         wanted = [model for model in models if model.instruct or not instruct]
         hints = "; ".join(f"{model.name}: pip install {' '.join(model.distributions)}" for model in wanted)
-        raise ModelNotAvailable(f"no local model installed that fits this machine ({hints}), or set llm_gguf_path")
+        raise ModelNotAvailable(
+            f"no local model installed that fits this machine ({hints}), or set llm_gguf_path"
+        )
     return max(fitting, key=lambda model: model.rank)
 
 
@@ -185,7 +197,9 @@ def materialise(model: CatalogModel, cache_dir: Path) -> Path:
                         digest.update(block)
                         out.write(block)
         if model.sha256 and digest.hexdigest() != model.sha256:
-            raise ModelNotAvailable(f"{model.name}: assembled file has the wrong sha256; reinstall its packages")
+            raise ModelNotAvailable(
+                f"{model.name}: assembled file has the wrong sha256; reinstall its packages"
+            )
         # Atomic, so a concurrent start never sees half a model.
         os.replace(partial, target)
     finally:

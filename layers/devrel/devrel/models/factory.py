@@ -23,7 +23,9 @@ LOCAL_MODEL_NAME = "local"
 LOCAL_API_KEY = "local"
 
 
-def build_llm(settings: Settings, secrets: Secrets | None = None, exit_stack: ExitStack | None = None) -> OpenAiLlm:
+def build_llm(
+    settings: Settings, secrets: Secrets | None = None, exit_stack: ExitStack | None = None
+) -> OpenAiLlm:
     """The LLM for these settings. A local server started here stops with `exit_stack` (or at exit)."""
     if settings.llm_base_url or settings.mode == "cloud":
         model = settings.llm_model or (LOCAL_MODEL_NAME if settings.mode == "edge" else None)
@@ -58,7 +60,9 @@ def build_embedder(settings: Settings, secrets: Secrets | None = None) -> Embedd
     if settings.mode == "cloud" or settings.embed_base_url:
         return _remote_embedder(settings, secrets)
     if settings.embed_model not in (None, MINILM_NAME):
-        raise ModelNotAvailable(f"unknown local embedding model {settings.embed_model!r}; use {MINILM_NAME!r}")
+        raise ModelNotAvailable(
+            f"unknown local embedding model {settings.embed_model!r}; use {MINILM_NAME!r}"
+        )
     return OnnxEmbedder.from_packages(threads=settings.embed_threads, batch_size=settings.embed_batch_size)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from devrel.models.catalog import default_threads
 from devrel.ports import PortError
 
 LOG_TAIL_BYTES = 2000
@@ -48,7 +49,7 @@ class LocalLlmServer:
         poll: int = 50,
     ) -> None:
         self.model_path = model_path
-        self.threads = threads or os.cpu_count() or 1
+        self.threads = threads or default_threads()
         self.context_size = context_size
         self.model = model
         self.chat_template = chat_template

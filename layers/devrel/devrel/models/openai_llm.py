@@ -113,7 +113,9 @@ class OpenAiLlm:
             conversation = [
                 *conversation,
                 ChatMessage("assistant", reply),
-                ChatMessage("user", f"That reply is invalid ({problem}). Reply with only the corrected JSON."),
+                ChatMessage(
+                    "user", f"That reply is invalid ({problem}). Reply with only the corrected JSON."
+                ),
             ]
         raise PortError(f"model {self.model!r} gave no valid {schema.__name__} twice: {problem}")
 
@@ -157,9 +159,8 @@ def _schema_name(schema: type[BaseModel]) -> str:
 
 
 def _with_schema_instructions(messages: list[ChatMessage], json_schema: dict[str, Any]) -> list[ChatMessage]:
-    instruction = (
-        "Reply with only a JSON object that validates against this JSON Schema:\n"
-        + json.dumps(json_schema, separators=(",", ":"))
+    instruction = "Reply with only a JSON object that validates against this JSON Schema:\n" + json.dumps(
+        json_schema, separators=(",", ":")
     )
     if messages and messages[0].role == "system":
         first = messages[0]

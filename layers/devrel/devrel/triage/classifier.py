@@ -125,22 +125,14 @@ class IssueClassifier:
         if len(labels) < 2:
             raise ValueError(f"need at least two labels to learn from, got {labels}")
         targets = _targets(prepared.label_sets, labels)
-        held_out = cls._held_out_scores(prepared, targets, config)
-        thresholds = calibrate_thresholds(held_out, targets, labels, config)
-        vectorizer, model = _fit(prepared, targets, config)
-        return cls(labels, vectorizer, model, thresholds, config, embedding)
-
-    @staticmethod
-    def _held_out_scores(prepared: Prepared, targets: np.ndarray, config: TrainingConfig) -> np.ndarray:
-        """Scores of every training issue from a model that did not see it (k-fold)."""
-        scores = np.zeros(targets.shape)
+        # IDF and vocabulary use no labels, so every fold can share the full training set's.
+        vectorizer = TfidfVectorizer().fit(prepared.analyzed)
+        features = _features(vectorizer, prepared, config)
         strata = [label_set[0] for label_set in prepared.label_sets]
-        n_folds = min(config.calibration_folds, len(strata))
-        for fold in stratified_folds(strata, n_folds, config.seed):
-            train_rows = np.setdiff1d(np.arange(len(strata)), fold)
-            vectorizer, model = _fit(prepared.take(train_rows), targets[train_rows], config)
-            scores[fold] = model.predict_proba(_features(vectorizer, prepared.take(fold), config))
-        return scores
+        held_out = held_out_scores(features, targets, strata, config)
+        thresholds = calibrate_thresholds(held_out, targets, labels, config)
+        model = _fit_model(features, targets, config)
+        return cls(labels, vectorizer, model, thresholds, config, embedding)
 
     # --- prediction ----------------------------------------------------------------------------
 
@@ -248,12 +240,20 @@ def _targets(label_sets: Sequence[tuple[str, ...]], labels: Sequence[str]) -> np
     return targets
 
 
+def held_out_scores(features: Features, targets: np.ndarray, strata: Sequence[str],
+                    config: TrainingConfig) -> np.ndarray:
+    """Scores of every training issue from a model that did not see it (k-fold)."""
+    scores = np.zeros(targets.shape)
+    for fold in stratified_folds(strata, min(config.calibration_folds, len(strata)), config.seed):
+        train_rows = np.setdiff1d(np.arange(len(strata)), fold)
+        model = _fit_model(features.take(train_rows), targets[train_rows], config)
+        scores[fold] = model.predict_proba(features.take(fold))
+    return scores
+
+
 def _features(vectorizer: TfidfVectorizer, prepared: Prepared, config: TrainingConfig) -> Features:
     return Features(vectorizer.transform(prepared.analyzed), prepared.dense * config.embedding_weight)
 
 
-def _fit(prepared: Prepared, targets: np.ndarray, config: TrainingConfig) -> tuple[TfidfVectorizer, LinearClassifier]:
-    vectorizer = TfidfVectorizer().fit(prepared.analyzed)
-    model = LinearClassifier(l2=config.l2, multi_label=config.multi_label)
-    model.fit(_features(vectorizer, prepared, config), targets)
-    return vectorizer, model
+def _fit_model(features: Features, targets: np.ndarray, config: TrainingConfig) -> LinearClassifier:
+    return LinearClassifier(l2=config.l2, multi_label=config.multi_label).fit(features, targets)

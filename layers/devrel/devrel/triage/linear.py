@@ -39,9 +39,10 @@ def sigmoid(logits: np.ndarray) -> np.ndarray:
 
 
 class LinearClassifier:
-    def __init__(self, l2: float = 1e-4, multi_label: bool = False, max_iter: int = 300,
-                 balanced: bool = True) -> None:
+    def __init__(self, l2: float = 1e-4, multi_label: bool = False, max_iter: int = 200,
+                 balanced: bool = True, tolerance: float = 1e-5) -> None:
         self.l2 = l2
+        self.tolerance = tolerance
         self.multi_label = multi_label
         self.max_iter = max_iter
         self.balanced = balanced
@@ -96,7 +97,7 @@ class LinearClassifier:
             return loss, np.concatenate([grad_sparse.ravel(), grad_dense.ravel(), grad_bias])
 
         start = np.zeros((n_sparse + n_dense + 1) * n_labels)
-        params = minimize_lbfgs(loss_and_gradient, start, self.max_iter)
+        params = minimize_lbfgs(loss_and_gradient, start, self.max_iter, tolerance=self.tolerance)
         self.sparse_weights, self.dense_weights, self.bias = unpack(params)
         return self
 

@@ -11,10 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Bound on temporary (non-zeros x columns) products, in elements (~80 MB of float32).
-_CHUNK_ELEMENTS = 20_000_000
-
-
 @dataclass(frozen=True)
 class CsrMatrix:
     data: np.ndarray  # float32, one value per stored entry
@@ -39,8 +35,12 @@ class CsrMatrix:
         return cls(data, indices, indptr, n_cols)
 
     def row_ids(self) -> np.ndarray:
-        """The row of every stored entry."""
-        return np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
+        """The row of every stored entry (computed once: products need it on every call)."""
+        cached = self.__dict__.get("_row_ids")
+        if cached is None:
+            cached = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
+            object.__setattr__(self, "_row_ids", cached)
+        return cached
 
     def take_rows(self, rows: Sequence[int] | np.ndarray) -> CsrMatrix:
         rows = np.asarray(rows, dtype=np.int64)
@@ -67,33 +67,21 @@ class CsrMatrix:
 
     def dot(self, dense: np.ndarray) -> np.ndarray:
         """self @ dense, for dense of shape (n_cols, k)."""
-        k = dense.shape[1]
-        out = np.zeros((self.n_rows, k), dtype=np.float64)
-        # Process whole rows in chunks so the (entries x k) temporary stays bounded.
-        rows_per_chunk = max(1, _CHUNK_ELEMENTS // max(1, k * self._mean_row_length()))
-        for first in range(0, self.n_rows, rows_per_chunk):
-            last = min(self.n_rows, first + rows_per_chunk)
-            lo, hi = int(self.indptr[first]), int(self.indptr[last])
-            if lo == hi:
-                continue
-            products = self.data[lo:hi, None] * dense[self.indices[lo:hi]]
-            lengths = np.diff(self.indptr[first:last + 1])
-            nonempty = np.flatnonzero(lengths)
-            starts = (self.indptr[first:last] - lo)[nonempty]
-            out[first + nonempty] = np.add.reduceat(products, starts, axis=0)
+        rows = self.row_ids()
+        columns = np.asarray(dense, dtype=np.float64).T  # contiguous per output column
+        out = np.empty((self.n_rows, columns.shape[0]), dtype=np.float64)
+        for j, column in enumerate(columns):
+            out[:, j] = np.bincount(rows, weights=self.data * column[self.indices], minlength=self.n_rows)
         return out
 
     def transpose_dot(self, dense: np.ndarray) -> np.ndarray:
         """self.T @ dense, for dense of shape (n_rows, k)."""
         rows = self.row_ids()
-        columns = [
-            np.bincount(self.indices, weights=self.data * dense[rows, j], minlength=self.n_cols)
-            for j in range(dense.shape[1])
-        ]
-        return np.stack(columns, axis=1) if columns else np.zeros((self.n_cols, 0))
-
-    def _mean_row_length(self) -> int:
-        return max(1, int(np.ceil(len(self.data) / max(1, self.n_rows))))
+        columns = np.asarray(dense, dtype=np.float64).T
+        out = np.empty((self.n_cols, columns.shape[0]), dtype=np.float64)
+        for j, column in enumerate(columns):
+            out[:, j] = np.bincount(self.indices, weights=self.data * column[rows], minlength=self.n_cols)
+        return out
 
 
 def hstack(blocks: Sequence[CsrMatrix]) -> CsrMatrix:

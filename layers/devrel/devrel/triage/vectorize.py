@@ -24,6 +24,8 @@ class BlockSpec:
     weight: float = 1.0
     min_df: int = 2
     max_features: int = 50_000
+    # 1 + log(count) instead of the raw count: repeating a word adds little evidence.
+    sublinear: bool = True
 
 
 # Chosen once on cross-validation of issue classification (see the triage evaluation command).
@@ -33,6 +35,10 @@ DEFAULT_BLOCKS: dict[str, BlockSpec] = {
     "chars": BlockSpec(weight=1.0, min_df=3, max_features=60_000),
     "shape": BlockSpec(weight=0.3, min_df=1),
 }
+
+
+def _tf(count: int, sublinear: bool) -> float:
+    return 1.0 + math.log(count) if sublinear else float(count)
 
 
 class TfidfVectorizer:
@@ -67,7 +73,7 @@ class TfidfVectorizer:
             rows = []
             for doc in docs:
                 counts = doc.get(name, {})
-                rows.append({vocabulary[term]: (1.0 + math.log(count)) * float(idf[vocabulary[term]])
+                rows.append({vocabulary[term]: _tf(count, spec.sublinear) * float(idf[vocabulary[term]])
                              for term, count in counts.items() if term in vocabulary})
             block = CsrMatrix.from_rows(rows, len(vocabulary)).normalized()
             matrices.append(block.scale_rows(np.full(block.n_rows, spec.weight)))

@@ -1,0 +1,178 @@
+"""Finding likely duplicates of a new issue among past ones.
+
+The score is a weighted sum of two cosines, both in [0, 1] for these features: TF-IDF (shared
+rare words, error strings, class names) and sentence embeddings (the same problem in other
+words). A fixed-scale score, unlike rank fusion, can be given a threshold: the one calibrated on
+labelled pairs to a target precision decides which candidates are called likely duplicates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from devrel.ports import Embedder
+from devrel.triage.calibration import threshold_for_precision
+from devrel.triage.sparse import CsrMatrix
+from devrel.triage.text import Issue, normalize, word_ngrams, words
+from devrel.triage.vectorize import Analyzed, BlockSpec, TfidfVectorizer
+
+LEXICAL_BLOCKS: dict[str, BlockSpec] = {
+    "title": BlockSpec(weight=0.5, min_df=1),
+    "words": BlockSpec(weight=1.0, min_df=1, max_features=200_000),
+}
+# Queries scored per batch: bounds the dense (features x batch) temporary.
+_QUERY_BATCH = 128
+
+
+@dataclass(frozen=True)
+class Candidate:
+    issue_id: str
+    title: str
+    score: float  # fused
+    lexical: float
+    semantic: float
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    candidates: list[Candidate]  # top k, best first
+    likely: list[Candidate]  # those at or above the calibrated threshold (empty without one)
+    threshold: float | None
+
+
+def lexical_terms(issue: Issue) -> Analyzed:
+    title_words = words(normalize(issue.title))
+    return {
+        "title": word_ngrams(title_words, 1),
+        "words": word_ngrams(title_words + words(normalize(issue.body)), 2),
+    }
+
+
+def cosine_rows(queries: CsrMatrix, corpus: CsrMatrix) -> np.ndarray:
+    """(queries x corpus) dot products of rows (cosines when rows are unit length)."""
+    out = np.zeros((queries.n_rows, corpus.n_rows))
+    for start in range(0, queries.n_rows, _QUERY_BATCH):
+        batch = queries.take_rows(np.arange(start, min(start + _QUERY_BATCH, queries.n_rows)))
+        dense = np.zeros((corpus.n_cols, batch.n_rows))
+        dense[batch.indices, batch.row_ids()] = batch.data
+        out[start:start + batch.n_rows] = corpus.dot(dense).T
+    return out
+
+
+class DuplicateIndex:
+    """Past issues, searchable for duplicates of new ones. Without an embedder, lexical only."""
+
+    def __init__(self, issues: Sequence[Issue], embedder: Embedder | None = None,
+                 lexical_weight: float = 0.5, threshold: float | None = None,
+                 blocks: dict[str, BlockSpec] | None = None) -> None:
+        self.issues = list(issues)
+        self.embedder = embedder
+        self.lexical_weight = lexical_weight if embedder is not None else 1.0
+        self.threshold = threshold
+        self.vectorizer = TfidfVectorizer(blocks or LEXICAL_BLOCKS).fit([lexical_terms(i) for i in self.issues])
+        self.lexical_rows = self._lexical(self.issues)
+        self.vectors = self._semantic(self.issues)
+        self._position = {issue.issue_id: row for row, issue in enumerate(self.issues)}
+
+    def _lexical(self, issues: Sequence[Issue]) -> CsrMatrix:
+        # Block weights shape the mix inside the lexical score; the cosine needs unit rows.
+        return self.vectorizer.transform([lexical_terms(issue) for issue in issues]).normalized()
+
+    def _semantic(self, issues: Sequence[Issue]) -> np.ndarray | None:
+        if self.embedder is None:
+            return None
+        return np.asarray(self.embedder.embed([issue.text for issue in issues]), dtype=np.float32)
+
+    def score_matrix(self, queries: Sequence[Issue]) -> tuple[np.ndarray, np.ndarray]:
+        """Fused and per-kind similarities of each query to every indexed issue: (fused, lexical, semantic)."""
+        lexical = cosine_rows(self._lexical(queries), self.lexical_rows)
+        if self.vectors is None:
+            return lexical, lexical, np.zeros_like(lexical)
+        semantic = np.clip(self._semantic(queries) @ self.vectors.T, 0.0, 1.0)
+        fused = self.lexical_weight * lexical + (1.0 - self.lexical_weight) * semantic
+        return fused, lexical, semantic
+
+    def find(self, issue: Issue, k: int = 5, exclude: Iterable[str] = ()) -> DuplicateMatch:
+        """Top-k past issues most like `issue` (itself and `exclude` left out)."""
+        fused, lexical, semantic = (scores[0] for scores in self.score_matrix([issue]))
+        skip = {self._position[i] for i in {issue.issue_id, *exclude} if i in self._position}
+        order = [row for row in np.argsort(-fused, kind="stable") if row not in skip][:k]
+        candidates = [Candidate(self.issues[row].issue_id, self.issues[row].title, round(float(fused[row]), 4),
+                                round(float(lexical[row]), 4), round(float(semantic[row]), 4)) for row in order]
+        likely = [c for c in candidates if self.threshold is not None and c.score >= self.threshold]
+        return DuplicateMatch(candidates, likely, self.threshold)
+
+    def rank_of(self, fused_row: np.ndarray, query_id: str, target_id: str) -> int | None:
+        """1-based rank of `target_id` among all indexed issues but the query itself."""
+        target = self._position.get(target_id)
+        if target is None:
+            return None
+        own = self._position.get(query_id)
+        better = fused_row > fused_row[target]
+        if own is not None:
+            better[own] = False
+        return int(better.sum()) + 1
+
+    def top_match(self, fused_row: np.ndarray, query_id: str) -> tuple[str, float]:
+        """The best other issue for one row of `score_matrix` and its score."""
+        row = fused_row.copy()
+        own = self._position.get(query_id)
+        if own is not None:
+            row[own] = -np.inf
+        best = int(np.argmax(row))
+        return self.issues[best].issue_id, float(row[best])
+
+
+def calibrate_threshold(index: DuplicateIndex, duplicates: Sequence[tuple[Issue, set[str]]],
+                        originals: Sequence[Issue], target_precision: float, min_support: int = 3) -> float | None:
+    """Threshold on the best candidate's score so that flagging meets `target_precision`.
+
+    `duplicates` are issues with the ids of their known originals: flagging one is right when its
+    best candidate is one of those. `originals` are issues known to have no duplicate in the
+    index: flagging any of them is wrong. Their mix should resemble the incoming stream.
+    """
+    scores, correct = top_scores(index, duplicates, originals)
+    return threshold_for_precision(scores, correct, target_precision, min_support)
+
+
+def top_scores(index: DuplicateIndex, duplicates: Sequence[tuple[Issue, set[str]]],
+               originals: Sequence[Issue]) -> tuple[np.ndarray, np.ndarray]:
+    """Best-candidate score per issue and whether that candidate is a true original."""
+    queries = [issue for issue, _ in duplicates] + list(originals)
+    fused, _, _ = index.score_matrix(queries)
+    scores, correct = [], []
+    for row, issue in enumerate(queries):
+        best_id, best_score = index.top_match(fused[row], issue.issue_id)
+        scores.append(best_score)
+        correct.append(row < len(duplicates) and best_id in duplicates[row][1])
+    return np.array(scores), np.array(correct, dtype=bool)
+
+
+def plain_tfidf_terms(issue: Issue) -> Analyzed:
+    """The textbook baseline: lower-cased words of two or more characters, raw counts."""
+    return {"plain": Counter(token for token in _PLAIN_TOKEN.findall(f"{issue.title} {issue.body}".lower()))}
+
+
+class PlainTfidfIndex(DuplicateIndex):
+    """Plain TF-IDF cosine over title and body, the usual reference for duplicate retrieval."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues = list(issues)
+        self.embedder = None
+        self.lexical_weight = 1.0
+        self.threshold = None
+        self.vectorizer = TfidfVectorizer({"plain": BlockSpec(min_df=1, max_features=10**7, sublinear=False)})
+        self.vectorizer.fit([plain_tfidf_terms(issue) for issue in self.issues])
+        self.lexical_rows = self._lexical(self.issues)
+        self.vectors = None
+        self._position = {issue.issue_id: row for row, issue in enumerate(self.issues)}
+
+    def _lexical(self, issues: Sequence[Issue]) -> CsrMatrix:
+        return self.vectorizer.transform([plain_tfidf_terms(issue) for issue in issues]).normalized()
+
+
+_PLAIN_TOKEN = __import__("re").compile(r"\b\w\w+\b")

@@ -1,0 +1,236 @@
+"""The Task states of the triage state machine (infra/statemachines/triage.asl.json).
+
+Each step receives the whole execution state and returns its own result; the state machine keeps
+them under `$.<step>.result`. Privileged actions (labels, comments) happen only in `act` and
+`stale_policy`, only from this module's policy, and only with labels from the repository's config:
+an issue's text can influence scores, never which actions exist.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from devrel.ports import IssueTracker, Item
+from devrel.runtime import Services
+from devrel.usecases import issue_analysis
+from devrel.usecases.issue_analysis import CHECKLIST_PROMPTS, Analysis
+
+log = logging.getLogger(__name__)
+
+IssueType = Literal["bug", "feature", "question", "docs"]
+
+
+class TriageConfig(BaseModel):
+    """Per-repository triage policy (from the repository's `.github/devrel.yml` or defaults)."""
+
+    dry_run: bool = False
+    type_labels: dict[str, str] = Field(default_factory=lambda: {
+        "bug": "bug", "feature": "enhancement", "question": "question", "docs": "documentation"})
+    duplicate_label: str = "possible-duplicate"
+    duplicate_threshold: float = Field(default=0.55, ge=0, le=1)
+    needs_info_label: str = "needs-info"
+    stale_label: str = "stale"
+    followup_wait_seconds: int = Field(default=7 * 24 * 3600, ge=0)
+    max_nudges: int = Field(default=1, ge=0, le=5)
+    # Label (or area) -> maintainers who own it; "*" is the fallback.
+    owners: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class IssueFacts(BaseModel):
+    repository: str
+    number: int
+    title: str = ""
+    body: str = ""
+    author: str = ""
+    labels: list[str] = Field(default_factory=list)
+    html_url: str | None = None
+    reactions: int = 0
+
+
+class DuplicateCandidate(BaseModel):
+    number: int
+    title: str
+    score: float
+    url: str | None = None
+
+
+# Pluggable scorers: the learned ones replace these defaults when a trained model is present.
+Classifier = Callable[[str, str], tuple[IssueType | None, float]]
+DuplicateScorer = Callable[[IssueFacts, list[IssueFacts]], list[DuplicateCandidate]]
+
+
+def _issue(state: dict[str, Any]) -> IssueFacts:
+    issue = IssueFacts.model_validate(state["issue"])
+    # After the author answered, the analysis re-runs on the report plus their replies.
+    updated_body = _result(state, "follow_up").get("issue_body")
+    return issue.model_copy(update={"body": updated_body}) if updated_body else issue
+
+
+def _config(state: dict[str, Any]) -> TriageConfig:
+    return TriageConfig.model_validate(state.get("config") or {})
+
+
+def _result(state: dict[str, Any], key: str) -> dict[str, Any]:
+    return ((state.get(key) or {}).get("result")) or {}
+
+
+def _issues_partition(repository: str) -> str:
+    return f"issues#{repository}"
+
+
+def analyze(state: dict[str, Any], services: Services) -> dict[str, Any]:
+    issue = _issue(state)
+    return issue_analysis.analyze(issue.title, issue.body).model_dump()
+
+
+def find_duplicates(state: dict[str, Any], services: Services, scorer: DuplicateScorer) -> dict[str, Any]:
+    issue = _issue(state)
+    config = _config(state)
+    past = [
+        IssueFacts.model_validate(item.data)
+        for item in services.store.query(_issues_partition(issue.repository), limit=5000)
+        if item.data.get("number") != issue.number
+    ]
+    candidates = [c for c in scorer(issue, past)[:3] if c.score >= config.duplicate_threshold]
+    # Remember this issue for the next ones (after searching, so it never matches itself).
+    services.store.put(Item(pk=_issues_partition(issue.repository), sk=f"{issue.number:010d}",
+                            data=issue.model_dump()))
+    return {"candidates": [c.model_dump() for c in candidates], "likely": bool(candidates)}
+
+
+def classify(state: dict[str, Any], services: Services, classifier: Classifier) -> dict[str, Any]:
+    issue = _issue(state)
+    config = _config(state)
+    issue_type, confidence = classifier(issue.title, issue.body)
+    label = config.type_labels.get(issue_type) if issue_type else None
+    return {"type": issue_type, "confidence": round(confidence, 3), "abstained": issue_type is None,
+            "labels": [label] if label else []}
+
+
+def priority(state: dict[str, Any], services: Services) -> dict[str, Any]:
+    issue = _issue(state)
+    level, reason = issue_analysis.priority(_result(state, "classification").get("type"), issue.title,
+                                            issue.body, issue.reactions)
+    return {"level": level, "reason": reason}
+
+
+def suggest_assignees(state: dict[str, Any], services: Services) -> dict[str, Any]:
+    """Owners of the issue's labels, least loaded first (load = open triaged issues assigned)."""
+    config = _config(state)
+    labels = list(_result(state, "classification").get("labels") or []) + _issue(state).labels
+    owners: list[str] = []
+    for label in labels:
+        owners.extend(config.owners.get(label, []))
+    reason = "owns " + ", ".join(labels) if owners else "fallback owners"
+    if not owners:
+        owners = list(config.owners.get("*", []))
+    load = {owner: len(services.store.query(f"assigned#{owner}", limit=1000)) for owner in dict.fromkeys(owners)}
+    ranked = sorted(load, key=lambda owner: (load[owner], owner))
+    return {"assignees": ranked[:2], "reason": reason if ranked else "no owners configured"}
+
+
+def completeness(state: dict[str, Any], services: Services) -> dict[str, Any]:
+    issue = _issue(state)
+    issue_type = _result(state, "classification").get("type") or "question"
+    analysis = Analysis.model_validate(_result(state, "analysis"))
+    missing = issue_analysis.missing_information(issue_type, analysis, issue.body)
+    return {"needs_info": bool(missing), "missing": missing}
+
+
+def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConfig) -> str:
+    """One explainable comment: what the bot concluded and why, and what it needs."""
+    lines = [f"Thanks for the report, @{issue.author}!" if issue.author else "Thanks for the report!"]
+    classification = _result(state, "classification")
+    if classification.get("type") and not classification.get("abstained"):
+        lines.append(f"- This looks like a **{classification['type']}** "
+                     f"(confidence {classification.get('confidence', 0):.2f}).")
+    prio = _result(state, "priority")
+    if prio:
+        lines.append(f"- Priority: **{prio['level']}**: {prio['reason']}.")
+    for candidate in _result(state, "duplicates").get("candidates") or []:
+        target = candidate.get("url") or f"#{candidate['number']}"
+        lines.append(f"- Possibly a duplicate of {target} ({candidate['title']!r}, similarity "
+                     f"{candidate['score']:.2f}). If it is not, just say so and a maintainer will keep this open.")
+    missing = _result(state, "completeness").get("missing") or []
+    if missing:
+        lines.append("\nTo help a maintainer look into this, could you add:")
+        lines.extend(f"- {CHECKLIST_PROMPTS[item]}" for item in missing if item in CHECKLIST_PROMPTS)
+    lines.append("\n<sub>I am the project's triage assistant; a maintainer will review this.</sub>")
+    return "\n".join(lines)
+
+
+def planned_labels(state: dict[str, Any], config: TriageConfig) -> list[str]:
+    labels = list(_result(state, "classification").get("labels") or [])
+    if _result(state, "duplicates").get("likely"):
+        labels.append(config.duplicate_label)
+    if _result(state, "completeness").get("needs_info"):
+        labels.append(config.needs_info_label)
+    allowed = {*config.type_labels.values(), config.duplicate_label, config.needs_info_label}
+    return [label for label in dict.fromkeys(labels) if label in allowed]
+
+
+def act(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
+    issue = _issue(state)
+    config = _config(state)
+    labels = planned_labels(state, config)
+    comment = compose_comment(issue, state, config)
+    marker = Item(pk=f"triage#{issue.repository}", sk=f"{issue.number:010d}",
+                  data={"labels": labels, "acted_at": services.clock()})
+    if config.dry_run or tracker is None:
+        services.store.put(marker)
+        return {"dry_run": True, "labels": labels, "comment": comment, "acted_at": services.clock()}
+    previous = services.store.get(marker.pk, marker.sk)
+    # Re-analysis after the author answered: comment again only if the conclusion changed.
+    if previous is None or previous.data.get("labels") != labels:
+        tracker.comment(issue.repository, issue.number, comment)
+    if labels:
+        tracker.add_labels(issue.repository, issue.number, labels)
+    services.store.put(marker)
+    for assignee in _result(state, "assignees").get("assignees") or []:
+        services.store.put(Item(pk=f"assigned#{assignee}", sk=f"{issue.repository}#{issue.number}"))
+    return {"dry_run": False, "labels": labels, "commented": True, "acted_at": services.clock()}
+
+
+def follow_up(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
+    """Did the author answer since we asked? Only the author's own comments count."""
+    issue = _issue(state)
+    since = float(_result(state, "action").get("acted_at") or 0)
+    if tracker is None:
+        return {"answered": False, "reason": "no tracker configured"}
+    replies = [c for c in tracker.comments_since(issue.repository, issue.number, since)
+               if c.get("author") == issue.author]
+    body = "\n\n".join([issue.body, *(str(c.get("body", "")) for c in replies)])
+    return {"answered": bool(replies), "replies": len(replies), "issue_body": body}
+
+
+def stale_policy(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
+    """Nudge politely up to `max_nudges` times, then mark stale. Never closes on its own."""
+    issue = _issue(state)
+    config = _config(state)
+    key = (f"nudges#{issue.repository}", f"{issue.number:010d}")
+    record = services.store.get(*key)
+    nudges = int(record.data.get("count", 0)) if record else 0
+    if nudges < config.max_nudges:
+        if tracker is not None and not config.dry_run:
+            tracker.comment(issue.repository, issue.number,
+                            f"@{issue.author}, friendly reminder: could you add the details asked above? "
+                            "Without them this issue will be marked stale.")
+        services.store.put(Item(pk=key[0], sk=key[1], data={"count": nudges + 1}))
+        return {"keep_waiting": True, "nudges": nudges + 1, "acted_at": services.clock()}
+    if tracker is not None and not config.dry_run:
+        tracker.add_labels(issue.repository, issue.number, [config.stale_label])
+    return {"keep_waiting": False, "nudges": nudges, "stale": True}
+
+
+def record_failure(state: dict[str, Any], services: Services) -> dict[str, Any]:
+    issue = state.get("issue") or {}
+    error = state.get("error") or {}
+    services.store.put(Item(pk="triage-failures", sk=f"{services.clock():017.6f}",
+                            data={"issue": issue.get("number"), "repository": issue.get("repository"),
+                                  "error": error.get("Error"), "cause": str(error.get("Cause", ""))[:2000]}))
+    log.error("triage failed for %s#%s: %s", issue.get("repository"), issue.get("number"), error.get("Error"))
+    return {"recorded": True}

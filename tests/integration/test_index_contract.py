@@ -1,0 +1,158 @@
+"""One contract for both VectorIndex adapters.
+
+The edge index runs on a SQLite file. The OpenSearch adapter runs over real HTTP against
+osmem-server (an in-memory server speaking the OpenSearch REST API), which serves indexing, bulk,
+BM25 and filters but not k-NN queries: the vector half of the contract runs on the edge index here,
+and the k-NN request bodies are checked in tests/unit/test_knowledge_opensearch.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from devrel.knowledge.documents import Chunk
+from devrel.knowledge.edge_index import EdgeIndex
+from devrel.knowledge.index import VectorIndex
+from devrel.knowledge.opensearch_index import OpenSearchIndex
+
+DIMENSION = 8
+
+
+def _chunk(path: str, text: str, source: str = "proj", file_hash: str = "h1", line: int = 1) -> Chunk:
+    return Chunk(
+        source=source,
+        path=path,
+        start_line=line,
+        end_line=line + 2,
+        text=text,
+        kind="code",
+        title=f"def {path.split('/')[-1].split('.')[0]}",
+        url=f"{path}:{line}-{line + 2}",
+        file_hash=file_hash,
+    )
+
+
+def _vectors(count: int, seed: int = 0) -> np.ndarray:
+    rows = np.random.default_rng(seed).normal(size=(count, DIMENSION)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+CHUNKS = [
+    _chunk("src/json/provider.py", "ensure_ascii escapes non ASCII characters in JSON output"),
+    _chunk("src/sessions.py", "The session cookie is signed with the secret key", file_hash="h2"),
+    _chunk("src/sessions.py", "Session interface saves and opens sessions", file_hash="h2", line=10),
+    _chunk("docs/cli.rst", "Run the development server with the flask run command", file_hash="h3"),
+    _chunk("src/other.py", "secret key rotation for another project", source="other", file_hash="h4"),
+]
+
+
+@pytest.fixture(params=["edge", "opensearch"])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorIndex]:
+    if request.param == "edge":
+        edge = EdgeIndex(tmp_path / "index.sqlite", DIMENSION)
+        yield edge
+        edge.close()
+        return
+    from opensearchpy import OpenSearch
+
+    clone: Any = request.getfixturevalue("osmem_clone")
+    adapter = OpenSearchIndex(OpenSearch(hosts=[clone.url]), f"kb-{uuid.uuid4().hex[:8]}", DIMENSION, refresh=True)
+    assert adapter.ensure_index() is True
+    assert adapter.ensure_index() is False
+    yield adapter
+
+
+@pytest.fixture
+def filled(index: VectorIndex) -> VectorIndex:
+    index.upsert(CHUNKS, _vectors(len(CHUNKS)))
+    return index
+
+
+def test_counts_per_source(filled: VectorIndex) -> None:
+    assert filled.count() == 5 and filled.count("proj") == 4 and filled.count("nobody") == 0
+
+
+def test_lexical_ranks_matching_chunks_and_round_trips_them(filled: VectorIndex) -> None:
+    hits = filled.lexical("How is the session cookie signed?", 3, source="proj")
+    assert hits[0].chunk == CHUNKS[1]
+    assert all(h.chunk.source == "proj" for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_lexical_matches_split_identifiers_and_stems(filled: VectorIndex) -> None:
+    hits = filled.lexical("escaping ascii", 2)
+    assert hits[0].chunk.path == "src/json/provider.py"
+
+
+def test_lexical_source_filter(filled: VectorIndex) -> None:
+    hits = filled.lexical("secret key", 5, source="other")
+    assert [h.chunk.path for h in hits] == ["src/other.py"]
+
+
+def test_lexical_without_words_finds_nothing(filled: VectorIndex) -> None:
+    assert filled.lexical("what is the", 5) == []
+
+
+def test_upsert_replaces_the_same_chunk(filled: VectorIndex) -> None:
+    filled.upsert(CHUNKS[:1], _vectors(1, seed=1))
+    assert filled.count("proj") == 4
+
+
+def test_file_hashes_and_delete_paths(filled: VectorIndex) -> None:
+    assert filled.file_hashes("proj") == {"src/json/provider.py": "h1", "src/sessions.py": "h2", "docs/cli.rst": "h3"}
+    filled.delete_paths("proj", ["src/sessions.py"])
+    assert set(filled.file_hashes("proj")) == {"src/json/provider.py", "docs/cli.rst"}
+    assert filled.lexical("session cookie", 5, source="proj") == []
+    assert filled.file_hashes("other") == {"src/other.py": "h4"}
+
+
+def test_wrong_vector_shape_is_rejected(index: VectorIndex) -> None:
+    with pytest.raises(ValueError):
+        index.upsert(CHUNKS[:2], _vectors(1))
+
+
+# --- Vector search (k-NN): the edge index here; OpenSearch's request bodies in the unit tests ---------
+
+
+@pytest.fixture
+def edge(tmp_path: Path) -> EdgeIndex:
+    index = EdgeIndex(tmp_path / "index.sqlite", DIMENSION)
+    index.upsert(CHUNKS, _vectors(len(CHUNKS)))
+    return index
+
+
+def test_nearest_returns_exact_cosine_order(edge: EdgeIndex) -> None:
+    vectors = _vectors(len(CHUNKS))
+    query = vectors[3] + 0.1 * vectors[1]
+    query /= np.linalg.norm(query)
+    hits = edge.nearest(query, 3)
+    expected = np.argsort(-(vectors @ query))[:3]
+    assert [h.chunk for h in hits] == [CHUNKS[i] for i in expected]
+    assert hits[0].score == pytest.approx(float(vectors[3] @ query), abs=1e-5)
+
+
+def test_nearest_filters_by_source_and_sees_writes(edge: EdgeIndex) -> None:
+    assert [h.chunk.path for h in edge.nearest(_vectors(5)[4], 5, source="other")] == ["src/other.py"]
+    edge.delete_paths("other", ["src/other.py"])
+    assert edge.nearest(_vectors(5)[4], 5, source="other") == []
+
+
+def test_dimension_mismatch_on_reopen_is_refused(tmp_path: Path) -> None:
+    EdgeIndex(tmp_path / "index.sqlite", DIMENSION).close()
+    with pytest.raises(ValueError, match="re-ingest"):
+        EdgeIndex(tmp_path / "index.sqlite", DIMENSION * 2)
+
+
+def test_vectors_written_by_another_process_are_seen(tmp_path: Path) -> None:
+    reader = EdgeIndex(tmp_path / "index.sqlite", DIMENSION)
+    assert reader.nearest(_vectors(1)[0], 3) == []
+    writer = EdgeIndex(tmp_path / "index.sqlite", DIMENSION)  # e.g. `devrel ingest` while serving
+    writer.upsert(CHUNKS[:2], _vectors(2))
+    assert len(reader.nearest(_vectors(1)[0], 3)) == 2
+    writer.delete_paths("proj", ["src/sessions.py"])
+    assert [h.chunk.path for h in reader.nearest(_vectors(1)[0], 3)] == ["src/json/provider.py"]
