@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import logging
 import signal
@@ -79,6 +80,26 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from devrel.models.doctor import doctor_report, format_report
+
+    report = doctor_report(_settings(args), measure=not args.no_measure)
+    print(json.dumps(report, indent=2, default=str) if args.json else format_report(report))
+    return 0
+
+
+# Subcommands that live with their feature; each module exposes `register(subparsers)`.
+COMMAND_MODULES = (
+    "devrel.commands.ingest",
+    "devrel.commands.ask",
+    "devrel.commands.discord_register",
+)
+# Modules adding `devrel eval <kind>`; each exposes `register_eval(eval_subparsers)`.
+EVAL_MODULES = (
+    "devrel.commands.eval_qa",
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="devrel", description=__doc__)
     parser.add_argument("--version", action="version", version=devrel.__version__)
@@ -101,6 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--data-dir")
     invoke.add_argument("--template")
     invoke.set_defaults(func=cmd_invoke)
+
+    doctor = commands.add_parser("doctor", help="what is installed, which models are selected, tokens/s")
+    doctor.add_argument("--data-dir")
+    doctor.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    doctor.add_argument("--no-measure", action="store_true", help="skip the speed measurements")
+    doctor.set_defaults(func=cmd_doctor)
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(commands)
+    evaluate = commands.add_parser("eval", help="measure the assistant on labelled data")
+    eval_kinds = evaluate.add_subparsers(dest="eval_kind", required=True)
+    for module_name in EVAL_MODULES:
+        importlib.import_module(module_name).register_eval(eval_kinds)
     return parser
 
 

@@ -177,3 +177,7 @@ class IssueTracker(Protocol):
     def comments_since(self, repository: str, number: int, since: float) -> list[dict[str, Any]]:
         """Comments newer than `since` (epoch seconds): dicts with `author`, `body`, `created_at`."""
         ...
+
+    def repository_config(self, repository: str) -> dict[str, Any]:
+        """The maintainers' triage policy kept in the repository ({} when there is none)."""
+        ...

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from devrel.ports import ChatPlatform, Queue, Secrets, Store, Workflows
+from devrel.ports import LLM, ChatPlatform, Embedder, IssueTracker, Queue, Secrets, Store, Workflows
 from devrel.settings import Settings, load_settings
 
 
@@ -28,6 +28,59 @@ class Services:
     clock: Callable[[], float] = time.time
     # Outbound adapters by platform name ("github", "slack", ...); built lazily on first use.
     platforms: Mapping[str, ChatPlatform] = field(default_factory=dict)
+    # Heavier components, built on first use so webhook cold starts never import model SDKs.
+    _components: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def _component(self, name: str, build: Callable[[], Any]) -> Any:
+        if name not in self._components:
+            self._components[name] = build()
+        return self._components[name]
+
+    @property
+    def llm(self) -> LLM | None:
+        """The configured chat model, or None (edge mode without a model server)."""
+        return self._component("llm", lambda: _build_llm(self.settings, self.secrets))
+
+    @llm.setter
+    def llm(self, value: LLM | None) -> None:
+        self._components["llm"] = value
+
+    @property
+    def embedder(self) -> Embedder:
+        def build() -> Embedder:
+            from devrel.models.factory import build_embedder
+
+            return build_embedder(self.settings, self.secrets)
+
+        return self._component("embedder", build)
+
+    @embedder.setter
+    def embedder(self, value: Embedder) -> None:
+        self._components["embedder"] = value
+
+    @property
+    def issue_tracker(self) -> IssueTracker | None:
+        """Labels and comments on GitHub issues; None when no GitHub credentials are configured."""
+        def build() -> IssueTracker | None:
+            from devrel.adapters.issues_github import build_issue_tracker
+
+            return build_issue_tracker(self.settings, self.secrets)
+
+        return self._component("issue_tracker", build)
+
+    @issue_tracker.setter
+    def issue_tracker(self, value: IssueTracker | None) -> None:
+        self._components["issue_tracker"] = value
+
+
+def _build_llm(settings: Settings, secrets: Secrets) -> LLM | None:
+    if settings.mode == "edge" and not settings.llm_base_url:
+        return None  # the runner serves the local model and passes its URL; without it, no LLM
+    if settings.mode == "cloud" and not settings.llm_model:
+        return None
+    from devrel.models.factory import build_llm
+
+    return build_llm(settings, secrets)
 
 
 def build_services(settings: Settings) -> Services:
@@ -35,10 +88,8 @@ def build_services(settings: Settings) -> Services:
         "triage": settings.triage_state_machine,
         "onboarding": settings.onboarding_state_machine,
     }
-    if settings.mode == "edge":
-        built = _build_edge(settings, state_machines)
-    else:
-        built = _build_cloud(settings, state_machines)
+    build = _build_edge if settings.mode == "edge" else _build_cloud
+    built = build(settings, state_machines)
     from devrel.adapters.outbound_platforms import build_platforms
 
     built.platforms = build_platforms(settings, built.secrets, built.store)

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     secrets_id: str | None = None
     secrets_max_age_seconds: int = Field(default=300, ge=0)
 
+    # Triage defaults; a repository's .github/devrel.yml overrides them.
+    triage_dry_run: bool = False
+    triage_followup_wait_seconds: int = Field(default=7 * 24 * 3600, ge=0)
+
     # How long idempotency keys (platform delivery ids) are remembered.
     idempotency_ttl_seconds: int = Field(default=3 * 24 * 3600, ge=60)
 

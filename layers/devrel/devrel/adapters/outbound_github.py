@@ -73,7 +73,7 @@ class GithubPlatform:
     def _installation_for(self, repository: str) -> int:
         owner, _, name = repository.partition("/")
         integration = GithubIntegration(auth=self._app_auth, base_url=self._base_url)
-        return int(_call(lambda: integration.get_repo_installation(owner, name)).id)
+        return int(call_github(lambda: integration.get_repo_installation(owner, name)).id)
 
     def post_reply(self, event: InboundEvent, reply: Reply) -> str:
         repository, number = event.data.get("repository"), event.data.get("number")
@@ -86,26 +86,26 @@ class GithubPlatform:
         if event.kind.startswith("github.discussion"):
             return self._discussion_comment(gh, str(repository), int(number), body)
         issue = gh.get_repo(str(repository)).get_issue(int(number))
-        comment = _call(lambda: issue.create_comment(body))
+        comment = call_github(lambda: issue.create_comment(body))
         return str(comment.id)
 
     def _discussion_comment(self, gh: Github, repository: str, number: int, body: str) -> str:
         owner, _, name = repository.partition("/")
         requester = gh.requester
-        _, found = _call(
+        _, found = call_github(
             lambda: requester.graphql_query(_DISCUSSION_ID, {"owner": owner, "name": name, "number": number})
         )
         discussion = (((found.get("data") or {}).get("repository") or {}).get("discussion") or {}).get("id")
         if not discussion:
             raise PlatformError("github", f"discussion {repository}#{number} not found", retryable=False)
-        _, added = _call(
+        _, added = call_github(
             lambda: requester.graphql_query(_ADD_DISCUSSION_COMMENT, {"discussion": discussion, "body": body})
         )
         comment = ((added.get("data") or {}).get("addDiscussionComment") or {}).get("comment") or {}
         return str(comment.get("id", ""))
 
 
-def _call(action: Any) -> Any:
+def call_github(action: Any) -> Any:
     """Run one PyGithub call, turning its failures into PlatformError by HTTP status."""
     try:
         return action()

@@ -11,11 +11,9 @@ from typing import Any
 from devrel.knowledge.github_threads import GithubThreads, export_issues
 from devrel.knowledge.ingest import (
     ProgressBar,
-    checkout_github,
-    detect_origin,
     ingest,
-    parse_repo_spec,
 )
+from devrel.knowledge.reindex import resolve_target
 from devrel.knowledge.wiring import (
     add_index_arguments,
     build_embedder,
@@ -63,16 +61,12 @@ def _export_issues(settings: Settings, repo: str, limit: int) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_command_settings(args.data_dir)
-    spec = parse_repo_spec(args.target)
-    if spec is not None:
-        repo, commit = spec
-        root = checkout_github(repo, commit, knowledge_dir(settings) / "checkouts" / repo.replace("/", "+"))
-        origin = detect_origin(root, args.source or repo, repo=repo, commit=args.commit)
-    else:
-        root = Path(args.target)
-        if not root.is_dir():
-            raise SystemExit(f"not a folder: {root}")
-        origin = detect_origin(root, args.source, repo=args.repo, commit=args.commit)
+    try:
+        root, origin = resolve_target(
+            args.target, knowledge_dir(settings) / "checkouts", args.source, args.repo, args.commit
+        )
+    except FileNotFoundError as exc:
+        raise SystemExit(str(exc)) from exc
     extra_files: list[Path] = list(args.threads)
     if args.issues:
         if not origin.repo:

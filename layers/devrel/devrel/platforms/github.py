@@ -75,6 +75,7 @@ def to_inbound_event(event_name: str, delivery_id: str, payload: Mapping[str, An
             "repository": repo,
             "number": number,
             "title": title,
+            "body": str(subject.get("body") or ""),
             "html_url": subject.get("html_url"),
             "author_association": (comment or subject).get("author_association"),
             "labels": [label.get("name") for label in subject.get("labels") or [] if isinstance(label, dict)],

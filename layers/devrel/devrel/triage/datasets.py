@@ -80,7 +80,12 @@ def read_reports(path: Path) -> list[Issue]:
     identifier = _column(fieldnames, ("issue id", "id", "number", "bug id"), path)
     title = _column(fieldnames, ("summary", "title"), path)
     body = _column(fieldnames, ("description", "body", "text"), path)
-    return [Issue(title=row[title] or "", body=row[body] or "", issue_id=row[identifier].strip()) for row in rows]
+    used = {identifier, title, body}
+    return [
+        Issue(title=row[title] or "", body=row[body] or "", issue_id=(row[identifier] or "").strip(),
+              extra={name: value for name, value in row.items() if name not in used and value is not None})
+        for row in rows
+    ]
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:

@@ -8,8 +8,9 @@ labelled pairs to a target precision decides which candidates are called likely 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,8 @@ LEXICAL_BLOCKS: dict[str, BlockSpec] = {
     "title": BlockSpec(weight=0.5, min_df=1),
     "words": BlockSpec(weight=1.0, min_df=1, max_features=200_000),
 }
+PLAIN_BLOCKS: dict[str, BlockSpec] = {"plain": BlockSpec(min_df=1, max_features=10**7, sublinear=False)}
+_PLAIN_TOKEN = re.compile(r"\b\w\w+\b")
 # Queries scored per batch: bounds the dense (features x batch) temporary.
 _QUERY_BATCH = 128
 
@@ -68,27 +71,29 @@ class DuplicateIndex:
 
     def __init__(self, issues: Sequence[Issue], embedder: Embedder | None = None,
                  lexical_weight: float = 0.5, threshold: float | None = None,
+                 analyzer: Callable[[Issue], Analyzed] | None = None,
                  blocks: dict[str, BlockSpec] | None = None) -> None:
         self.issues = list(issues)
         self.embedder = embedder
         self.lexical_weight = lexical_weight if embedder is not None else 1.0
         self.threshold = threshold
-        self.vectorizer = TfidfVectorizer(blocks or LEXICAL_BLOCKS).fit([lexical_terms(i) for i in self.issues])
+        self.analyzer = analyzer or lexical_terms
+        self.vectorizer = TfidfVectorizer(blocks or LEXICAL_BLOCKS).fit([self.analyzer(i) for i in self.issues])
         self.lexical_rows = self._lexical(self.issues)
         self.vectors = self._semantic(self.issues)
         self._position = {issue.issue_id: row for row, issue in enumerate(self.issues)}
 
     def _lexical(self, issues: Sequence[Issue]) -> CsrMatrix:
         # Block weights shape the mix inside the lexical score; the cosine needs unit rows.
-        return self.vectorizer.transform([lexical_terms(issue) for issue in issues]).normalized()
+        return self.vectorizer.transform([self.analyzer(issue) for issue in issues]).normalized()
 
     def _semantic(self, issues: Sequence[Issue]) -> np.ndarray | None:
         if self.embedder is None:
             return None
         return np.asarray(self.embedder.embed([issue.text for issue in issues]), dtype=np.float32)
 
-    def score_matrix(self, queries: Sequence[Issue]) -> tuple[np.ndarray, np.ndarray]:
-        """Fused and per-kind similarities of each query to every indexed issue: (fused, lexical, semantic)."""
+    def score_matrix(self, queries: Sequence[Issue]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Similarities of each query to every indexed issue: (fused, lexical, semantic)."""
         lexical = cosine_rows(self._lexical(queries), self.lexical_rows)
         if self.vectors is None:
             return lexical, lexical, np.zeros_like(lexical)
@@ -154,25 +159,8 @@ def top_scores(index: DuplicateIndex, duplicates: Sequence[tuple[Issue, set[str]
 
 def plain_tfidf_terms(issue: Issue) -> Analyzed:
     """The textbook baseline: lower-cased words of two or more characters, raw counts."""
-    return {"plain": Counter(token for token in _PLAIN_TOKEN.findall(f"{issue.title} {issue.body}".lower()))}
+    return {"plain": Counter(_PLAIN_TOKEN.findall(f"{issue.title} {issue.body}".lower()))}
 
 
-class PlainTfidfIndex(DuplicateIndex):
-    """Plain TF-IDF cosine over title and body, the usual reference for duplicate retrieval."""
-
-    def __init__(self, issues: Sequence[Issue]) -> None:
-        self.issues = list(issues)
-        self.embedder = None
-        self.lexical_weight = 1.0
-        self.threshold = None
-        self.vectorizer = TfidfVectorizer({"plain": BlockSpec(min_df=1, max_features=10**7, sublinear=False)})
-        self.vectorizer.fit([plain_tfidf_terms(issue) for issue in self.issues])
-        self.lexical_rows = self._lexical(self.issues)
-        self.vectors = None
-        self._position = {issue.issue_id: row for row, issue in enumerate(self.issues)}
-
-    def _lexical(self, issues: Sequence[Issue]) -> CsrMatrix:
-        return self.vectorizer.transform([plain_tfidf_terms(issue) for issue in issues]).normalized()
-
-
-_PLAIN_TOKEN = __import__("re").compile(r"\b\w\w+\b")
+def plain_tfidf_index(issues: Sequence[Issue]) -> DuplicateIndex:
+    return DuplicateIndex(issues, None, analyzer=plain_tfidf_terms, blocks=PLAIN_BLOCKS)

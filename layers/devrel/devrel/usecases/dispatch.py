@@ -11,6 +11,7 @@ from devrel.events import InboundEvent
 from devrel.ports import Item
 from devrel.runtime import Services
 from devrel.usecases import conversation
+from devrel.usecases.triage_steps import IssueFacts, TriageConfig
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,33 @@ def record_event(event: InboundEvent, services: Services) -> None:
     )
 
 
+def triage_input(event: InboundEvent, services: Services) -> dict[str, Any]:
+    """The triage state machine's input: the issue's facts and the repository's policy."""
+    repository = str(event.data.get("repository") or "")
+    issue = IssueFacts(
+        repository=repository,
+        number=int(event.data.get("number") or 0),
+        title=str(event.data.get("title") or ""),
+        body=str(event.data.get("body") or ""),
+        author=event.actor.name if event.actor else "",
+        labels=list(event.data.get("labels") or []),
+        html_url=event.data.get("html_url"),
+    )
+    settings = services.settings
+    policy: dict[str, Any] = {"dry_run": settings.triage_dry_run,
+                              "followup_wait_seconds": settings.triage_followup_wait_seconds}
+    tracker = services.issue_tracker
+    if tracker is not None and repository:
+        policy.update(tracker.repository_config(repository))
+    return {"issue": issue.model_dump(), "config": TriageConfig.model_validate(policy).model_dump()}
+
+
 def dispatch(event: InboundEvent, services: Services) -> str:
     """Route one event to its use case; returns what was done (for logs and tests)."""
     record_event(event, services)
     if event.kind == "github.issues.opened":
         name = execution_name("triage", event.thread, event.delivery_id)
-        services.workflows.start(services.state_machines["triage"], event.model_dump(mode="json"), name)
+        services.workflows.start(services.state_machines["triage"], triage_input(event, services), name)
         return "triage-started"
     if event.kind == "discord.command.onboard":
         name = execution_name("onboarding", event.platform, event.delivery_id)

@@ -1,0 +1,70 @@
+"""Which learned (or zero-shot) models the triage steps use, per deployment.
+
+A classifier trained with `devrel train` on the repository's own labelled issues is used when it
+is present in the data directory; otherwise a keyword zero-shot classifier that abstains on mixed
+signals. Duplicate search is hybrid (TF-IDF + embeddings) when an embedder is available.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from devrel.runtime import Services
+from devrel.triage.classifier import MODEL_FILE, IssueClassifier
+from devrel.triage.duplicates import DuplicateIndex
+from devrel.triage.text import Issue
+from devrel.triage.zeroshot import KeywordClassifier, label_kind
+from devrel.usecases.triage_steps import Classifier, DuplicateCandidate, DuplicateScorer, IssueFacts, IssueType
+
+log = logging.getLogger(__name__)
+
+ISSUE_TYPES: tuple[IssueType, ...] = ("bug", "feature", "question", "docs")
+
+
+def model_folder(services: Services) -> Path:
+    return services.settings.data_dir / "triage-model"
+
+
+def _as_issue_type(label: str | None) -> IssueType | None:
+    kind = label_kind(label) if label else None
+    return kind if kind in ISSUE_TYPES else None  # type: ignore[return-value]
+
+
+def issue_classifier(services: Services) -> Classifier:
+    folder = model_folder(services)
+    if (folder / MODEL_FILE).is_file():
+        trained = IssueClassifier.load(folder)
+
+        def learned(title: str, body: str) -> tuple[IssueType | None, float]:
+            embedder = services.embedder if trained.embedding is not None else None
+            prediction = trained.predict([Issue(title=title, body=body)], embedder)[0]
+            return _as_issue_type(prediction.label), float(prediction.scores.get(prediction.best, 0.0))
+
+        return learned
+    zero_shot = KeywordClassifier(labels=ISSUE_TYPES)
+
+    def keywords(title: str, body: str) -> tuple[IssueType | None, float]:
+        prediction = zero_shot.predict(Issue(title=title, body=body))
+        total = sum(prediction.scores.values()) or 1.0
+        return _as_issue_type(prediction.label), prediction.scores.get(prediction.best, 0.0) / total
+
+    return keywords
+
+
+def duplicate_scorer(services: Services) -> DuplicateScorer:
+    def score(issue: IssueFacts, past: list[IssueFacts]) -> list[DuplicateCandidate]:
+        if not past:
+            return []
+        try:
+            embedder = services.embedder
+        except Exception as error:  # the lexical half still finds most duplicates
+            log.warning("duplicate search without embeddings: %s", error)
+            embedder = None
+        by_id = {str(p.number): p for p in past}
+        index = DuplicateIndex([Issue(p.title, p.body, issue_id=str(p.number)) for p in past], embedder)
+        match = index.find(Issue(issue.title, issue.body, issue_id=str(issue.number)), k=5)
+        return [DuplicateCandidate(number=int(c.issue_id), title=c.title, score=c.score,
+                                   url=by_id[c.issue_id].html_url) for c in match.candidates]
+
+    return score
