@@ -40,7 +40,8 @@ class GithubIssueTracker:
             {"author": c.user.login if c.user else "", "body": c.body or "",
              "created_at": c.created_at.timestamp() if c.created_at else 0.0}
             for c in comments
-            if c.created_at is None or c.created_at.timestamp() > since
+            # GitHub's timestamps have whole seconds: compare at that resolution.
+            if c.created_at is None or c.created_at.timestamp() >= int(since)
         ]
 
 

@@ -25,22 +25,28 @@ from devrel.knowledge.evaluation import (
 )
 from devrel.knowledge.ingest import CachedEmbedder, ProgressBar, detect_origin, ingest, list_files
 from devrel.knowledge.retrieval import Retriever
-from devrel.knowledge.wiring import add_index_arguments, build_embedder, load_command_settings, open_index
+from devrel.knowledge.wiring import (
+    add_index_arguments,
+    build_embedder,
+    build_llm,
+    load_command_settings,
+    open_index,
+)
 from devrel.ports import Embedder
 
 # Hits fetched per question: deep enough that MRR sees files beyond the top 10.
 _DEPTH = 100
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("eval", help="evaluate the assistant on a data set")
-    kinds = parser.add_subparsers(dest="eval_kind", required=True)
+def register_eval(kinds: Any) -> None:
+    """Add `devrel eval qa` to the `eval` group's subparsers."""
     qa = kinds.add_parser("qa", help="retrieval recall/MRR on questions whose answers name files", description=__doc__)
     qa.add_argument("--data", required=True, type=Path, help="JSON lines with question and answer")
     qa.add_argument("--repo", required=True, type=Path, help="the repository checkout the answers refer to")
     qa.add_argument("--source", help="collection name in the index (default: the folder name)")
     qa.add_argument("--limit", type=int, help="only the first N questions")
     qa.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    qa.add_argument("--llm", action="store_true", help="time answers with the configured model's lead paragraph too")
     add_index_arguments(qa)
     qa.set_defaults(func=run)
 
@@ -85,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     records = load_questions(args.data)[: args.limit]
     questions = questions_with_gold(records, FileResolver(files))
     retriever = Retriever(index, embedder)
-    answerer = Answerer(retriever, source=origin.source)
+    answerer = Answerer(retriever, llm=build_llm(settings) if args.llm else None, source=origin.source)
     result = evaluate(
         questions,
         hybrid_files=lambda q: retriever.search(q, _DEPTH, origin.source).hits,

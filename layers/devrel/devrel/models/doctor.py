@@ -112,6 +112,8 @@ def _llm_section(settings: Settings, secrets: Secrets | None, measure: bool) -> 
         try:
             llm = build_llm(settings, secrets, exit_stack=stack)
             section["startup_seconds"] = round(time.perf_counter() - started, 2)
+            warm_up = llm.generate([ChatMessage("user", "Hi")], max_tokens=1)
+            section["first_request_seconds"] = round(warm_up.seconds, 2)
             generation = llm.generate([ChatMessage("user", PROBE_PROMPT)], max_tokens=PROBE_TOKENS)
         except PortError as error:
             section["error"] = str(error)

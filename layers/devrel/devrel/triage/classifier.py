@@ -213,7 +213,8 @@ class IssueClassifier:
         if model.sparse_weights.shape != (vectorizer.n_features, len(labels)):
             raise ValueError(f"{folder}: weights do not match the vocabulary and labels")
         embedding = meta["embedding"]
-        spec = EmbeddingSpec(embedding["name"], embedding["dimension"], tuple(embedding["views"])) if embedding else None
+        spec = (EmbeddingSpec(embedding["name"], embedding["dimension"], tuple(embedding["views"]))
+                if embedding else None)
         thresholds = {label: meta["thresholds"].get(label) for label in labels}
         return cls(labels, vectorizer, model, thresholds, config, spec)
 

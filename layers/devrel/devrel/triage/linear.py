@@ -63,7 +63,7 @@ class LinearClassifier:
     def fit(self, features: Features, targets: np.ndarray) -> LinearClassifier:
         """`targets` is (rows, labels) of 0/1; in single-label mode exactly one 1 per row."""
         targets = np.asarray(targets, dtype=np.float64)
-        n_rows, n_labels = targets.shape
+        n_labels = targets.shape[1]
         n_sparse, n_dense = features.sparse.n_cols, features.dense.shape[1]
         dense = features.dense.astype(np.float64)
         sample_weights = self._sample_weights(targets)

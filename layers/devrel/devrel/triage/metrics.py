@@ -14,9 +14,12 @@ class ClassScores:
     support: int
 
 
-def class_scores(truth: Sequence[str], predicted: Sequence[str | None], labels: Sequence[str]) -> dict[str, ClassScores]:
-    """Per-label precision, recall and F1. A None prediction (abstention) counts as no label:
-    it lowers recall but never precision."""
+def class_scores(truth: Sequence[str], predicted: Sequence[str | None],
+                 labels: Sequence[str]) -> dict[str, ClassScores]:
+    """Per-label precision, recall and F1.
+
+    A None prediction (abstention) counts as no label: it lowers recall but never precision.
+    """
     scores = {}
     for label in labels:
         true_positive = sum(1 for t, p in zip(truth, predicted, strict=True) if p == label and t == label)

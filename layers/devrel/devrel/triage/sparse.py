@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
 @dataclass(frozen=True)
 class CsrMatrix:
     data: np.ndarray  # float32, one value per stored entry

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 IssueType = Literal["bug", "feature", "question", "docs"]
 Priority = Literal["critical", "high", "normal", "low"]
 
-_VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|a|b|dev|post)\d*)?)(?![\w.])", re.I)
+_VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|a|b|dev|post)\d*)?)(?!\w|\.\d)", re.I)
 _VERSION_CONTEXT = re.compile(r"\b(version|release|python|node|os|platform|using|installed|upgrade)\b", re.I)
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\s+at [\w.$]+\(.*\)$|\b\w+(Error|Exception)\b:",
                         re.M)

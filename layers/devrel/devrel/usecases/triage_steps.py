@@ -176,13 +176,15 @@ def planned_labels(state: dict[str, Any], config: TriageConfig) -> list[str]:
 def act(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
     issue = _issue(state)
     config = _config(state)
+    # Taken before posting, so an author who answers within seconds is not missed by follow_up.
+    acted_at = services.clock()
     labels = planned_labels(state, config)
     comment = compose_comment(issue, state, config)
     marker = Item(pk=f"triage#{issue.repository}", sk=f"{issue.number:010d}",
-                  data={"labels": labels, "acted_at": services.clock()})
+                  data={"labels": labels, "acted_at": acted_at})
     if config.dry_run or tracker is None:
         services.store.put(marker)
-        return {"dry_run": True, "labels": labels, "comment": comment, "acted_at": services.clock()}
+        return {"dry_run": True, "labels": labels, "comment": comment, "acted_at": acted_at}
     previous = services.store.get(marker.pk, marker.sk)
     # Re-analysis after the author answered: comment again only if the conclusion changed.
     if previous is None or previous.data.get("labels") != labels:
@@ -192,13 +194,14 @@ def act(state: dict[str, Any], services: Services, tracker: IssueTracker | None)
     services.store.put(marker)
     for assignee in _result(state, "assignees").get("assignees") or []:
         services.store.put(Item(pk=f"assigned#{assignee}", sk=f"{issue.repository}#{issue.number}"))
-    return {"dry_run": False, "labels": labels, "commented": True, "acted_at": services.clock()}
+    return {"dry_run": False, "labels": labels, "commented": True, "acted_at": acted_at}
 
 
 def follow_up(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
     """Did the author answer since we asked? Only the author's own comments count."""
     issue = _issue(state)
-    since = float(_result(state, "action").get("acted_at") or 0)
+    # Count only what the author wrote after our latest request or reminder.
+    since = max(float(_result(state, "action").get("acted_at") or 0), float(_result(state, "stale").get("acted_at") or 0))
     if tracker is None:
         return {"answered": False, "reason": "no tracker configured"}
     replies = [c for c in tracker.comments_since(issue.repository, issue.number, since)
@@ -215,12 +218,13 @@ def stale_policy(state: dict[str, Any], services: Services, tracker: IssueTracke
     record = services.store.get(*key)
     nudges = int(record.data.get("count", 0)) if record else 0
     if nudges < config.max_nudges:
+        acted_at = services.clock()
         if tracker is not None and not config.dry_run:
             tracker.comment(issue.repository, issue.number,
                             f"@{issue.author}, friendly reminder: could you add the details asked above? "
                             "Without them this issue will be marked stale.")
         services.store.put(Item(pk=key[0], sk=key[1], data={"count": nudges + 1}))
-        return {"keep_waiting": True, "nudges": nudges + 1, "acted_at": services.clock()}
+        return {"keep_waiting": True, "nudges": nudges + 1, "acted_at": acted_at}
     if tracker is not None and not config.dry_run:
         tracker.add_labels(issue.repository, issue.number, [config.stale_label])
     return {"keep_waiting": False, "nudges": nudges, "stale": True}

@@ -1,0 +1,27 @@
+"""Wiring: which index adapter and client the settings lead to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devrel.knowledge.edge_index import EdgeIndex
+from devrel.knowledge.wiring import knowledge_dir, open_index, opensearch_client
+from devrel.settings import load_settings
+
+
+def test_edge_index_lives_in_the_data_directory(tmp_path: Path) -> None:
+    settings = load_settings(mode="edge", data_dir=tmp_path / "data")
+    index = open_index(settings, dimension=8)
+    assert isinstance(index, EdgeIndex)
+    assert (knowledge_dir(settings) / "index.sqlite").is_file()
+
+
+def test_amazon_domains_get_sigv4_signing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    signed = opensearch_client("https://search-kb-abc.us-east-1.es.amazonaws.com", "us-east-1")
+    plain = opensearch_client("http://127.0.0.1:9200", "us-east-1")
+    assert signed.transport.kwargs.get("http_auth") is not None
+    assert plain.transport.kwargs.get("http_auth") is None
