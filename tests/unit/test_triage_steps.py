@@ -1,0 +1,128 @@
+"""Triage policy with a recording tracker (a fake: the real GitHub adapter is exercised end to end)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devrel.adapters.store_sqlite import SqliteStore
+from devrel.usecases import triage_steps
+from devrel.usecases.triage_steps import DuplicateCandidate, IssueFacts
+
+
+class RecordingTracker:
+    def __init__(self) -> None:
+        self.comments: list[str] = []
+        self.labels: list[str] = []
+        self.replies: list[dict[str, Any]] = []
+
+    def comment(self, repository: str, number: int, body: str) -> str:
+        self.comments.append(body)
+        return str(len(self.comments))
+
+    def add_labels(self, repository: str, number: int, labels: list[str]) -> None:
+        self.labels.extend(labels)
+
+    def comments_since(self, repository: str, number: int, since: float) -> list[dict[str, Any]]:
+        return [reply for reply in self.replies if reply["created_at"] >= since]
+
+    def repository_config(self, repository: str) -> dict[str, Any]:
+        return {}
+
+
+class FakeServices:
+    def __init__(self, tmp_path: Path) -> None:
+        self.now = 1_000.0
+        self.store = SqliteStore(tmp_path / "store.sqlite", now=lambda: self.now)
+
+    def clock(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Any:
+    return FakeServices(tmp_path)
+
+
+def state(body: str = "It crashes with an error.", **config: Any) -> dict[str, Any]:
+    issue = IssueFacts(repository="o/r", number=5, title="Crash on save", body=body, author="alice")
+    return {"issue": issue.model_dump(), "config": config}
+
+
+def run_through_completeness(current: dict[str, Any], services: Any, issue_type: str | None = "bug") -> None:
+    current["analysis"] = {"result": triage_steps.analyze(current, services)}
+    current["duplicates"] = {"result": triage_steps.find_duplicates(current, services, lambda issue, past: [])}
+    current["classification"] = {"result": triage_steps.classify(current, services, lambda t, b: (issue_type, 0.9))}
+    current["priority"] = {"result": triage_steps.priority(current, services)}
+    current["assignees"] = {"result": triage_steps.suggest_assignees(current, services)}
+    current["completeness"] = {"result": triage_steps.completeness(current, services)}
+
+
+def test_act_posts_one_explained_comment_and_only_configured_labels(services: Any) -> None:
+    tracker = RecordingTracker()
+    current = state()
+    run_through_completeness(current, services)
+    result = triage_steps.act(current, services, tracker)
+    assert tracker.labels == ["bug", "needs-info"] == result["labels"]
+    assert len(tracker.comments) == 1
+    assert "**bug**" in tracker.comments[0] and "the version you are running" in tracker.comments[0]
+
+
+def test_an_abstaining_classifier_adds_no_type_label(services: Any) -> None:
+    tracker = RecordingTracker()
+    current = state(body="Version 1.0. Steps to reproduce: x. Expected y but instead z.")
+    run_through_completeness(current, services, issue_type=None)
+    triage_steps.act(current, services, tracker)
+    assert tracker.labels == []
+    assert "looks like" not in tracker.comments[0]
+
+
+def test_dry_run_suggests_without_acting(services: Any) -> None:
+    tracker = RecordingTracker()
+    current = state(dry_run=True)
+    run_through_completeness(current, services)
+    result = triage_steps.act(current, services, tracker)
+    assert result["dry_run"] and result["labels"] == ["bug", "needs-info"]
+    assert tracker.comments == [] and tracker.labels == []
+
+
+def test_duplicates_below_the_threshold_are_not_reported(services: Any) -> None:
+    services.store.put(triage_steps.Item(pk="issues#o/r", sk="0000000001",
+                                         data=IssueFacts(repository="o/r", number=1, title="old").model_dump()))
+    scores = [DuplicateCandidate(number=1, title="old", score=0.9), DuplicateCandidate(number=2, title="x", score=0.2)]
+    result = triage_steps.find_duplicates(state(duplicate_threshold=0.5), services, lambda issue, past: scores)
+    assert [c["number"] for c in result["candidates"]] == [1] and result["likely"]
+    result = triage_steps.find_duplicates(state(duplicate_threshold=0.95), services, lambda issue, past: scores)
+    assert result == {"candidates": [], "likely": False}
+
+
+def test_follow_up_counts_only_the_authors_new_comments(services: Any) -> None:
+    tracker = RecordingTracker()
+    current = state()
+    current["action"] = {"result": {"acted_at": 1_000.0}}
+    tracker.replies = [{"author": "mallory", "body": "version 9.9", "created_at": 1_001.0},
+                       {"author": "alice", "body": "old", "created_at": 900.0}]
+    assert triage_steps.follow_up(current, services, tracker)["answered"] is False
+    tracker.replies.append({"author": "alice", "body": "version 2.0", "created_at": 1_002.0})
+    result = triage_steps.follow_up(current, services, tracker)
+    assert result["answered"] is True and result["issue_body"].endswith("version 2.0")
+
+
+def test_stale_policy_nudges_then_marks_stale_and_never_closes(services: Any) -> None:
+    tracker = RecordingTracker()
+    current = state(max_nudges=1)
+    assert triage_steps.stale_policy(current, services, tracker)["keep_waiting"] is True
+    assert triage_steps.stale_policy(current, services, tracker)["keep_waiting"] is False
+    assert len(tracker.comments) == 1 and tracker.labels == ["stale"]
+    assert not hasattr(tracker, "close")
+
+
+def test_assignees_are_the_least_loaded_owners(services: Any) -> None:
+    current = state(owners={"bug": ["bob", "carol"], "*": ["dave"]})
+    current["classification"] = {"result": {"labels": ["bug"]}}
+    services.store.put(triage_steps.Item(pk="assigned#bob", sk="o/r#1"))
+    assert triage_steps.suggest_assignees(current, services)["assignees"] == ["carol", "bob"]
+    current["classification"] = {"result": {"labels": ["question"]}}
+    assert triage_steps.suggest_assignees(current, services)["assignees"] == ["dave"]
