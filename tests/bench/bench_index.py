@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
 from devrel.knowledge.chunkers import chunk_file
 from devrel.knowledge.documents import Chunk, Origin
 from devrel.knowledge.edge_index import EdgeIndex

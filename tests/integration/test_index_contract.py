@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from devrel.knowledge.documents import Chunk
 from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.index import VectorIndex

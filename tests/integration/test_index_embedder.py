@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from devrel.knowledge.answering import Answerer
 from devrel.knowledge.documents import Origin
 from devrel.knowledge.edge_index import EdgeIndex

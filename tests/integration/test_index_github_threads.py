@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
+
 from devrel.knowledge.documents import Origin
 from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.github_threads import GithubThreads, export_issues

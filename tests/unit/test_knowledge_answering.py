@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.knowledge.answering import Answerer, AnswerOptions, best_quote, narrow_link
 from devrel.knowledge.chunkers import chunk_file

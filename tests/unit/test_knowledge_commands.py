@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import zlib
@@ -11,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+
+from devrel.cli import main
 from devrel.commands import ask, eval_qa, ingest
 
 
@@ -33,12 +34,7 @@ def fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="devrel")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for module in (ingest, ask, eval_qa):
-        module.register(sub)
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    return main(list(argv))
 
 
 @pytest.fixture

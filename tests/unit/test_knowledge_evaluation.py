@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from devrel.knowledge.documents import Chunk
 from devrel.knowledge.evaluation import (
     FileResolver,

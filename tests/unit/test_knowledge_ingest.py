@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from devrel.knowledge.documents import Origin
 from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.ingest import (

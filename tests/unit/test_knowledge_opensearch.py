@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from devrel.knowledge.documents import Chunk
 from devrel.knowledge.opensearch_index import (
     MAPPING_FILE,

@@ -6,8 +6,11 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
+
 from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.reindex import reindex, resolve_target
+from devrel.ports import PortError
 
 
 class OnesEmbedder:
@@ -61,3 +64,9 @@ def test_reindex_follows_the_default_branch_and_skips_unchanged(tmp_path: Path) 
     assert index.lexical("second version", 1)[0].chunk.url.startswith(f"https://github.com/owner/proj/blob/{second}/")
     again = reindex(["owner/proj"], tmp_path / "checkouts", index, OnesEmbedder(), github_url=base)
     assert (again[0].files_changed, again[0].chunks) == (0, 0)
+
+
+def test_unknown_commit_is_a_port_error(tmp_path: Path) -> None:
+    base, _, _ = make_remote(tmp_path)
+    with pytest.raises(PortError, match="checkout"):
+        resolve_target("owner/proj@deadbeef", tmp_path / "checkouts", github_url=base)

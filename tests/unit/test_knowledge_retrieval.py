@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from devrel.knowledge.documents import Chunk
 from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.index import Hit, identifier_words, search_terms

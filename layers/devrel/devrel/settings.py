@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     triage_dry_run: bool = False
     triage_followup_wait_seconds: int = Field(default=7 * 24 * 3600, ge=0)
 
+    # Onboarding: how long to wait before checking on a newcomer, and how many reminders at most.
+    onboarding_check_wait_seconds: int = Field(default=3 * 24 * 3600, ge=0)
+    onboarding_max_nudges: int = Field(default=1, ge=0, le=3)
+    # owner/name of the project on GitHub, for links in welcomes and answers.
+    project_repository: str | None = None
+
     # How long idempotency keys (platform delivery ids) are remembered.
     idempotency_ttl_seconds: int = Field(default=3 * 24 * 3600, ge=60)
 

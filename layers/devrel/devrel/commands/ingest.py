@@ -21,6 +21,7 @@ from devrel.knowledge.wiring import (
     load_command_settings,
     open_index,
 )
+from devrel.ports import PortError
 from devrel.settings import Settings
 
 
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         root, origin = resolve_target(
             args.target, knowledge_dir(settings) / "checkouts", args.source, args.repo, args.commit
         )
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, PortError) as exc:
         raise SystemExit(str(exc)) from exc
     extra_files: list[Path] = list(args.threads)
     if args.issues:

@@ -25,7 +25,7 @@ from devrel.knowledge.chunkers import chunk_file, is_indexable
 from devrel.knowledge.conversations import FAQ_NAMES, chunk_faq, read_threads
 from devrel.knowledge.documents import Chunk, Origin, content_hash
 from devrel.knowledge.index import VectorIndex
-from devrel.ports import Embedder
+from devrel.ports import Embedder, PortError
 
 THREADS_SUFFIX = ".threads.jsonl"
 MAX_FILE_BYTES = 1_000_000
@@ -93,14 +93,17 @@ def checkout_github(repo: str, commit: str | None, dest: Path, base_url: str = "
     """Clone (or update) `repo` into dest and check out `commit` (default: the default branch)."""
     if not (dest / ".git").is_dir():
         dest.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["git", "clone", "--quiet", "--filter=blob:none", f"{base_url}/{repo}.git", str(dest)], check=True
-        )
+        _run_git(["clone", "--quiet", "--filter=blob:none", f"{base_url}/{repo}.git", str(dest)])
     else:
-        subprocess.run(["git", "-C", str(dest), "fetch", "--quiet", "origin"], check=True)
-    target = commit or "origin/HEAD"
-    subprocess.run(["git", "-C", str(dest), "checkout", "--quiet", "--detach", target], check=True)
+        _run_git(["-C", str(dest), "fetch", "--quiet", "origin"])
+    _run_git(["-C", str(dest), "checkout", "--quiet", "--detach", commit or "origin/HEAD"])
     return dest
+
+
+def _run_git(args: list[str]) -> None:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise PortError(f"git {args[0] if args[0] != '-C' else args[2]}: {done.stderr.strip()}")
 
 
 def list_files(root: Path) -> list[str]:

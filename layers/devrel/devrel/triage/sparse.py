@@ -87,6 +87,8 @@ class CsrMatrix:
 
 def hstack(blocks: Sequence[CsrMatrix]) -> CsrMatrix:
     """Blocks side by side (all with the same rows); columns are offset block by block."""
+    if not blocks:
+        raise ValueError("nothing to stack")
     offsets = np.cumsum([0] + [block.n_cols for block in blocks])
     lengths = sum(np.diff(block.indptr) for block in blocks)
     indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)

@@ -10,7 +10,7 @@ from typing import Any
 from devrel.events import InboundEvent
 from devrel.ports import Item
 from devrel.runtime import Services
-from devrel.usecases import conversation
+from devrel.usecases import conversation, onboarding
 from devrel.usecases.triage_steps import IssueFacts, TriageConfig
 
 log = logging.getLogger(__name__)
@@ -59,14 +59,19 @@ def triage_input(event: InboundEvent, services: Services) -> dict[str, Any]:
 def dispatch(event: InboundEvent, services: Services) -> str:
     """Route one event to its use case; returns what was done (for logs and tests)."""
     record_event(event, services)
+    outcomes = []
+    if onboarding.starts_onboarding(event) and onboarding.claim_contributor(event, services):
+        assert event.actor is not None
+        name = execution_name("onboarding", event.platform, event.actor.id)
+        services.workflows.start(services.state_machines["onboarding"], onboarding.onboarding_input(event, services),
+                                 name)
+        outcomes.append("onboarding-started")
     if event.kind == "github.issues.opened":
         name = execution_name("triage", event.thread, event.delivery_id)
         services.workflows.start(services.state_machines["triage"], triage_input(event, services), name)
-        return "triage-started"
-    if event.kind == "discord.command.onboard":
-        name = execution_name("onboarding", event.platform, event.delivery_id)
-        services.workflows.start(services.state_machines["onboarding"], event.model_dump(mode="json"), name)
-        return "onboarding-started"
+        outcomes.append("triage-started")
+    if outcomes:
+        return ",".join(outcomes)
     if event.kind in conversation.FEEDBACK_KINDS:
         conversation.record_feedback(event, services)
         return "feedback-recorded"

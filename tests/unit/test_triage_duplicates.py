@@ -1,0 +1,111 @@
+"""Duplicate detection: hybrid scores, ranking, calibrated threshold, retrieval evaluation."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from devrel.triage.duplicates import DuplicateIndex, calibrate_threshold, plain_tfidf_index
+from devrel.triage.evaluation import evaluate_duplicates
+from devrel.triage.text import Issue
+
+PAST = [
+    Issue("NameNode fails to start after upgrade", "NullPointerException in FSImage loader when upgrading from 3.2",
+          issue_id="1"),
+    Issue("Datanode disk balancer ignores volume weights", "Balancer moves blocks to the fullest volume", issue_id="2"),
+    Issue("YARN web UI shows wrong memory usage", "Cluster metrics page reports twice the real memory", issue_id="3"),
+    Issue("S3A connector leaks threads on close", "Thread pool is never shut down when the filesystem closes",
+          issue_id="4"),
+    Issue("Typo in HDFS quota documentation", "The page says dfsadmin -setQuota takes bytes", issue_id="5"),
+    Issue("Build fails on Debian 10", "apt-get cannot find libprotobuf in the docker image", issue_id="6"),
+]
+
+
+class SynonymEmbedder:
+    """Maps words to concepts, so paraphrases with no shared words still land close."""
+
+    CONCEPTS = {"namenode": 0, "starts": 1, "start": 1, "boot": 1, "boots": 1, "upgrade": 2, "upgrading": 2,
+                "s3a": 3, "threads": 4, "thread": 4, "leak": 5, "leaks": 5, "memory": 6, "ui": 7, "page": 7,
+                "leaking": 5, "workers": 4}
+
+    @property
+    def dimension(self) -> int:
+        return 12
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), 12), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().replace(".", " ").split():
+                vectors[row, self.CONCEPTS.get(word, 8 + zlib.crc32(word.encode()) % 4)] += 1.0
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_reworded_report_finds_its_original_first() -> None:
+    index = DuplicateIndex(PAST, SynonymEmbedder())
+    new = Issue("Namenode won't boot after upgrading", "It crashes with a NullPointerException", issue_id="9")
+    match = index.find(new, k=3)
+    assert match.candidates[0].issue_id == "1"
+    assert len(match.candidates) == 3
+    scores = [candidate.score for candidate in match.candidates]
+    assert scores == sorted(scores, reverse=True)
+    first = match.candidates[0]
+    assert np.isclose(first.score, 0.5 * first.lexical + 0.5 * first.semantic, atol=1e-3)
+
+
+def test_embeddings_rescue_a_paraphrase_that_shares_no_words() -> None:
+    new = Issue("leaking workers", "workers leaking", issue_id="9")
+    assert DuplicateIndex(PAST, SynonymEmbedder()).find(new).candidates[0].issue_id == "4"
+    lexical_only = DuplicateIndex(PAST, None).find(new).candidates[0]
+    assert lexical_only.lexical == 0.0 and lexical_only.semantic == 0.0
+
+
+def test_an_issue_never_matches_itself_or_excluded_ids() -> None:
+    index = DuplicateIndex(PAST, SynonymEmbedder())
+    ids = [candidate.issue_id for candidate in index.find(PAST[0], k=10, exclude=["2"]).candidates]
+    assert "1" not in ids and "2" not in ids
+    assert len(ids) == 4
+
+
+def test_likely_duplicates_are_those_at_or_above_the_threshold() -> None:
+    new = Issue("NameNode fails to start after upgrade", "NullPointerException in FSImage loader", issue_id="9")
+    unrelated = Issue("Add a dark theme to the web UI", "Please support dark mode", issue_id="10")
+    index = DuplicateIndex(PAST, SynonymEmbedder(), threshold=0.6)
+    assert [c.issue_id for c in index.find(new).likely] == ["1"]
+    assert index.find(unrelated).likely == []
+    assert DuplicateIndex(PAST, SynonymEmbedder(), threshold=None).find(new).likely == []
+
+
+def test_calibrated_threshold_separates_duplicates_from_new_reports() -> None:
+    index = DuplicateIndex(PAST, SynonymEmbedder())
+    duplicates = [
+        (Issue("NameNode fails to start after upgrade to 3.3", "FSImage loader NullPointerException"), {"1"}),
+        (Issue("S3A connector leaks threads", "thread pool not shut down on close"), {"4"}),
+        (Issue("YARN UI memory usage wrong", "metrics page memory doubled"), {"3"}),
+    ]
+    originals = [Issue("Add Kerberos support to the REST gateway", "feature request"),
+                 Issue("Upgrade guava", "bump the dependency"), Issue("Flaky test in TestDFSIO", "timeout")]
+    threshold = calibrate_threshold(index, duplicates, originals, target_precision=1.0)
+    assert threshold is not None
+    assert all(index.find(issue).candidates[0].score >= threshold for issue, _ in duplicates)
+    assert all(index.find(issue).candidates[0].score < threshold for issue in originals)
+
+
+def test_retrieval_evaluation_reports_recall_mrr_and_the_baseline() -> None:
+    corpus = [*PAST,
+              Issue("NN does not start after upgrade", "NullPointerException FSImage loader upgrade", issue_id="7"),
+              Issue("Threads leak in S3A", "s3a filesystem close leaks the thread pool", issue_id="8")]
+    pairs = [("7", "1"), ("8", "4"), ("7", "missing")]
+    report = evaluate_duplicates(corpus, pairs, SynonymEmbedder(), target_precision=0.9)
+    assert report["pairs"] == 2 and report["pairs_skipped"] == 1
+    assert set(report["methods"]) == {"tfidf_baseline", "lexical", "semantic", "hybrid"}
+    assert report["methods"]["hybrid"]["recall@1"] == 1.0
+    assert report["methods"]["hybrid"]["mrr"] == 1.0
+    assert report["threshold"]["positives"] == 2
+
+
+def test_plain_tfidf_baseline_ranks_by_shared_words() -> None:
+    index = plain_tfidf_index(PAST)
+    fused, lexical, semantic = index.score_matrix([Issue("balancer volume weights", "disk balancer")])
+    assert int(np.argmax(fused[0])) == 1
+    assert np.array_equal(fused, lexical) and not semantic.any()
