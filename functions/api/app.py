@@ -1,5 +1,6 @@
 """The /api/* endpoints for the CLI, web widget and dashboard."""
 
-from devrel.handlers.lambda_support import http_lambda, not_implemented
+from devrel.handlers.api import handle_api
+from devrel.handlers.lambda_support import http_lambda
 
-lambda_handler = http_lambda("api", not_implemented)
+lambda_handler = http_lambda("api", handle_api)

@@ -73,6 +73,27 @@ class Services:
         self._components["issue_tracker"] = value
 
 
+    @property
+    def answerer(self) -> Any:
+        """Grounded answers from the knowledge index (devrel.knowledge.answering.Answerer)."""
+        def build() -> Any:
+            from devrel.knowledge.answering import Answerer
+            from devrel.knowledge.retrieval import Retriever
+            from devrel.knowledge.wiring import build_embedder as cached_embedder
+            from devrel.knowledge.wiring import open_index
+
+            embedder = cached_embedder(self.settings)
+            index = open_index(self.settings, embedder.dimension, self.settings.opensearch_endpoint,
+                               self.settings.opensearch_index)
+            return Answerer(Retriever(index, embedder), llm=self.llm, store=self.store)
+
+        return self._component("answerer", build)
+
+    @answerer.setter
+    def answerer(self, value: Any) -> None:
+        self._components["answerer"] = value
+
+
 def _build_llm(settings: Settings, secrets: Secrets) -> LLM | None:
     if settings.mode == "edge" and not settings.llm_base_url:
         return None  # the runner serves the local model and passes its URL; without it, no LLM

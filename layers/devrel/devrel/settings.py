@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     llm_attempts: int = Field(default=3, ge=1)
     llm_threads: int | None = Field(default=None, ge=1)
     llm_context_size: int = Field(default=4096, ge=256)
+    # Knowledge index: OpenSearch in the cloud; without an endpoint, the embedded index in data_dir.
+    opensearch_endpoint: str | None = None
+    opensearch_index: str = "devrel-knowledge"
     # Cloud: an OpenAI-compatible embeddings endpoint (defaults to llm_base_url, same key).
     embed_base_url: str | None = None
     # Cloud: the embeddings model name. Edge: the local ONNX model ("minilm-l6-int8").

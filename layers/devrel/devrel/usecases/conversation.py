@@ -133,10 +133,23 @@ def remember(event: InboundEvent, services: Services, role: str, text: str, mess
     )
 
 
+def knowledge_available(services: Services) -> bool:
+    """Whether an index to answer from exists (cloud: OpenSearch configured; edge: something ingested)."""
+    settings = services.settings
+    if settings.opensearch_endpoint:
+        return True
+    return (settings.data_dir / "knowledge" / "index.sqlite").is_file()
+
+
 def compose_reply(event: InboundEvent, history: list[ChatMessage], services: Services) -> Reply:
     """The answer: from the LLM port when the runtime has one, else an honest fallback."""
     if not event.text.strip():
         return Reply(text=EMPTY_QUESTION_TEXT)
+    if knowledge_available(services):
+        # Retrieval first: quoted passages with checked permalinks, phrased by the LLM when there is one.
+        answer = services.answerer.answer(event.text, history=history)
+        sources = [c.url for c in answer.citations if c.url not in answer.text]
+        return Reply(text=answer.text, sources=sources)
     llm: Any = getattr(services, "llm", None)
     if llm is None:
         return Reply(text=FALLBACK_TEXT)
