@@ -231,3 +231,23 @@ def test_a_later_similar_issue_is_flagged_as_a_possible_duplicate(app: Any, gith
     assert execution_status(app.data_dir) == "SUCCEEDED"
     assert "possible-duplicate" in github.labels
     assert any("#20" in c["body"] or "/20" in c["body"] for c in github.comments)
+
+
+def test_a_wait_survives_killing_the_runner(serve_factory: Any, github: GithubStandIn, tmp_path: Path) -> None:
+    env = {"DEVREL_GITHUB_WEBHOOK_SECRET": SECRET, "DEVREL_GITHUB_TOKEN": "ghp_triage_e2e",
+           "DEVREL_GITHUB_API_URL": github.url, "DEVREL_TRIAGE_FOLLOWUP_WAIT_SECONDS": "4"}
+    data_dir = tmp_path / "durable"
+    first = serve_factory(env, "--no-schedules", data_dir=data_dir)
+    open_issue(first, 30, "It does not work", "The export fails with an error when I run it.")
+    deadline = time.monotonic() + 30
+    while "needs-info" not in github.labels and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "needs-info" in github.labels  # asked; the execution is now in its 4-second Wait
+    first.process.kill()  # no clean shutdown: like a crash or a power cut
+    first.process.wait()
+    assert execution_status(data_dir, timeout=0.1) == "RUNNING"
+
+    second = serve_factory(env, "--no-schedules", data_dir=data_dir)
+    assert execution_status(second.data_dir) == "SUCCEEDED"
+    assert "stale" in github.labels
+    assert [c["body"].startswith("Thanks") for c in github.comments] == [True, False]

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 from devrel.triage.classifier import Prediction, TrainingConfig
 from devrel.triage.datasets import read_issues, read_pairs, read_reports
+from devrel.triage.duplicates import DEFAULT_LEXICAL_WEIGHT
 from devrel.triage.evaluation import (
     duplicates_table,
     evaluate_duplicates,
@@ -39,6 +41,8 @@ def register_eval(eval_subparsers: Any) -> None:
     triage.add_argument("--test", type=Path, help="CSV of labelled issues to score")
     triage.add_argument("--data", type=Path, help="one CSV, scored by k-fold cross-validation")
     triage.add_argument("--folds", type=int, default=5, help="cross-validation folds (with --data)")
+    triage.add_argument("--per-repo", action="store_true",
+                        help="train and score each repository (repo column) on its own issues only")
     triage.add_argument("--target-precision", type=float, default=TrainingConfig.target_precision)
     triage.add_argument("--calibration-folds", type=int, default=TrainingConfig.calibration_folds,
                         help="inner folds that calibrate the abstention thresholds")
@@ -54,7 +58,7 @@ def register_eval(eval_subparsers: Any) -> None:
                                             formatter_class=argparse.RawDescriptionHelpFormatter)
     duplicates.add_argument("--corpus", required=True, type=Path, help="CSV of reports (id, summary, description)")
     duplicates.add_argument("--pairs", required=True, type=Path, help="CSV of duplicate pairs (id, original id)")
-    duplicates.add_argument("--lexical-weight", type=float, default=0.5,
+    duplicates.add_argument("--lexical-weight", type=float, default=DEFAULT_LEXICAL_WEIGHT,
                             help="weight of the TF-IDF cosine in the fused score (the rest: embeddings)")
     duplicates.add_argument("--target-precision", type=float, default=0.9)
     duplicates.add_argument("--seed", type=int, default=0)
@@ -76,7 +80,8 @@ def run_triage(args: argparse.Namespace) -> int:
     if split:
         report = evaluate_triage_split(read_issues(args.train), read_issues(args.test), embedder, config)
     else:
-        report = evaluate_triage_folds(read_issues(args.data), embedder, args.folds, config, args.seed)
+        report = evaluate_triage_folds(read_issues(args.data), embedder, args.folds, config, args.seed,
+                                       per_repo=args.per_repo)
     return _print(report, args.json, triage_table)
 
 
@@ -87,9 +92,11 @@ def _zero_shot(args: argparse.Namespace, issues: list[Issue]) -> dict[str, Any]:
         classifier = LlmClassifier(build_llm(command_settings(args.data_dir)), labels)
     else:
         classifier = KeywordClassifier(labels)
+    started = time.perf_counter()
     predictions: list[Prediction] = [classifier.predict(issue) for issue in issues]
     report = triage_report(issues, predictions, TrainingConfig(target_precision=args.target_precision))
-    report.update(mode=f"zero-shot ({args.zero_shot})", issues=len(issues), embedder=None, seconds=0.0)
+    report.update(mode=f"zero-shot ({args.zero_shot})", issues=len(issues), embedder=None,
+                  seconds=round(time.perf_counter() - started, 1))
     return report
 
 

@@ -26,17 +26,17 @@ from devrel.triage.vectorize import Analyzed, TfidfVectorizer
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
-# What gets embedded per issue: the title alone is the densest statement of intent.
-EMBEDDING_VIEWS = ("title", "text")
+# What gets embedded per issue: the title alone (the densest statement of intent) and the prose.
+EMBEDDING_VIEWS = ("title", "prose")
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
     target_precision: float = 0.9
     calibration_folds: int = 5
-    l2: float = 1e-4
+    l2: float = 3e-4
     # Scale of the embedding block relative to the (unit-norm) TF-IDF blocks.
-    embedding_weight: float = 1.0
+    embedding_weight: float = 0.5
     multi_label: bool = False
     min_support: int = 3
     seed: int = 0
@@ -78,7 +78,9 @@ class Prepared:
 
 
 def embedder_name(embedder: Embedder) -> str:
-    return str(getattr(embedder, "model_key", type(embedder).__name__))
+    """The model's class name, looking through wrappers such as a cache."""
+    inner = getattr(embedder, "inner", None)
+    return embedder_name(inner) if inner is not None else type(embedder).__name__
 
 
 def embed_issues(issues: Sequence[Issue], embedder: Embedder | None,
@@ -86,7 +88,11 @@ def embed_issues(issues: Sequence[Issue], embedder: Embedder | None,
     """(issues, dimension * views) embeddings, or an empty (issues, 0) block without an embedder."""
     if embedder is None:
         return np.zeros((len(issues), 0), dtype=np.float32)
-    texts = {"title": [issue.title for issue in issues], "text": [issue.text for issue in issues]}
+    texts = {
+        "title": [issue.title for issue in issues],
+        "text": [issue.text for issue in issues],
+        "prose": [issue.prose for issue in issues],
+    }
     blocks = [np.asarray(embedder.embed(texts[view]), dtype=np.float32) for view in views]
     return np.hstack(blocks) if blocks else np.zeros((len(issues), 0), dtype=np.float32)
 

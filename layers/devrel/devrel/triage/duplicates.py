@@ -18,15 +18,20 @@ import numpy as np
 from devrel.ports import Embedder
 from devrel.triage.calibration import threshold_for_precision
 from devrel.triage.sparse import CsrMatrix
-from devrel.triage.text import Issue, normalize, word_ngrams, words
+from devrel.triage.text import Issue
 from devrel.triage.vectorize import Analyzed, BlockSpec, TfidfVectorizer
 
+# Whole tokens, not split identifiers: class and config names ("FSImage", "dfs.replication") are
+# the strongest evidence that two reports are about the same thing.
+_TOKEN = re.compile(r"\b\w\w+\b")
+_UNLIMITED = 10**7
+# Sublinear TF over title and body, plus the title again: its words say what the report is about.
 LEXICAL_BLOCKS: dict[str, BlockSpec] = {
-    "title": BlockSpec(weight=0.5, min_df=1),
-    "words": BlockSpec(weight=1.0, min_df=1, max_features=200_000),
+    "words": BlockSpec(weight=1.0, min_df=1, max_features=_UNLIMITED),
+    "title": BlockSpec(weight=0.5, min_df=1, max_features=_UNLIMITED),
 }
-PLAIN_BLOCKS: dict[str, BlockSpec] = {"plain": BlockSpec(min_df=1, max_features=10**7, sublinear=False)}
-_PLAIN_TOKEN = re.compile(r"\b\w\w+\b")
+PLAIN_BLOCKS: dict[str, BlockSpec] = {"plain": BlockSpec(min_df=1, max_features=_UNLIMITED, sublinear=False)}
+DEFAULT_LEXICAL_WEIGHT = 0.6
 # Queries scored per batch: bounds the dense (features x batch) temporary.
 _QUERY_BATCH = 128
 
@@ -48,10 +53,9 @@ class DuplicateMatch:
 
 
 def lexical_terms(issue: Issue) -> Analyzed:
-    title_words = words(normalize(issue.title))
     return {
-        "title": word_ngrams(title_words, 1),
-        "words": word_ngrams(title_words + words(normalize(issue.body)), 2),
+        "words": Counter(_TOKEN.findall(f"{issue.title} {issue.body}".lower())),
+        "title": Counter(_TOKEN.findall(issue.title.lower())),
     }
 
 
@@ -70,7 +74,7 @@ class DuplicateIndex:
     """Past issues, searchable for duplicates of new ones. Without an embedder, lexical only."""
 
     def __init__(self, issues: Sequence[Issue], embedder: Embedder | None = None,
-                 lexical_weight: float = 0.5, threshold: float | None = None,
+                 lexical_weight: float = DEFAULT_LEXICAL_WEIGHT, threshold: float | None = None,
                  analyzer: Callable[[Issue], Analyzed] | None = None,
                  blocks: dict[str, BlockSpec] | None = None) -> None:
         self.issues = list(issues)
@@ -106,8 +110,8 @@ class DuplicateIndex:
         fused, lexical, semantic = (scores[0] for scores in self.score_matrix([issue]))
         skip = {self._position[i] for i in {issue.issue_id, *exclude} if i in self._position}
         order = [row for row in np.argsort(-fused, kind="stable") if row not in skip][:k]
-        candidates = [Candidate(self.issues[row].issue_id, self.issues[row].title, round(float(fused[row]), 4),
-                                round(float(lexical[row]), 4), round(float(semantic[row]), 4)) for row in order]
+        candidates = [Candidate(self.issues[row].issue_id, self.issues[row].title, float(fused[row]),
+                                float(lexical[row]), float(semantic[row])) for row in order]
         likely = [c for c in candidates if self.threshold is not None and c.score >= self.threshold]
         return DuplicateMatch(candidates, likely, self.threshold)
 
@@ -122,44 +126,56 @@ class DuplicateIndex:
             better[own] = False
         return int(better.sum()) + 1
 
-    def top_match(self, fused_row: np.ndarray, query_id: str) -> tuple[str, float]:
-        """The best other issue for one row of `score_matrix` and its score."""
+    def top_match(self, fused_row: np.ndarray, excluded: Iterable[str]) -> tuple[str, float]:
+        """The best issue for one row of `score_matrix`, leaving out `excluded` ids, and its score."""
         row = fused_row.copy()
-        own = self._position.get(query_id)
-        if own is not None:
-            row[own] = -np.inf
+        for issue_id in excluded:
+            position = self._position.get(issue_id)
+            if position is not None:
+                row[position] = -np.inf
         best = int(np.argmax(row))
         return self.issues[best].issue_id, float(row[best])
 
 
 def calibrate_threshold(index: DuplicateIndex, duplicates: Sequence[tuple[Issue, set[str]]],
-                        originals: Sequence[Issue], target_precision: float, min_support: int = 3) -> float | None:
+                        target_precision: float, non_duplicates: Sequence[Issue] = (),
+                        min_support: int = 3) -> float | None:
     """Threshold on the best candidate's score so that flagging meets `target_precision`.
 
-    `duplicates` are issues with the ids of their known originals: flagging one is right when its
-    best candidate is one of those. `originals` are issues known to have no duplicate in the
-    index: flagging any of them is wrong. Their mix should resemble the incoming stream.
+    See `top_scores` for what counts as a right and a wrong flag.
     """
-    scores, correct = top_scores(index, duplicates, originals)
+    scores, correct = top_scores(index, duplicates, non_duplicates)
     return threshold_for_precision(scores, correct, target_precision, min_support)
 
 
 def top_scores(index: DuplicateIndex, duplicates: Sequence[tuple[Issue, set[str]]],
-               originals: Sequence[Issue]) -> tuple[np.ndarray, np.ndarray]:
-    """Best-candidate score per issue and whether that candidate is a true original."""
-    queries = [issue for issue, _ in duplicates] + list(originals)
+               non_duplicates: Sequence[Issue] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Best-candidate scores of labelled issues, and whether flagging each would be right.
+
+    Each known duplicate counts twice: once against the full index (right when its best candidate
+    is one of its originals) and once with its originals left out, which makes it a new issue with
+    no original in the index but with close relatives (flagging it is wrong). `non_duplicates` are
+    issues known to have no original in the index. Unlabelled reports are not used as negatives:
+    trackers hold clones and backports that nobody marked as duplicates.
+    """
+    queries = [issue for issue, _ in duplicates] + list(non_duplicates)
     fused, _, _ = index.score_matrix(queries)
     scores, correct = [], []
-    for row, issue in enumerate(queries):
-        best_id, best_score = index.top_match(fused[row], issue.issue_id)
+    for row, (issue, originals) in enumerate(duplicates):
+        best_id, best_score = index.top_match(fused[row], [issue.issue_id])
         scores.append(best_score)
-        correct.append(row < len(duplicates) and best_id in duplicates[row][1])
+        correct.append(best_id in originals)
+        scores.append(index.top_match(fused[row], [issue.issue_id, *originals])[1])
+        correct.append(False)
+    for row, issue in enumerate(non_duplicates, start=len(duplicates)):
+        scores.append(index.top_match(fused[row], [issue.issue_id])[1])
+        correct.append(False)
     return np.array(scores), np.array(correct, dtype=bool)
 
 
 def plain_tfidf_terms(issue: Issue) -> Analyzed:
     """The textbook baseline: lower-cased words of two or more characters, raw counts."""
-    return {"plain": Counter(_PLAIN_TOKEN.findall(f"{issue.title} {issue.body}".lower()))}
+    return {"plain": Counter(_TOKEN.findall(f"{issue.title} {issue.body}".lower()))}
 
 
 def plain_tfidf_index(issues: Sequence[Issue]) -> DuplicateIndex:

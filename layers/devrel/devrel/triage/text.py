@@ -22,6 +22,10 @@ _WHITESPACE = re.compile(r"\s+")
 # Words, with identifiers split at case changes: "DevToolsBug" -> dev, tools, bug.
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[a-z]+")
 _FENCE = "```"
+_FENCED_BLOCK = re.compile(r"```.*?(?:```|$)", re.S)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# Prose the embedder reads: its 256-token window is better spent on words than on logs.
+PROSE_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,14 @@ class Issue:
 
     @property
     def text(self) -> str:
-        """Title and (truncated) body: what the embedder sees."""
+        """Title and (truncated) body."""
         return f"{self.title.strip()}\n\n{self.body[:MAX_BODY_CHARS].strip()}".strip()
+
+    @property
+    def prose(self) -> str:
+        """Title and body without code blocks, logs or template comments."""
+        body = _HTML_COMMENT.sub(" ", _FENCED_BLOCK.sub(" [code] ", self.body))
+        return f"{self.title}\n\n{_WHITESPACE.sub(' ', body)[:PROSE_CHARS]}"
 
 
 def content_hash(text: str) -> str:
