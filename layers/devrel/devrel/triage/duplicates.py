@@ -22,8 +22,11 @@ from devrel.triage.text import Issue
 from devrel.triage.vectorize import Analyzed, BlockSpec, TfidfVectorizer
 
 # Whole tokens, not split identifiers: class and config names ("FSImage", "dfs.replication") are
-# the strongest evidence that two reports are about the same thing.
-_TOKEN = re.compile(r"\b\w\w+\b")
+# the strongest evidence that two reports are about the same thing. Versions stay whole: "upgrade
+# X to 3.5.1" and "upgrade X to 3.6.0" are different requests.
+_TOKEN = re.compile(r"\d+(?:\.\d+)+|\b\w\w+\b")
+# The textbook baseline's tokens: words of two or more characters.
+_PLAIN_TOKEN = re.compile(r"\b\w\w+\b")
 _UNLIMITED = 10**7
 # Sublinear TF over title and body, plus the title again: its words say what the report is about.
 LEXICAL_BLOCKS: dict[str, BlockSpec] = {
@@ -175,7 +178,7 @@ def top_scores(index: DuplicateIndex, duplicates: Sequence[tuple[Issue, set[str]
 
 def plain_tfidf_terms(issue: Issue) -> Analyzed:
     """The textbook baseline: lower-cased words of two or more characters, raw counts."""
-    return {"plain": Counter(_TOKEN.findall(f"{issue.title} {issue.body}".lower()))}
+    return {"plain": Counter(_PLAIN_TOKEN.findall(f"{issue.title} {issue.body}".lower()))}
 
 
 def plain_tfidf_index(issues: Sequence[Issue]) -> DuplicateIndex:
