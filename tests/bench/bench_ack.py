@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from nacl.signing import SigningKey
+
 from devrel.edge.gateway import build_event
 from devrel.edge.runner import EdgeRunner, RunnerOptions
 from devrel.handlers.discord_interactions import handle_discord_interaction
@@ -30,10 +32,9 @@ from devrel.handlers.discourse_webhook import handle_discourse_webhook
 from devrel.handlers.github_webhook import handle_github_webhook
 from devrel.handlers.slack_events import handle_slack
 from devrel.http import HttpRequest
-from devrel.platforms import discourse, github, slack
+from devrel.platforms import signatures, slack
 from devrel.runtime import reset_services, services
 from devrel.settings import load_settings
-from nacl.signing import SigningKey
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -104,7 +105,7 @@ def discourse_request() -> Request:
         {
             "content-type": "application/json",
             "x-discourse-event": "post_created",
-            "x-discourse-event-signature": discourse.signature_for(SECRET, body),
+            "x-discourse-event-signature": signatures.signature_for(SECRET, body),
         },
     )
 
@@ -120,7 +121,7 @@ def github_request() -> Request:
             "content-type": "application/json",
             "x-github-event": "issues",
             "x-github-delivery": str(uuid.uuid4()),
-            "x-hub-signature-256": github.signature_for(SECRET, GITHUB_BODY),
+            "x-hub-signature-256": signatures.signature_for(SECRET, GITHUB_BODY),
         },
     )
 

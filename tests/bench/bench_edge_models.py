@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import openai
+
 from devrel.models.catalog import default_threads, resolve_gguf
 from devrel.models.local_server import LocalLlmServer
 from devrel.models.onnx_embedder import OnnxEmbedder
@@ -90,6 +91,7 @@ def bench_stack(gguf: Path, threads: int, repeats: int, prompt_words: int) -> di
 
 def bench_raw(gguf: Path, threads: int, repeats: int, prompt_words: int) -> dict[str, float]:
     import xllamacpp
+
     from devrel.models.serve_llm import build_params, parse_args
 
     # The very parameters the server subprocess gets, so only the transport differs.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from devrel.edge.gateway import build_event
 from devrel.edge.runner import EdgeRunner, RunnerOptions
-from devrel.platforms.github import signature_for
+from devrel.platforms.signatures import signature_for
 from devrel.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

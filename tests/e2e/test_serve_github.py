@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from devrel.platforms.github import signature_for
+from devrel.platforms.signatures import signature_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

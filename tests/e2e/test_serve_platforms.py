@@ -12,16 +12,15 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
-from devrel.platforms import discourse, github, slack
 from nacl.signing import SigningKey
+
+from devrel.platforms import signatures, slack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DISCORD_VECTORS = json.loads((FIXTURES / "discord" / "ed25519_test_vectors.json").read_text())
@@ -86,34 +85,14 @@ class PlatformApi:
 
 
 @pytest.fixture
-def platform_api() -> Iterator[PlatformApi]:
+def platform_api(stand_in_server: Any) -> PlatformApi:
     api = PlatformApi()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def answer(got: Any) -> tuple[int, Any, dict[str, str]]:
+        return (*api.answer(Call(got.method, got.path, got.headers, got.body)), {})
 
-        def _any(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            call = Call(self.command, urlsplit(self.path).path, {k.lower(): v for k, v in self.headers.items()}, body)
-            status, payload = api.answer(call)
-            raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "text/plain" if isinstance(payload, bytes) else "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        do_GET = do_POST = do_PATCH = _any
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield api
-    server.shutdown()
-    server.server_close()
+    api.url = stand_in_server(answer)
+    return api
 
 
 @pytest.fixture
@@ -296,7 +275,7 @@ def discourse_headers(body: bytes, secret: str = DISCOURSE_SECRET) -> dict[str, 
         "x-discourse-event": "post_created",
         "x-discourse-event-type": "post",
         "x-discourse-event-id": str(uuid.uuid4()),
-        "x-discourse-event-signature": discourse.signature_for(secret, body),
+        "x-discourse-event-signature": signatures.signature_for(secret, body),
     }
 
 
@@ -349,7 +328,7 @@ def github_delivery(event: str, body: bytes) -> dict[str, str]:
         "content-type": "application/json",
         "x-github-event": event,
         "x-github-delivery": str(uuid.uuid4()),
-        "x-hub-signature-256": github.signature_for(GITHUB_SECRET, body),
+        "x-hub-signature-256": signatures.signature_for(GITHUB_SECRET, body),
     }
 
 

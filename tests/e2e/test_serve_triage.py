@@ -10,16 +10,15 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode
 
 import pytest
-from devrel.platforms.github import signature_for
+
+from devrel.platforms.signatures import signature_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github"
 SECRET = "triage-e2e-secret"
@@ -90,34 +89,11 @@ def _now_iso() -> str:
 
 
 @pytest.fixture
-def github() -> Iterator[GithubStandIn]:
+def github(stand_in_server: Any) -> GithubStandIn:
     stand_in = GithubStandIn()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _any(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            split = urlsplit(self.path)
-            status, payload = stand_in.answer(self.command, split.path, body, split.query)
-            raw = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        do_GET = do_POST = do_PATCH = _any
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    stand_in.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield stand_in
-    server.shutdown()
-    server.server_close()
+    stand_in.url = stand_in_server(
+        lambda seen: (*stand_in.answer(seen.method, seen.path, seen.body, urlencode(seen.query, doseq=True)), {}))
+    return stand_in
 
 
 @pytest.fixture

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from moto.server import ThreadedMotoServer
+
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.queue_sqs import SqsQueue
 from devrel.adapters.store_dynamodb import TTL_ATTRIBUTE, DynamoDbStore, table_definition
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.ports import Queue, Store
-from moto.server import ThreadedMotoServer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -17,11 +17,12 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from moto.server import ThreadedMotoServer
+
 from devrel.adapters.workflows_local import SqliteWorkflows
 from devrel.adapters.workflows_sfn import StepFunctionsWorkflows
 from devrel.asl import ExecutionStore, LocalExecutor
 from devrel.ports import Execution, PortError, Workflows
-from moto.server import ThreadedMotoServer
 
 ROLE = "arn:aws:iam::123456789012:role/states"
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}

@@ -17,13 +17,14 @@ from typing import Literal
 import numpy as np
 import openai
 import pytest
+from pydantic import BaseModel, Field
+
 from devrel.models.catalog import choose_model, materialise, this_machine
 from devrel.models.factory import build_embedder, build_llm
 from devrel.models.local_server import LocalLlmServer, LocalServerError
 from devrel.models.openai_llm import OpenAiLlm
 from devrel.ports import LLM, ChatMessage, Embedder
 from devrel.settings import load_settings
-from pydantic import BaseModel, Field
 
 pytestmark = pytest.mark.slow
 

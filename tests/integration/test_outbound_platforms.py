@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from devrel.adapters.outbound_discord import DiscordPlatform
 from devrel.adapters.outbound_discourse import DiscoursePlatform
 from devrel.adapters.outbound_github import GithubPlatform
@@ -61,42 +60,11 @@ class StandIn:
 
 
 @pytest.fixture
-def api() -> Iterator[StandIn]:
+def api(stand_in_server: Any) -> StandIn:
     stand_in = StandIn()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _any(self) -> None:
-            split = urlsplit(self.path)
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            seen = Seen(
-                self.command,
-                split.path,
-                parse_qs(split.query),
-                {k.lower(): v for k, v in self.headers.items()},
-                body,
-            )
-            status, payload, headers = stand_in.answer(seen)
-            raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            for name, value in {"content-type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        do_GET = do_POST = do_PATCH = do_PUT = _any
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    stand_in.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield stand_in
-    server.shutdown()
-    server.server_close()
+    stand_in.url = stand_in_server(
+        lambda got: stand_in.answer(Seen(got.method, got.path, got.query, got.headers, got.body)))
+    return stand_in
 
 
 def ok(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Responder:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.queue_sqs import SqsQueue
 from devrel.ports import Message, Queue

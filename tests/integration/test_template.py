@@ -23,13 +23,14 @@ from cfnlint.api import ManualArgs, lint
 from cfnlint.decode import decode_str
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from devrel.events import InboundEvent
-from devrel.settings import SECRET_NAMES
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 from samtranslator.yaml_helper import yaml_parse
+
+from devrel.events import InboundEvent
+from devrel.settings import SECRET_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

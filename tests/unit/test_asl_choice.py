@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from devrel.asl.choice import matches
 from devrel.asl.errors import RUNTIME, StatesError
 

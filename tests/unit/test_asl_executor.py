@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from devrel.asl import ExecutionStore, LocalExecutor, TaskFailure
 from devrel.ports import Execution
 

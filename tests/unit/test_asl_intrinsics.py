@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+
 from devrel.asl import intrinsics
 from devrel.asl.errors import RUNTIME, StatesError
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from devrel.adapters.workflows_local import SqliteWorkflows
 from devrel.asl import LocalExecutor
 from devrel.ports import PortError, Workflows

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.events import Actor, InboundEvent, Reply
 from devrel.platforms.outbound import PlatformError

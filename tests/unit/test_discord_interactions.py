@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nacl.signing import SigningKey
+
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
@@ -16,7 +18,6 @@ from devrel.events import InboundEvent, Reply
 from devrel.handlers.discord_interactions import handle_discord_interaction
 from devrel.http import HttpRequest
 from devrel.platforms import discord
-from nacl.signing import SigningKey
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "discord"
 VECTORS = json.loads((FIXTURES / "ed25519_test_vectors.json").read_text())

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
 from devrel.commands.discord_register import register
 from devrel.platforms.discord import COMMANDS
 

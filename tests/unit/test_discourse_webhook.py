@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.events import InboundEvent
 from devrel.handlers.discourse_webhook import handle_discourse_webhook
 from devrel.http import HttpRequest
-from devrel.platforms import discourse
+from devrel.platforms import discourse, signatures
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "discourse"
 VECTOR = json.loads((FIXTURES / "signature_test_vectors.json").read_text())["vectors"][0]
@@ -75,7 +76,7 @@ def signed(
         "x-discourse-event-type": event.split("_")[0],
         "x-discourse-event-id": event_id,
         "x-discourse-instance": "https://forum.example.org",
-        "x-discourse-event-signature": discourse.signature_for(secret, body),
+        "x-discourse-event-signature": signatures.signature_for(secret, body),
     }
     return HttpRequest(method="POST", path="/discourse/webhook", headers=headers, body=body)
 
@@ -94,13 +95,13 @@ def queued(services: Any) -> list[InboundEvent]:
 
 def test_vector_from_discourse_spec() -> None:
     body = VECTOR["body"].encode()
-    assert discourse.signature_for(VECTOR["secret"], body) == VECTOR["X-Discourse-Event-Signature"]
-    assert discourse.verify_signature(VECTOR["secret"], body, VECTOR["X-Discourse-Event-Signature"])
-    assert not discourse.verify_signature(
+    assert signatures.signature_for(VECTOR["secret"], body) == VECTOR["X-Discourse-Event-Signature"]
+    assert signatures.verify_signature(VECTOR["secret"], body, VECTOR["X-Discourse-Event-Signature"])
+    assert not signatures.verify_signature(
         VECTOR["secret"], body + b" ", VECTOR["X-Discourse-Event-Signature"]
     )
-    assert not discourse.verify_signature("wrong", body, VECTOR["X-Discourse-Event-Signature"])
-    assert not discourse.verify_signature(VECTOR["secret"], body, VECTOR["X-Discourse-Event-Signature"][7:])
+    assert not signatures.verify_signature("wrong", body, VECTOR["X-Discourse-Event-Signature"])
+    assert not signatures.verify_signature(VECTOR["secret"], body, VECTOR["X-Discourse-Event-Signature"][7:])
 
 
 def test_ping_is_answered(services: Any) -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from devrel.platforms.github import signature_for, to_inbound_event, verify_signature
+from devrel.platforms.github import to_inbound_event
+from devrel.platforms.signatures import signature_for, verify_signature
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from devrel.models.catalog import (
     CATALOG,
     SMOLLM2_135M,

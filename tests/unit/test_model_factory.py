@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from devrel.models.catalog import ModelNotAvailable
 from devrel.models.doctor import doctor_report, format_report
 from devrel.models.factory import build_embedder, build_llm

@@ -15,9 +15,10 @@ from typing import Any, Literal
 
 import openai
 import pytest
+from pydantic import BaseModel, Field
+
 from devrel.models.openai_llm import OpenAiLlm
 from devrel.ports import ChatMessage, PortError
-from pydantic import BaseModel, Field
 
 
 class Triage(BaseModel):

@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from slack_sdk.signature import SignatureVerifier
+
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
@@ -20,7 +22,6 @@ from devrel.http import HttpRequest
 from devrel.platforms import slack
 from devrel.runtime import Services
 from devrel.settings import load_settings
-from slack_sdk.signature import SignatureVerifier
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 SECRET = "unit-signing-secret"

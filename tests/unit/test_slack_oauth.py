@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.events import InboundEvent

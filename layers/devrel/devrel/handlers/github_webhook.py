@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from devrel.http import HttpRequest, HttpResponse
-from devrel.platforms.github import to_inbound_event, verify_signature
+from devrel.platforms.github import to_inbound_event
+from devrel.platforms.signatures import verify_signature
 from devrel.runtime import Services
 from devrel.usecases.intake import accept_event
 

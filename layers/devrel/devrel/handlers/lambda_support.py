@@ -20,26 +20,8 @@ EventUseCase = Callable[[Any, Services], Any]
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
 
-def http_lambda(service: str, use_case: HttpUseCase) -> LambdaHandler:
-    logger = Logger(service=service)
-    tracer = Tracer(service=service)
-    metrics = Metrics(service=service)
-
-    @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
-    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        request = HttpRequest.from_apigw_v2(event)
-        response = use_case(request, services())
-        metrics.add_metric(name=f"Http{response.status // 100}xx", unit=MetricUnit.Count, value=1)
-        logger.info("handled", extra={"path": request.path, "status": response.status})
-        return response.to_apigw_v2()
-
-    return lambda_handler
-
-
-def event_lambda(service: str, use_case: EventUseCase) -> LambdaHandler:
-    """For SQS, EventBridge and Step Functions task functions: the event goes to the use case as is."""
+def instrumented(service: str, body: Callable[[Any, Metrics, Logger], Any]) -> LambdaHandler:
+    """A Lambda handler running `body(event, metrics, logger)` under Powertools logging, tracing and metrics."""
     logger = Logger(service=service)
     tracer = Tracer(service=service)
     metrics = Metrics(service=service)
@@ -48,9 +30,25 @@ def event_lambda(service: str, use_case: EventUseCase) -> LambdaHandler:
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def lambda_handler(event: Any, context: Any) -> Any:
-        return use_case(event, services())
+        return body(event, metrics, logger)
 
     return lambda_handler
+
+
+def http_lambda(service: str, use_case: HttpUseCase) -> LambdaHandler:
+    def body(event: dict[str, Any], metrics: Metrics, logger: Logger) -> dict[str, Any]:
+        request = HttpRequest.from_apigw_v2(event)
+        response = use_case(request, services())
+        metrics.add_metric(name=f"Http{response.status // 100}xx", unit=MetricUnit.Count, value=1)
+        logger.info("handled", extra={"path": request.path, "status": response.status})
+        return response.to_apigw_v2()
+
+    return instrumented(service, body)
+
+
+def event_lambda(service: str, use_case: EventUseCase) -> LambdaHandler:
+    """For SQS, EventBridge and Step Functions task functions: the event goes to the use case as is."""
+    return instrumented(service, lambda event, metrics, logger: use_case(event, services()))
 
 
 def not_implemented(request: HttpRequest, services: Services) -> HttpResponse:

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from typing import Any
 
 from devrel.events import Actor, InboundEvent
 from devrel.platforms.text import looks_like_question
 
-SIGNATURE_PREFIX = "sha256="
 REGULAR_POST = 1  # post_type: 1 regular, 2 moderator action, 3 small action, 4 whisper
 
 
-def signature_for(secret: str, body: bytes) -> str:
-    return SIGNATURE_PREFIX + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
-    """Constant-time check of the HMAC-SHA256 of the raw body (Discourse sends no timestamp)."""
-    if not secret or not header or not header.startswith(SIGNATURE_PREFIX):
-        return False
-    return hmac.compare_digest(signature_for(secret, body), header)
 
 
 def to_inbound_event(event_name: str, payload: Mapping[str, Any], own_username: str) -> InboundEvent | None:

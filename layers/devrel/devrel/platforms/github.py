@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from typing import Any
 
 from devrel.events import Actor, InboundEvent
-
-SIGNATURE_PREFIX = "sha256="
 
 # event -> actions the assistant acts on (None: every action).
 HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
@@ -26,15 +22,6 @@ HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
 }
 
 
-def signature_for(secret: str, body: bytes) -> str:
-    return SIGNATURE_PREFIX + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
-    """Constant-time check of X-Hub-Signature-256 over the raw body."""
-    if not secret or not header or not header.startswith(SIGNATURE_PREFIX):
-        return False
-    return hmac.compare_digest(signature_for(secret, body), header)
 
 
 def _actor(user: Mapping[str, Any] | None) -> Actor | None:
