@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # owner/name of the project on GitHub, for links in welcomes and answers.
     project_repository: str | None = None
 
+    # Slack channel id for the weekly digest (none: the digest is only kept for the API).
+    digest_slack_channel: str | None = None
+
     # How long idempotency keys (platform delivery ids) are remembered.
     idempotency_ttl_seconds: int = Field(default=3 * 24 * 3600, ge=60)
 
@@ -123,6 +126,8 @@ class Settings(BaseSettings):
     # Knowledge index: OpenSearch in the cloud; without an endpoint, the embedded index in data_dir.
     opensearch_endpoint: str | None = None
     opensearch_index: str = "devrel-knowledge"
+    # What the scheduled re-index keeps fresh: local folders or OWNER/NAME[@COMMIT] (JSON list in env).
+    reindex_targets: list[str] = Field(default_factory=list)
     # Cloud: an OpenAI-compatible embeddings endpoint (defaults to llm_base_url, same key).
     embed_base_url: str | None = None
     # Cloud: the embeddings model name. Edge: the local ONNX model ("minilm-l6-int8").

@@ -134,7 +134,7 @@ class IssueClassifier:
         # IDF and vocabulary use no labels, so every fold can share the full training set's.
         vectorizer = TfidfVectorizer().fit(prepared.analyzed)
         features = _features(vectorizer, prepared, config)
-        strata = [label_set[0] for label_set in prepared.label_sets]
+        strata = [label_set[0] if label_set else "" for label_set in prepared.label_sets]
         held_out = held_out_scores(features, targets, strata, config)
         thresholds = calibrate_thresholds(held_out, targets, labels, config)
         model = _fit_model(features, targets, config)
@@ -154,10 +154,11 @@ class IssueClassifier:
 
     def decide(self, scores: np.ndarray) -> Prediction:
         """Turn one row of label scores into labels to apply, or an abstention with its reason."""
-        by_label = {label: round(float(score), 4) for label, score in zip(self.labels, scores, strict=True)}
+        raw = {label: float(score) for label, score in zip(self.labels, scores, strict=True)}
+        by_label = {label: round(score, 4) for label, score in raw.items()}
         best = self.labels[int(np.argmax(scores))]
         candidates = self.labels if self.config.multi_label else (best,)
-        applied = tuple(label for label in candidates if self._clears(label, by_label[label]))
+        applied = tuple(label for label in candidates if self._clears(label, raw[label]))
         if applied:
             reason = ", ".join(f"{label} {by_label[label]:.2f} >= {self.thresholds[label]:.2f}" for label in applied)
             return Prediction(applied, best, by_label, f"confident: {reason}")

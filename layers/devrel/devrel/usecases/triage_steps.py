@@ -201,7 +201,7 @@ def follow_up(state: dict[str, Any], services: Services, tracker: IssueTracker |
     """Did the author answer since we asked? Only the author's own comments count."""
     issue = _issue(state)
     # Count only what the author wrote after our latest request or reminder.
-    since = max(float(_result(state, "action").get("acted_at") or 0), float(_result(state, "stale").get("acted_at") or 0))
+    since = max(float(_result(state, step).get("acted_at") or 0) for step in ("action", "stale"))
     if tracker is None:
         return {"answered": False, "reason": "no tracker configured"}
     replies = [c for c in tracker.comments_since(issue.repository, issue.number, since)
