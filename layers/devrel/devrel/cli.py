@@ -93,10 +93,12 @@ COMMAND_MODULES = (
     "devrel.commands.ingest",
     "devrel.commands.ask",
     "devrel.commands.discord_register",
+    "devrel.commands.train",
 )
 # Modules adding `devrel eval <kind>`; each exposes `register_eval(eval_subparsers)`.
 EVAL_MODULES = (
     "devrel.commands.eval_qa",
+    "devrel.commands.eval_triage",
 )
 
 
