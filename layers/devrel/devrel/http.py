@@ -39,10 +39,7 @@ class HttpRequest:
     @classmethod
     def from_apigw_v2(cls, event: Mapping[str, Any]) -> HttpRequest:
         raw_body = event.get("body") or ""
-        if event.get("isBase64Encoded"):
-            body = base64.b64decode(raw_body)
-        else:
-            body = raw_body.encode("utf-8")
+        body = base64.b64decode(raw_body) if event.get("isBase64Encoded") else raw_body.encode("utf-8")
         http = (event.get("requestContext") or {}).get("http") or {}
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         query = parse_qs(event.get("rawQueryString") or "", keep_blank_values=True)
