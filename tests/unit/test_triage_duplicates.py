@@ -111,3 +111,12 @@ def test_plain_tfidf_baseline_ranks_by_shared_words() -> None:
     fused, lexical, semantic = index.score_matrix([Issue("balancer volume weights", "disk balancer")])
     assert int(np.argmax(fused[0])) == 1
     assert np.array_equal(fused, lexical) and not semantic.any()
+
+
+def test_ranks_break_ties_in_index_order_and_skip_the_query() -> None:
+    index = DuplicateIndex(PAST, None)
+    row = np.array([0.9, 0.5, 0.9, 0.2, 0.9, 0.1])
+    assert index.rank_of(row, query_id="1", target_id="3") == 1  # issue 1 is the query itself
+    assert index.rank_of(row, query_id="6", target_id="5") == 3  # tied with 1 and 3, listed after them
+    assert index.rank_of(row, query_id="6", target_id="2") == 4
+    assert index.rank_of(row, query_id="6", target_id="unknown") is None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def register_eval(eval_subparsers: Any) -> None:
                         help="inner folds that calibrate the abstention thresholds")
     triage.add_argument("--zero-shot", choices=("keywords", "llm"),
                         help="score the no-history fallback on --data or --test instead of training")
-    triage.add_argument("--limit", type=int, help="only the first N issues (zero-shot runs)")
+    triage.add_argument("--sample", type=int, help="zero-shot runs: score a random sample of N issues (by --seed)")
     triage.add_argument("--seed", type=int, default=0)
     add_model_arguments(triage)
     triage.set_defaults(func=run_triage)
@@ -71,7 +72,10 @@ def run_triage(args: argparse.Namespace) -> int:
     if args.zero_shot:
         if split == (args.data is not None) or (split and args.test is None):
             raise SystemExit("eval triage --zero-shot: give --data or --test")
-        return _print(_zero_shot(args, read_issues(args.data or args.test)[: args.limit]), args.json, triage_table)
+        issues = read_issues(args.data or args.test)
+        if args.sample is not None:
+            issues = random.Random(args.seed).sample(issues, min(args.sample, len(issues)))
+        return _print(_zero_shot(args, issues), args.json, triage_table)
     if split == (args.data is not None) or (split and (args.train is None or args.test is None)):
         raise SystemExit("eval triage: give either --train and --test, or --data (cross-validation)")
     config = TrainingConfig(target_precision=args.target_precision, calibration_folds=args.calibration_folds,

@@ -119,15 +119,19 @@ class DuplicateIndex:
         return DuplicateMatch(candidates, likely, self.threshold)
 
     def rank_of(self, fused_row: np.ndarray, query_id: str, target_id: str) -> int | None:
-        """1-based rank of `target_id` among all indexed issues but the query itself."""
+        """1-based rank of `target_id` among all indexed issues but the query itself.
+
+        Ties keep index order, as `find` lists them (verbatim clones score the same).
+        """
         target = self._position.get(target_id)
         if target is None:
             return None
+        ahead = fused_row > fused_row[target]
+        ahead[:target] |= fused_row[:target] == fused_row[target]
         own = self._position.get(query_id)
-        better = fused_row > fused_row[target]
         if own is not None:
-            better[own] = False
-        return int(better.sum()) + 1
+            ahead[own] = False
+        return int(ahead.sum()) + 1
 
     def top_match(self, fused_row: np.ndarray, excluded: Iterable[str]) -> tuple[str, float]:
         """The best issue for one row of `score_matrix`, leaving out `excluded` ids, and its score."""
