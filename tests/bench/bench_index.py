@@ -110,6 +110,7 @@ def main() -> None:
             # More passages than the trees hold: the same text again under another collection name.
             chunks += [Chunk(**{**c.__dict__, "source": f"{c.source}-copy{copy}"}) for c in base]
             copy += 1
+        chunks = chunks[: max(args.chunks, len(base))]
         index = EdgeIndex(workdir / "large.sqlite", embedder.dimension)
         rng = np.random.default_rng(0)
         started = time.perf_counter()

@@ -8,6 +8,7 @@ and the k-NN request bodies are checked in tests/unit/test_knowledge_opensearch.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,3 +158,13 @@ def test_vectors_written_by_another_process_are_seen(tmp_path: Path) -> None:
     assert len(reader.nearest(_vectors(1)[0], 3)) == 2
     writer.delete_paths("proj", ["src/sessions.py"])
     assert [h.chunk.path for h in reader.nearest(_vectors(1)[0], 3)] == ["src/json/provider.py"]
+
+
+def test_an_index_of_an_older_layout_is_refused(tmp_path: Path) -> None:
+    index = EdgeIndex(tmp_path / "index.sqlite", DIMENSION)
+    index.upsert(CHUNKS[:1], _vectors(1))
+    index.close()
+    with sqlite3.connect(tmp_path / "index.sqlite") as conn:
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+    with pytest.raises(ValueError, match="older layout"):
+        EdgeIndex(tmp_path / "index.sqlite", DIMENSION)

@@ -35,8 +35,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_path ON chunks (source, path);
 -- Words only (identifiers split); the porter stemmer lets "serialization" match "serialize".
+-- The collection is repeated here so a filtered BM25 query never reads the chunks table.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_words USING fts5(
-    title, path, body, tokenize = 'porter unicode61'
+    title, path, body, source UNINDEXED, tokenize = 'porter unicode61'
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -44,6 +45,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 # BM25 weights of the FTS columns (title, path, body): names of things are strong evidence.
 _COLUMN_WEIGHTS = (3.0, 2.0, 1.0)
 _CHUNK_COLUMNS = "chunk_id, source, path, start_line, end_line, kind, title, url, file_hash, text"
+# Bumped when the file layout changes; an older file must be re-ingested.
+_SCHEMA_VERSION = "2"
 
 
 def _chunk(row: Sequence[Any]) -> Chunk:
@@ -69,6 +72,12 @@ class EdgeIndex:
             for statement in filter(str.strip, _SCHEMA.split(";\n")):
                 conn.execute(statement)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            has_chunks = conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if version is None and not has_chunks:
+                conn.execute("INSERT INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+            elif version is None or version[0] != _SCHEMA_VERSION:
+                raise ValueError(f"index at {path} has an older layout: delete it and run `devrel ingest` again")
             stored = conn.execute("SELECT value FROM meta WHERE key = 'dimension'").fetchone()
             if stored is None:
                 conn.execute("INSERT INTO meta VALUES ('dimension', ?)", (str(dimension),))
@@ -115,12 +124,13 @@ class EdgeIndex:
                     ),
                 )
                 conn.execute(
-                    "INSERT INTO chunk_words (rowid, title, path, body) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO chunk_words (rowid, title, path, body, source) VALUES (?, ?, ?, ?, ?)",
                     (
                         cursor.lastrowid,
                         identifier_words(chunk.title),
                         identifier_words(chunk.path),
                         identifier_words(chunk.text),
+                        chunk.source,
                     ),
                 )
             self._bump(conn)
@@ -162,22 +172,20 @@ class EdgeIndex:
         # Any term may match (OR); BM25 ranks chunks that match more and rarer terms first.
         match = " OR ".join(f'"{term}"' for term in terms)
         weights = ", ".join(str(w) for w in _COLUMN_WEIGHTS)
-        sql = (
-            f"SELECT {', '.join('c.' + c.strip() for c in _CHUNK_COLUMNS.split(','))}, "
-            f"bm25(chunk_words, {weights}) AS rank "
-            "FROM chunk_words JOIN chunks c ON c.rowid = chunk_words.rowid "
-            "WHERE chunk_words MATCH ?"
-        )
+        # Rank inside FTS5 alone, then read only the k winners' rows: reading every matching
+        # chunk row (text, vector) while ranking would cost several times more.
+        sql = f"SELECT rowid, bm25(chunk_words, {weights}) AS rank FROM chunk_words WHERE chunk_words MATCH ?"
         params: list[Any] = [match]
         if source is not None:
-            sql += " AND c.source = ?"
+            sql += " AND source = ?"
             params.append(source)
         sql += " ORDER BY rank LIMIT ?"
         params.append(k)
         with self._db.connection() as conn:
-            rows = conn.execute(sql, params).fetchall()
+            ranked = conn.execute(sql, params).fetchall()
+        chunks = self._chunks_by_rowid([rowid for rowid, _ in ranked])
         # SQLite's bm25() is lower-is-better; flip it so every Hit score is higher-is-better.
-        return [Hit(_chunk(row[:-1]), -float(row[-1])) for row in rows]
+        return [Hit(chunks[rowid], -float(rank)) for rowid, rank in ranked]
 
     def nearest(self, vector: Any, k: int, source: str | None = None) -> list[Hit]:
         rowids, sources, matrix = self._vectors()

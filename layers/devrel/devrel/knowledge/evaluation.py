@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devrel.knowledge.index import Hit
 from devrel.knowledge.retrieval import rank_files
 
 CUTOFFS = (1, 5, 10)
@@ -123,13 +124,10 @@ class EvalResult:
         return out
 
 
-Ranker = Callable[[str], list[str]]
-
-
 def evaluate(
     questions: Sequence[Question],
-    hybrid_files: Callable[[str], Sequence[Any]],
-    bm25_files: Callable[[str], Sequence[Any]],
+    hybrid_files: Callable[[str], Sequence[Hit]],
+    bm25_files: Callable[[str], Sequence[Hit]],
     answer: Callable[[str], object] | None = None,
     skipped: int = 0,
 ) -> EvalResult:
