@@ -47,3 +47,15 @@ def test_a_quiet_week_is_said_plainly_and_nothing_is_posted_without_a_channel(tm
     services = FakeServices(tmp_path, None)
     assert "quiet week" in weekly_digest({}, services)["text"]
     assert services.platforms["slack"].posted == []
+
+
+def test_the_hourly_roll_up_counts_the_last_hour_and_is_kept(tmp_path: Path) -> None:
+    from devrel.usecases.analytics import roll_up
+
+    services = FakeServices(tmp_path, None)
+    for age in (10, 20, 4000):
+        services.store.put(Item(pk="events#slack", sk=f"{1_000_000.0 - age:017.6f}#d{age}",
+                                data={"kind": "slack.app_mention"}))
+    result = roll_up({}, services)
+    assert result["counts"] == {"slack": {"slack.app_mention": 2}}
+    assert services.store.get("rollup#hourly", f"{result['hour']:012d}").data["counts"] == result["counts"]

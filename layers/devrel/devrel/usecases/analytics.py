@@ -11,19 +11,24 @@ from devrel.runtime import Services
 PLATFORMS = ("github", "slack", "discord", "discourse", "console")
 
 
-def roll_up(event: Any, services: Services, window_seconds: int = 3600) -> dict[str, Any]:
-    """Count the last window's events by platform and kind, and keep the result in the Store."""
-    now = services.clock()
-    since = now - window_seconds
-    counts: dict[str, dict[str, int]] = {}
+def count_events(services: Services, since: float, limit: int = 50_000) -> dict[str, Counter[str]]:
+    """Events since `since` by platform and kind, from the event log the worker appends to."""
+    counts: dict[str, Counter[str]] = {}
     for platform in PLATFORMS:
         kinds: Counter[str] = Counter()
-        for item in services.store.query(f"events#{platform}", limit=10_000, newest_first=True):
+        for item in services.store.query(f"events#{platform}", limit=limit, newest_first=True):
             if float(item.sk.split("#", 1)[0]) < since:
                 break
             kinds[str(item.data.get("kind"))] += 1
         if kinds:
-            counts[platform] = dict(kinds)
+            counts[platform] = kinds
+    return counts
+
+
+def roll_up(event: Any, services: Services, window_seconds: int = 3600) -> dict[str, Any]:
+    """Count the last window's events by platform and kind, and keep the result in the Store."""
+    now = services.clock()
+    counts = {platform: dict(kinds) for platform, kinds in count_events(services, now - window_seconds).items()}
     hour = int(now // 3600 * 3600)
     services.store.put(Item(pk="rollup#hourly", sk=f"{hour:012d}", data={"counts": counts}))
     return {"hour": hour, "counts": counts}

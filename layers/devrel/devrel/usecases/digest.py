@@ -9,22 +9,9 @@ from typing import Any
 from devrel.events import InboundEvent, Reply
 from devrel.ports import Item
 from devrel.runtime import Services
-from devrel.usecases.analytics import PLATFORMS
+from devrel.usecases.analytics import PLATFORMS, count_events
 
 WEEK_SECONDS = 7 * 24 * 3600
-
-
-def weekly_counts(services: Services, since: float) -> dict[str, Counter[str]]:
-    counts: dict[str, Counter[str]] = {}
-    for platform in PLATFORMS:
-        kinds: Counter[str] = Counter()
-        for item in services.store.query(f"events#{platform}", limit=50_000, newest_first=True):
-            if float(item.sk.split("#", 1)[0]) < since:
-                break
-            kinds[str(item.data.get("kind"))] += 1
-        if kinds:
-            counts[platform] = kinds
-    return counts
 
 
 def render(counts: dict[str, Counter[str]], newcomers: int) -> str:
@@ -41,7 +28,7 @@ def render(counts: dict[str, Counter[str]], newcomers: int) -> str:
 def weekly_digest(event: Any, services: Services) -> dict[str, Any]:
     now = services.clock()
     since = now - WEEK_SECONDS
-    counts = weekly_counts(services, since)
+    counts = count_events(services, since)
     newcomers = sum(
         1 for platform in PLATFORMS
         for item in services.store.query(f"onboarded#{platform}", limit=10_000)
