@@ -11,6 +11,7 @@ from devrel.adapters.outbound_github import GithubPlatform, call_github
 from devrel.platforms.outbound import PlatformError
 from devrel.ports import Secrets
 from devrel.settings import Settings
+from devrel.usecases.codeowners import CODEOWNERS_PATHS, MAX_CODEOWNERS_CHARS
 
 CONFIG_PATH = ".github/devrel.yml"
 
@@ -45,21 +46,29 @@ class GithubIssueTracker:
         ]
 
 
-    def repository_config(self, repository: str) -> dict[str, Any]:
-        """The repository's `.github/devrel.yml` (maintainers' policy), or {} when it has none."""
+    def _file(self, repository: str, path: str) -> str | None:
         client = self._platform.client(repository, self._installation_id)
         repo = client.get_repo(repository, lazy=True)
         try:
-            content = call_github(lambda: repo.get_contents(CONFIG_PATH))
+            content = call_github(lambda: repo.get_contents(path))
         except PlatformError as error:
             if error.status == 404:
-                return {}
+                return None
             raise
-        if isinstance(content, list):
-            return {}
-        loaded = yaml.safe_load(content.decoded_content.decode("utf-8")) or {}
+        return None if isinstance(content, list) else content.decoded_content.decode("utf-8")
+
+    def repository_config(self, repository: str) -> dict[str, Any]:
+        """The repository's `.github/devrel.yml` (maintainers' policy) plus its CODEOWNERS, or {}."""
+        text = self._file(repository, CONFIG_PATH)
+        loaded = yaml.safe_load(text) if text else {}
         triage = loaded.get("triage", loaded) if isinstance(loaded, dict) else {}
-        return triage if isinstance(triage, dict) else {}
+        config = dict(triage) if isinstance(triage, dict) else {}
+        for path in CODEOWNERS_PATHS:
+            owners = self._file(repository, path)
+            if owners is not None:
+                config["codeowners"] = owners[:MAX_CODEOWNERS_CHARS]
+                break
+        return config
 
 
 def build_issue_tracker(settings: Settings, secrets: Secrets) -> GithubIssueTracker | None:

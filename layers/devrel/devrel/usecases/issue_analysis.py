@@ -23,6 +23,9 @@ _REPRO = re.compile(r"(steps to reproduce|to reproduce|reproduc(e|tion|ible)|min
                     r"^\s*1[.)]\s+\S.*\n\s*2[.)]\s+\S)", re.I | re.M)
 _EXPECTED = re.compile(r"\bexpected( behaviou?r| result)?\b|\bshould (have|be|return)\b", re.I)
 _ACTUAL = re.compile(r"\bactual( behaviou?r| result)?\b|\binstead\b|\bbut (it|I get|got)\b", re.I)
+# Source paths mentioned in the report (tracebacks, backticks): what CODEOWNERS can route on.
+_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|rs|java|kt|rb|c|h|cpp|cs|md|rst|"
+                   r"ya?ml|toml|json|cfg|ini|sh))\b")
 _URGENT = {
     "critical": re.compile(r"\b(security|vulnerab\w*|cve-\d+|data loss|corrupt\w*|exploit\w*)\b", re.I),
     "high": re.compile(r"\b(crash\w*|segfault|regression|broken|hangs?|deadlock|cannot (start|install))\b",
@@ -53,6 +56,7 @@ class Analysis(BaseModel):
     has_reproduction: bool = False
     has_expected_vs_actual: bool = False
     word_count: int = 0
+    paths: list[str] = Field(default_factory=list, max_length=20)
 
 
 def analyze(title: str, body: str) -> Analysis:
@@ -70,6 +74,7 @@ def analyze(title: str, body: str) -> Analysis:
         has_reproduction=bool(_REPRO.search(body)) or bool(_CODE_BLOCK.search(body)),
         has_expected_vs_actual=bool(_EXPECTED.search(body)) and bool(_ACTUAL.search(body)),
         word_count=len(body.split()),
+        paths=list(dict.fromkeys(match.group(1) for match in _PATH.finditer(body)))[:20],
     )
 
 

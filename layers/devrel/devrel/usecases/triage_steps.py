@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from devrel.ports import IssueTracker, Item
 from devrel.runtime import Services
-from devrel.usecases import issue_analysis
+from devrel.usecases import codeowners, issue_analysis
 from devrel.usecases.issue_analysis import CHECKLIST_PROMPTS, Analysis
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ class TriageConfig(BaseModel):
     max_nudges: int = Field(default=1, ge=0, le=5)
     # Label (or area) -> maintainers who own it; "*" is the fallback.
     owners: dict[str, list[str]] = Field(default_factory=dict)
+    # The repository's CODEOWNERS file, routing issues that mention paths.
+    codeowners: str = Field(default="", max_length=codeowners.MAX_CODEOWNERS_CHARS)
 
 
 class IssueFacts(BaseModel):
@@ -120,13 +122,23 @@ def priority(state: dict[str, Any], services: Services) -> dict[str, Any]:
 
 
 def suggest_assignees(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    """Owners of the issue's labels, least loaded first (load = open triaged issues assigned)."""
+    """CODEOWNERS of the paths the issue mentions, then owners of its labels; least loaded first
+    (load = triaged issues already suggested to them). Teams cannot be assignees: people only."""
     config = _config(state)
     labels = list(_result(state, "classification").get("labels") or []) + _issue(state).labels
     owners: list[str] = []
+    reasons: list[str] = []
+    rules = codeowners.parse(config.codeowners)
+    for path in _result(state, "analysis").get("paths") or []:
+        path_owners = [o.lstrip("@") for o in codeowners.owners_for(path, rules) if "/" not in o and o.startswith("@")]
+        if path_owners:
+            owners.extend(path_owners)
+            reasons.append(f"CODEOWNERS of {path}")
     for label in labels:
-        owners.extend(config.owners.get(label, []))
-    reason = "owns " + ", ".join(labels) if owners else "fallback owners"
+        if config.owners.get(label):
+            owners.extend(config.owners[label])
+            reasons.append(f"owns {label}")
+    reason = "; ".join(reasons) if owners else "fallback owners"
     if not owners:
         owners = list(config.owners.get("*", []))
     load = {owner: len(services.store.query(f"assigned#{owner}", limit=1000)) for owner in dict.fromkeys(owners)}
