@@ -37,6 +37,9 @@ class GithubStandIn:
     author_replies: list[tuple[float, str]] = field(default_factory=list)
     # The author answers this half a second after the bot's first comment.
     reply_to_first_comment: str | None = None
+    # Reactions by comment id, and whether the issue was closed (with which state_reason).
+    reactions: dict[int, list[str]] = field(default_factory=dict)
+    closed: list[str] = field(default_factory=list)
     repo_config: dict[str, Any] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,12 +58,23 @@ class GithubStandIn:
         if not path.startswith(issue_path):
             return 404, {"message": "Not Found"}
         rest = path[len(issue_path):].split("/")
+        if rest[0] == "comments" and method == "GET":
+            comment_id = int(rest[1])
+            if rest[2:] == ["reactions"]:
+                return 200, [{"id": i, "content": c, "user": {"login": "someone"}}
+                             for i, c in enumerate(self.reactions.get(comment_id, []))]
+            return 200, {"id": comment_id, "body": "", "user": {"login": "devrel-bot"},
+                         "url": f"{self.url}{issue_path}comments/{comment_id}"}
         number = int(rest[0])
         issue = {"number": number, "title": "t", "state": "open", "user": {"login": AUTHOR},
                  "url": f"{self.url}{issue_path}{number}", "labels": []}
         with self.lock:
             if len(rest) == 1 and method == "GET":
                 return 200, issue
+            if len(rest) == 1 and method == "PATCH":
+                edit = json.loads(body)
+                self.closed.append(str(edit.get("state_reason")))
+                return 200, {**issue, "state": edit.get("state", "open")}
             if rest[1:] == ["comments"] and method == "POST":
                 comment = {"id": len(self.comments) + 1, "body": json.loads(body)["body"],
                            "user": {"login": "devrel-bot"}, "created_at": _now_iso()}
@@ -104,6 +118,7 @@ def app(serve_factory: Any, github: GithubStandIn) -> Any:
         "DEVREL_GITHUB_API_URL": github.url,
         # Time made controllable: the follow-up wait is one second instead of a week.
         "DEVREL_TRIAGE_FOLLOWUP_WAIT_SECONDS": "1",
+        "DEVREL_TRIAGE_DUPLICATE_CLOSE_WAIT_SECONDS": "1",
     }
     return serve_factory(env, "--no-schedules", "--visibility-timeout", "2")
 
@@ -207,6 +222,23 @@ def test_a_later_similar_issue_is_flagged_as_a_possible_duplicate(app: Any, gith
     assert execution_status(app.data_dir) == "SUCCEEDED"
     assert "possible-duplicate" in github.labels
     assert any("#20" in c["body"] or "/20" in c["body"] for c in github.comments)
+    # Nobody objected during the (one-second) wait: closed as a duplicate, with a comment saying why.
+    assert github.closed == ["not_planned"]
+    assert f"Closing as a duplicate of https://github.com/{REPO}/issues/20" in github.comments[-1]["body"]
+
+
+def test_a_thumbs_down_keeps_a_likely_duplicate_open(app: Any, github: GithubStandIn) -> None:
+    text = ("Version 3.1. Exporting a CSV file with unicode column names crashes with UnicodeEncodeError: 'ascii' "
+            "codec can't encode. Steps to reproduce: export. Expected a file, but instead it crashes.")
+    open_issue(app, 40, "Crash exporting CSV with unicode names", text)
+    assert execution_status(app.data_dir) == "SUCCEEDED"
+    with sqlite3.connect(app.data_dir / "workflows.sqlite") as conn:
+        conn.execute("DELETE FROM executions")
+    github.reactions = {n: ["-1"] for n in range(1, 50)}  # every bot comment gets a thumbs-down
+    open_issue(app, 41, "CSV export with unicode column names crashes", text)
+    assert execution_status(app.data_dir) == "SUCCEEDED"
+    assert "possible-duplicate" in github.labels
+    assert github.closed == []
 
 
 def test_a_wait_survives_killing_the_runner(serve_factory: Any, github: GithubStandIn, tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ EXPECTED_SCHEDULES = {
 EXPECTED_STEPS = {
     "TriageStateMachine": {
         "analyze", "find_duplicates", "classify", "priority", "suggest_assignees", "completeness",
-        "act", "follow_up", "stale_policy", "record_failure",
+        "act", "follow_up", "stale_policy", "duplicate_verdict", "close_duplicate", "record_failure",
     },
     "OnboardingStateMachine": {"welcome", "check_progress", "nudge", "record_failure"},
 }

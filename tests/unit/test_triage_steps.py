@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from devrel.adapters.store_sqlite import SqliteStore
+from devrel.settings import load_settings
 from devrel.usecases import triage_steps
 from devrel.usecases.triage_steps import DuplicateCandidate, IssueFacts
 
@@ -17,6 +18,8 @@ class RecordingTracker:
         self.comments: list[str] = []
         self.labels: list[str] = []
         self.replies: list[dict[str, Any]] = []
+        self.reaction_contents: list[str] = []
+        self.closed: list[str] = []
 
     def comment(self, repository: str, number: int, body: str) -> str:
         self.comments.append(body)
@@ -31,11 +34,18 @@ class RecordingTracker:
     def repository_config(self, repository: str) -> dict[str, Any]:
         return {}
 
+    def reactions(self, repository: str, number: int, comment_id: str) -> list[str]:
+        return self.reaction_contents
+
+    def close(self, repository: str, number: int, reason: str) -> None:
+        self.closed.append(reason)
+
 
 class FakeServices:
     def __init__(self, tmp_path: Path) -> None:
         self.now = 1_000.0
         self.store = SqliteStore(tmp_path / "store.sqlite", now=lambda: self.now)
+        self.settings = load_settings(mode="edge", data_dir=tmp_path, github_bot_login="devrel-bot")
 
     def clock(self) -> float:
         return self.now
@@ -116,7 +126,7 @@ def test_stale_policy_nudges_then_marks_stale_and_never_closes(services: Any) ->
     assert triage_steps.stale_policy(current, services, tracker)["keep_waiting"] is True
     assert triage_steps.stale_policy(current, services, tracker)["keep_waiting"] is False
     assert len(tracker.comments) == 1 and tracker.labels == ["stale"]
-    assert not hasattr(tracker, "close")
+    assert tracker.closed == []
 
 
 def test_assignees_are_the_least_loaded_owners(services: Any) -> None:
@@ -126,3 +136,34 @@ def test_assignees_are_the_least_loaded_owners(services: Any) -> None:
     assert triage_steps.suggest_assignees(current, services)["assignees"] == ["carol", "bob"]
     current["classification"] = {"result": {"labels": ["question"]}}
     assert triage_steps.suggest_assignees(current, services)["assignees"] == ["dave"]
+
+
+def duplicate_state() -> dict[str, Any]:
+    current = state()
+    current["action"] = {"result": {"acted_at": 1_000.0, "comment_id": "7"}}
+    current["duplicates"] = {"result": {"likely": True, "candidates": [
+        {"number": 3, "title": "old", "score": 0.9, "url": "https://github.com/o/r/issues/3"}]}}
+    return current
+
+
+@pytest.mark.parametrize("replies,reactions,close", [
+    ([], [], True),                                                          # nobody objected
+    ([{"author": "alice", "body": "Yes, same issue", "created_at": 1_001.0}], [], True),   # author confirmed
+    ([{"author": "alice", "body": "No, mine is on Windows", "created_at": 1_001.0}], [], False),
+    ([{"author": "bob", "body": "I see this too", "created_at": 1_001.0}], [], False),     # new activity
+    ([{"author": "devrel-bot", "body": "ignored", "created_at": 1_001.0}], [], True),      # our own comments
+    ([], ["-1"], False),                                                     # a thumbs-down
+])
+def test_duplicate_verdict(services: Any, replies: list[dict[str, Any]], reactions: list[str], close: bool) -> None:
+    tracker = RecordingTracker()
+    tracker.replies, tracker.reaction_contents = replies, reactions
+    assert triage_steps.duplicate_verdict(duplicate_state(), services, tracker)["close"] is close
+
+
+def test_closing_links_the_original_and_uses_not_planned(services: Any) -> None:
+    tracker = RecordingTracker()
+    current = duplicate_state()
+    current["verdict"] = {"result": {"close": True, "reason": "no objection during the wait"}}
+    assert triage_steps.close_duplicate(current, services, tracker)["closed"] is True
+    assert tracker.closed == ["not_planned"]
+    assert "https://github.com/o/r/issues/3" in tracker.comments[0]

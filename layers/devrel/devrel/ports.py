@@ -181,3 +181,11 @@ class IssueTracker(Protocol):
     def repository_config(self, repository: str) -> dict[str, Any]:
         """The maintainers' triage policy kept in the repository ({} when there is none)."""
         ...
+
+    def reactions(self, repository: str, number: int, comment_id: str) -> list[str]:
+        """Reaction contents on one comment (e.g. "+1", "-1")."""
+        ...
+
+    def close(self, repository: str, number: int, reason: str) -> None:
+        """Close the issue; `reason` is GitHub's state_reason (e.g. "not_planned")."""
+        ...

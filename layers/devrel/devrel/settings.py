@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     # Triage defaults; a repository's .github/devrel.yml overrides them.
     triage_dry_run: bool = False
     triage_followup_wait_seconds: int = Field(default=7 * 24 * 3600, ge=0)
+    triage_duplicate_close_wait_seconds: int = Field(default=7 * 24 * 3600, ge=0)
 
     # Onboarding: how long to wait before checking on a newcomer, and how many reminders at most.
     onboarding_check_wait_seconds: int = Field(default=3 * 24 * 3600, ge=0)

@@ -22,8 +22,7 @@ class GithubIssueTracker:
         self._installation_id = installation_id
 
     def _issue(self, repository: str, number: int) -> Any:
-        client = self._platform.client(repository, self._installation_id)
-        return call_github(lambda: client.get_repo(repository, lazy=True).get_issue(number))
+        return call_github(lambda: self._repo(repository).get_issue(number))
 
     def comment(self, repository: str, number: int, body: str) -> str:
         issue = self._issue(repository, number)
@@ -46,9 +45,20 @@ class GithubIssueTracker:
         ]
 
 
+    def reactions(self, repository: str, number: int, comment_id: str) -> list[str]:
+        issue = self._issue(repository, number)
+        issue_comment = call_github(lambda: issue.get_comment(int(comment_id)))
+        return [reaction.content for reaction in call_github(lambda: list(issue_comment.get_reactions()))]
+
+    def close(self, repository: str, number: int, reason: str) -> None:
+        issue = self._issue(repository, number)
+        call_github(lambda: issue.edit(state="closed", state_reason=reason))
+
+    def _repo(self, repository: str) -> Any:
+        return self._platform.client(repository, self._installation_id).get_repo(repository, lazy=True)
+
     def _file(self, repository: str, path: str) -> str | None:
-        client = self._platform.client(repository, self._installation_id)
-        repo = client.get_repo(repository, lazy=True)
+        repo = self._repo(repository)
         try:
             content = call_github(lambda: repo.get_contents(path))
         except PlatformError as error:

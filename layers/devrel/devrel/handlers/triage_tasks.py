@@ -29,6 +29,8 @@ def run_triage_step(event: dict[str, Any], services: Services) -> dict[str, Any]
         "act": lambda: triage_steps.act(state, services, tracker),
         "follow_up": lambda: triage_steps.follow_up(state, services, tracker),
         "stale_policy": lambda: triage_steps.stale_policy(state, services, tracker),
+        "duplicate_verdict": lambda: triage_steps.duplicate_verdict(state, services, tracker),
+        "close_duplicate": lambda: triage_steps.close_duplicate(state, services, tracker),
         "record_failure": lambda: triage_steps.record_failure(state, services),
     }
     if step not in steps:

@@ -49,7 +49,8 @@ def triage_input(event: InboundEvent, services: Services) -> dict[str, Any]:
     )
     settings = services.settings
     policy: dict[str, Any] = {"dry_run": settings.triage_dry_run,
-                              "followup_wait_seconds": settings.triage_followup_wait_seconds}
+                              "followup_wait_seconds": settings.triage_followup_wait_seconds,
+                              "duplicate_close_wait_seconds": settings.triage_duplicate_close_wait_seconds}
     tracker = services.issue_tracker
     if tracker is not None and repository:
         policy.update(tracker.repository_config(repository))

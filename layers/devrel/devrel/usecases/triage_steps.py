@@ -9,6 +9,7 @@ an issue's text can influence scores, never which actions exist.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -39,6 +40,9 @@ class TriageConfig(BaseModel):
     max_nudges: int = Field(default=1, ge=0, le=5)
     # Label (or area) -> maintainers who own it; "*" is the fallback.
     owners: dict[str, list[str]] = Field(default_factory=dict)
+    # Close a likely duplicate after this wait unless someone objects (thumbs-down or new activity).
+    close_duplicates: bool = True
+    duplicate_close_wait_seconds: int = Field(default=7 * 24 * 3600, ge=0)
     # The repository's CODEOWNERS file, routing issues that mention paths.
     codeowners: str = Field(default="", max_length=codeowners.MAX_CODEOWNERS_CHARS)
 
@@ -199,15 +203,17 @@ def act(state: dict[str, Any], services: Services, tracker: IssueTracker | None)
         services.store.put(marker)
         return {"dry_run": True, "labels": labels, "comment": comment, "acted_at": acted_at}
     previous = services.store.get(marker.pk, marker.sk)
+    comment_id = previous.data.get("comment_id") if previous else None
     # Re-analysis after the author answered: comment again only if the conclusion changed.
     if previous is None or previous.data.get("labels") != labels:
-        tracker.comment(issue.repository, issue.number, comment)
+        comment_id = tracker.comment(issue.repository, issue.number, comment)
+    marker = Item(pk=marker.pk, sk=marker.sk, data={**marker.data, "comment_id": comment_id})
     if labels:
         tracker.add_labels(issue.repository, issue.number, labels)
     services.store.put(marker)
     for assignee in _result(state, "assignees").get("assignees") or []:
         services.store.put(Item(pk=f"assigned#{assignee}", sk=f"{issue.repository}#{issue.number}"))
-    return {"dry_run": False, "labels": labels, "commented": True, "acted_at": acted_at}
+    return {"dry_run": False, "labels": labels, "commented": True, "acted_at": acted_at, "comment_id": comment_id}
 
 
 def follow_up(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
@@ -241,6 +247,44 @@ def stale_policy(state: dict[str, Any], services: Services, tracker: IssueTracke
     if tracker is not None and not config.dry_run:
         tracker.add_labels(issue.repository, issue.number, [config.stale_label])
     return {"keep_waiting": False, "nudges": nudges, "stale": True}
+
+
+CONFIRMATION = re.compile(r"\b(yes|yep|right|correct|confirm\w*|same (issue|problem|bug)|duplicate|close (it|this))\b",
+                          re.I)
+
+
+def duplicate_verdict(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
+    """Close only if the author confirmed, or nobody objected: a thumbs-down on our comment or any
+    other new comment keeps the issue open for a human."""
+    issue = _issue(state)
+    action = _result(state, "action")
+    if tracker is None or _config(state).dry_run or not action.get("comment_id"):
+        return {"close": False, "reason": "nothing was posted, so nothing to confirm"}
+    if "-1" in tracker.reactions(issue.repository, issue.number, str(action["comment_id"])):
+        return {"close": False, "reason": "someone disagreed (thumbs-down)"}
+    since = float(action.get("acted_at") or 0)
+    replies = [c for c in tracker.comments_since(issue.repository, issue.number, since)
+               if c.get("author") != services.settings.github_bot_login]
+    confirmed = any(c.get("author") == issue.author and CONFIRMATION.search(str(c.get("body", "")))
+                    for c in replies)
+    if confirmed:
+        return {"close": True, "reason": "the author confirmed"}
+    if replies:
+        return {"close": False, "reason": "new activity since the duplicate notice"}
+    return {"close": True, "reason": "no objection during the wait"}
+
+
+def close_duplicate(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
+    issue = _issue(state)
+    candidates = _result(state, "duplicates").get("candidates") or []
+    if tracker is None or not candidates:
+        return {"closed": False}
+    original = candidates[0].get("url") or f"#{candidates[0]['number']}"
+    tracker.comment(issue.repository, issue.number,
+                    f"Closing as a duplicate of {original} ({_result(state, 'verdict').get('reason')}). "
+                    "Comment here if this is a different problem and a maintainer will reopen it.")
+    tracker.close(issue.repository, issue.number, "not_planned")
+    return {"closed": True, "original": original}
 
 
 def record_failure(state: dict[str, Any], services: Services) -> dict[str, Any]:
