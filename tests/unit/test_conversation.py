@@ -11,7 +11,7 @@ from devrel.adapters.store_sqlite import SqliteStore
 from devrel.events import Actor, InboundEvent, Reply
 from devrel.platforms.outbound import PlatformError
 from devrel.platforms.slack import installation_key
-from devrel.ports import ChatMessage, Item
+from devrel.ports import ChatMessage, Item, PortError
 from devrel.runtime import Services
 from devrel.settings import load_settings
 from devrel.usecases import conversation
@@ -267,3 +267,18 @@ def test_dispatch_answers_questions(tmp_path: Path) -> None:
     services = make_services(tmp_path, platform)
     assert dispatch(mention(), services) == "replied"
     assert len(platform.posted) == 1
+
+
+class FailingLlm:
+    def chat(self, messages: Any, max_tokens: int = 256, temperature: float = 0.0) -> str:
+        raise PortError("model server unreachable")
+
+
+def test_a_failing_llm_gets_a_graceful_reply_and_the_question_is_kept(tmp_path: Path) -> None:
+    platform = RecordingPlatform()
+    services = make_services(tmp_path, platform)
+    services.llm = FailingLlm()  # type: ignore[attr-defined]
+    assert conversation.converse(mention(text="why does it crash?"), services) == "replied"
+    assert platform.posted[0][1].text == conversation.UNAVAILABLE_TEXT
+    [kept] = services.store.query("unanswered#slack")
+    assert kept.data["event"]["text"] == "why does it crash?"

@@ -38,6 +38,10 @@ FALLBACK_TEXT = (
     "for this assistant yet. A maintainer will follow up here."
 )
 EMPTY_QUESTION_TEXT = "Hi! Ask me a question about the project and I'll answer here."
+UNAVAILABLE_TEXT = (
+    "Sorry, I can't answer right now: the language model is not responding. I've kept your question "
+    "for a maintainer, who will follow up here."
+)
 
 # Kinds that are always a request for an answer.
 ASKING_KINDS = frozenset(
@@ -158,7 +162,14 @@ def compose_reply(event: InboundEvent, history: list[ChatMessage], services: Ser
         *history,
         ChatMessage(role="user", content=event.text),
     ]
-    return Reply(text=llm.chat(messages, max_tokens=ANSWER_MAX_TOKENS, temperature=0.2).strip())
+    try:
+        return Reply(text=llm.chat(messages, max_tokens=ANSWER_MAX_TOKENS, temperature=0.2).strip())
+    except PortError as error:
+        # The adapter already retried: say so kindly, and keep the question where maintainers look.
+        log.error("LLM failed for %s: %s", event.delivery_id, type(error).__name__)
+        services.store.put(Item(pk=f"unanswered#{event.platform}", sk=f"{event.received_at:017.6f}#{event.delivery_id}",
+                                data={"event": event.model_dump(mode="json"), "error": type(error).__name__}))
+        return Reply(text=UNAVAILABLE_TEXT)
 
 
 def post_with_retries(
