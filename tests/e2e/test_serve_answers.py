@@ -60,3 +60,5 @@ def test_ask_over_http_after_ingest(serve_factory: Any, project: Path, tmp_path:
     assert call(f"{app.url}/api/ask", "POST", {"question": ""})[0] == 400
     assert call(f"{app.url}/api/ask", "POST", {"nothing": 1})[0] == 400
     assert call(f"{app.url}/api/nowhere")[0] == 404
+    status, stats = call(f"{app.url}/api/stats")
+    assert status == 200 and stats["unanswered"] == [] and isinstance(stats["hourly"], list)

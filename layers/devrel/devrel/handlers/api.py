@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 import devrel
 from devrel.http import HttpRequest, HttpResponse
 from devrel.runtime import Services
+from devrel.usecases.analytics import PLATFORMS
 from devrel.usecases.conversation import knowledge_available
 
 
@@ -43,7 +44,10 @@ def ask(request: HttpRequest, services: Services) -> HttpResponse:
 def stats(request: HttpRequest, services: Services) -> HttpResponse:
     """Community health: the latest hourly roll-ups of events by platform and kind."""
     hours = services.store.query("rollup#hourly", limit=24 * 7, newest_first=True)
-    return HttpResponse.json(200, {"hourly": [{"hour": int(item.sk), **item.data} for item in hours]})
+    unanswered = [item.data["event"] for platform in PLATFORMS
+                  for item in services.store.query(f"unanswered#{platform}", limit=50, newest_first=True)]
+    return HttpResponse.json(200, {"hourly": [{"hour": int(item.sk), **item.data} for item in hours],
+                                   "unanswered": unanswered})
 
 
 ROUTES = {("GET", "health"): health, ("POST", "ask"): ask, ("GET", "stats"): stats}
