@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -16,30 +13,15 @@ from devrel.platforms.discord import COMMANDS
 
 
 @pytest.fixture
-def discord_api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+def discord_api(stand_in_server: Any) -> tuple[str, list[dict[str, Any]]]:
     seen: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def answer(got: Any) -> tuple[int, Any, dict[str, str]]:
+        body = json.loads(got.body)
+        seen.append({"path": got.path, "auth": got.headers["authorization"], "body": body})
+        return 200, [{**command, "id": str(n)} for n, command in enumerate(body)], {}
 
-        def do_PUT(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-            seen.append({"path": self.path, "auth": self.headers["authorization"], "body": body})
-            raw = json.dumps([{**command, "id": str(n)} for n, command in enumerate(body)]).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/v10", seen
-    server.shutdown()
-    server.server_close()
+    return f"{stand_in_server(answer)}/api/v10", seen
 
 
 def run(argv: list[str]) -> int:

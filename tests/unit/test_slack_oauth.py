@@ -4,10 +4,6 @@ stand-in of oauth.v2.access), per-team tokens, and their removal on app_uninstal
 from __future__ import annotations
 
 import base64
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -37,36 +33,16 @@ GRANT = {
 
 
 @pytest.fixture
-def slack_api() -> Iterator[tuple[str, list[dict[str, str]]]]:
+def slack_api(stand_in_server: Any) -> tuple[str, list[dict[str, str]]]:
     exchanges: list[dict[str, str]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def answer(got: Any) -> tuple[int, Any, dict[str, str]]:
+        form = parse_qs(got.body.decode())
+        exchanges.append({"authorization": got.headers.get("authorization", ""),
+                          **{key: values[-1] for key, values in form.items()}})
+        return 200, GRANT if form.get("code") == ["good-code"] else {"ok": False, "error": "invalid_code"}, {}
 
-        def do_POST(self) -> None:
-            form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
-            exchanges.append(
-                {
-                    "authorization": self.headers.get("authorization", ""),
-                    **{key: values[-1] for key, values in form.items()},
-                }
-            )
-            answer = GRANT if form.get("code") == ["good-code"] else {"ok": False, "error": "invalid_code"}
-            raw = json.dumps(answer).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/", exchanges
-    server.shutdown()
-    server.server_close()
+    return f"{stand_in_server(answer)}/api/", exchanges
 
 
 @pytest.fixture
