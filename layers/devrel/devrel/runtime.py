@@ -47,10 +47,11 @@ class Services:
 
     @property
     def embedder(self) -> Embedder:
+        """One embedder per process (triage, answers and re-index share it), cached by passage hash."""
         def build() -> Embedder:
-            from devrel.models.factory import build_embedder
+            from devrel.knowledge.wiring import build_embedder
 
-            return build_embedder(self.settings, self.secrets)
+            return build_embedder(self.settings, secrets=self.secrets)
 
         return self._component("embedder", build)
 
@@ -74,18 +75,24 @@ class Services:
 
 
     @property
+    def knowledge_index(self) -> Any:
+        """The hybrid index (devrel.knowledge.index.VectorIndex): OpenSearch, or embedded in the data dir."""
+        def build() -> Any:
+            from devrel.knowledge.wiring import open_index
+
+            return open_index(self.settings, self.embedder.dimension, self.settings.opensearch_endpoint,
+                              self.settings.opensearch_index)
+
+        return self._component("knowledge_index", build)
+
+    @property
     def answerer(self) -> Any:
         """Grounded answers from the knowledge index (devrel.knowledge.answering.Answerer)."""
         def build() -> Any:
             from devrel.knowledge.answering import Answerer
             from devrel.knowledge.retrieval import Retriever
-            from devrel.knowledge.wiring import build_embedder as cached_embedder
-            from devrel.knowledge.wiring import open_index
 
-            embedder = cached_embedder(self.settings)
-            index = open_index(self.settings, embedder.dimension, self.settings.opensearch_endpoint,
-                               self.settings.opensearch_index)
-            return Answerer(Retriever(index, embedder), llm=self.llm, store=self.store)
+            return Answerer(Retriever(self.knowledge_index, self.embedder), llm=self.llm, store=self.store)
 
         return self._component("answerer", build)
 

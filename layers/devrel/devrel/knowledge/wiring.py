@@ -12,7 +12,7 @@ from typing import Any
 from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.index import VectorIndex
 from devrel.knowledge.ingest import CachedEmbedder
-from devrel.ports import LLM, Embedder
+from devrel.ports import LLM, Embedder, Secrets
 from devrel.settings import Settings
 
 DEFAULT_INDEX_NAME = "devrel-knowledge"
@@ -22,11 +22,11 @@ def knowledge_dir(settings: Settings) -> Path:
     return settings.data_dir / "knowledge"
 
 
-def build_embedder(settings: Settings, cache: bool = True) -> Embedder:
+def build_embedder(settings: Settings, cache: bool = True, secrets: Secrets | None = None) -> Embedder:
     """The configured embedder, wrapped in the on-disk cache keyed by passage hash."""
     from devrel.models.factory import build_embedder as build_model_embedder
 
-    embedder: Embedder = build_model_embedder(settings)
+    embedder: Embedder = build_model_embedder(settings, secrets)
     if not cache:
         return embedder
     model = getattr(settings, "embed_model", None) or type(embedder).__name__

@@ -15,10 +15,9 @@ def scheduled_reindex(event: Any, services: Services) -> dict[str, Any]:
     if not settings.reindex_targets:
         return {"reindexed": [], "reason": "no DEVREL_REINDEX_TARGETS configured"}
     from devrel.knowledge.reindex import reindex
-    from devrel.knowledge.wiring import build_embedder, knowledge_dir, open_index
+    from devrel.knowledge.wiring import knowledge_dir
 
-    embedder = build_embedder(settings)
-    index = open_index(settings, embedder.dimension, settings.opensearch_endpoint, settings.opensearch_index)
-    reports = reindex(settings.reindex_targets, knowledge_dir(settings) / "checkouts", index, embedder)
+    reports = reindex(settings.reindex_targets, knowledge_dir(settings) / "checkouts", services.knowledge_index,
+                      services.embedder)
     return {"reindexed": [{"source": r.source, "files_changed": r.files_changed, "files_removed": r.files_removed,
                            "chunks": r.chunks} for r in reports]}

@@ -8,6 +8,7 @@ signals. Duplicate search is hybrid (TF-IDF + embeddings) when an embedder is av
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 
 from devrel.runtime import Services
@@ -31,10 +32,16 @@ def _as_issue_type(label: str | None) -> IssueType | None:
     return kind if kind in ISSUE_TYPES else None  # type: ignore[return-value]
 
 
+@lru_cache(maxsize=4)
+def _load_classifier(folder: Path, modified_ns: int) -> IssueClassifier:
+    """Loaded once per warm container; `devrel train` writing a new model changes the key."""
+    return IssueClassifier.load(folder)
+
+
 def issue_classifier(services: Services) -> Classifier:
     folder = model_folder(services)
     if (folder / MODEL_FILE).is_file():
-        trained = IssueClassifier.load(folder)
+        trained = _load_classifier(folder, (folder / MODEL_FILE).stat().st_mtime_ns)
 
         def learned(title: str, body: str) -> tuple[IssueType | None, float]:
             embedder = services.embedder if trained.embedding is not None else None
