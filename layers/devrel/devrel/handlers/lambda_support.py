@@ -51,11 +51,6 @@ def event_lambda(service: str, use_case: EventUseCase) -> LambdaHandler:
     return instrumented(service, lambda event, metrics, logger: use_case(event, services()))
 
 
-def not_implemented(request: HttpRequest, services: Services) -> HttpResponse:
-    """Routes whose use case has not landed yet answer 501 rather than pretending."""
-    return HttpResponse.error(501, f"{request.method} {request.path} is not implemented yet")
-
-
 class StepNotImplementedError(RuntimeError):
     """Raised by task and job functions whose use case has not landed yet (a visible States error)."""
 
