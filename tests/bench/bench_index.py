@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from devrel.adapters.index_embedded import EdgeIndex
 from devrel.knowledge.chunkers import chunk_file
 from devrel.knowledge.documents import Chunk, Origin
-from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.evaluation import percentile
 from devrel.knowledge.ingest import ingest, list_files
 from devrel.knowledge.retrieval import Retriever

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from devrel.adapters.index_embedded import EdgeIndex
+from devrel.adapters.index_opensearch import OpenSearchIndex
 from devrel.knowledge.documents import Chunk
-from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.index import VectorIndex
-from devrel.knowledge.opensearch_index import OpenSearchIndex
 
 DIMENSION = 8
 

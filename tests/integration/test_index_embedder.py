@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from devrel.adapters.embedding_cache import CachedEmbedder
+from devrel.adapters.index_embedded import EdgeIndex
 from devrel.knowledge.answering import Answerer
 from devrel.knowledge.documents import Origin
-from devrel.knowledge.edge_index import EdgeIndex
-from devrel.knowledge.ingest import CachedEmbedder, ingest
+from devrel.knowledge.ingest import ingest
 from devrel.knowledge.retrieval import Retriever, rank_files
 from devrel.models.onnx_embedder import OnnxEmbedder
 

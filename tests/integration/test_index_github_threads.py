@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
+from devrel.adapters.index_embedded import EdgeIndex
 from devrel.knowledge.documents import Origin
-from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.github_threads import GithubThreads, export_issues
 from devrel.knowledge.ingest import ingest
 from devrel.ports import PortError

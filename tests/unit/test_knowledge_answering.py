@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from devrel.adapters.index_embedded import EdgeIndex
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.knowledge.answering import Answerer, AnswerOptions, best_quote, narrow_link
 from devrel.knowledge.chunkers import chunk_file
 from devrel.knowledge.documents import Chunk, Origin
-from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.language import detect_language
 from devrel.knowledge.retrieval import Retriever
 from devrel.ports import ChatMessage, PortError

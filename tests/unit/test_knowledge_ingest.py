@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from devrel.adapters.embedding_cache import CachedEmbedder
+from devrel.adapters.index_embedded import EdgeIndex
 from devrel.knowledge.documents import Origin
-from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.ingest import (
-    CachedEmbedder,
     detect_origin,
     ingest,
     list_files,

@@ -12,8 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from devrel.knowledge.documents import Chunk
-from devrel.knowledge.opensearch_index import (
+from devrel.adapters.index_opensearch import (
     MAPPING_FILE,
     OpenSearchIndex,
     chunk_document,
@@ -21,6 +20,7 @@ from devrel.knowledge.opensearch_index import (
     lexical_query,
     load_mapping,
 )
+from devrel.knowledge.documents import Chunk
 
 CHUNK = Chunk(
     source="flask",

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from devrel.knowledge.edge_index import EdgeIndex
+from devrel.adapters.index_embedded import EdgeIndex
 from devrel.knowledge.reindex import reindex, resolve_target
 from devrel.ports import PortError
 

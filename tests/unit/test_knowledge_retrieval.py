@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from devrel.adapters.index_embedded import EdgeIndex
 from devrel.knowledge.documents import Chunk
-from devrel.knowledge.edge_index import EdgeIndex
 from devrel.knowledge.index import Hit, identifier_words, search_terms
 from devrel.knowledge.retrieval import Retriever, rank_files, reciprocal_rank_fusion
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devrel.knowledge.edge_index import EdgeIndex
+from devrel.adapters.index_embedded import EdgeIndex
 from devrel.knowledge.wiring import knowledge_dir, open_index, opensearch_client
 from devrel.settings import load_settings
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from devrel.adapters.embedding_cache import CachedEmbedder
 from devrel.knowledge.answering import Answerer
 from devrel.knowledge.chunkers import chunk_file
 from devrel.knowledge.evaluation import (
@@ -23,7 +24,7 @@ from devrel.knowledge.evaluation import (
     load_questions,
     questions_with_gold,
 )
-from devrel.knowledge.ingest import CachedEmbedder, ProgressBar, detect_origin, ingest, list_files
+from devrel.knowledge.ingest import ProgressBar, detect_origin, ingest, list_files
 from devrel.knowledge.retrieval import Retriever
 from devrel.knowledge.wiring import (
     add_index_arguments,

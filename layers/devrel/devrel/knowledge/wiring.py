@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from devrel.knowledge.edge_index import EdgeIndex
+from devrel.adapters.embedding_cache import CachedEmbedder
+from devrel.adapters.index_embedded import EdgeIndex
 from devrel.knowledge.index import VectorIndex
-from devrel.knowledge.ingest import CachedEmbedder
 from devrel.ports import LLM, Embedder, Secrets
 from devrel.settings import Settings
 
@@ -49,7 +49,7 @@ def open_index(
     index_name: str = DEFAULT_INDEX_NAME,
 ) -> VectorIndex:
     if opensearch_url:
-        from devrel.knowledge.opensearch_index import OpenSearchIndex
+        from devrel.adapters.index_opensearch import OpenSearchIndex
 
         index = OpenSearchIndex(opensearch_client(opensearch_url, settings.region), index_name, dimension)
         index.ensure_index()

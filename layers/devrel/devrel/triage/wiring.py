@@ -17,7 +17,7 @@ def command_settings(data_dir: str | None) -> Settings:
 
 def build_embedder(settings: Settings, cache_dir: Path | None = None) -> Embedder:
     """The configured embedder behind an on-disk cache keyed by text hash (default: DATA_DIR/cache)."""
-    from devrel.knowledge.ingest import CachedEmbedder
+    from devrel.adapters.embedding_cache import CachedEmbedder
     from devrel.models.factory import build_embedder as build_model_embedder
 
     embedder: Embedder = build_model_embedder(settings)
