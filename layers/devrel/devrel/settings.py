@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     work_dead_letter_queue: str = "WorkDeadLetterQueue"
     triage_state_machine: str = "TriageStateMachine"
     onboarding_state_machine: str = "OnboardingStateMachine"
+    # Cloud: the S3 bucket holding published artifacts (the trained triage model under triage-model/).
+    artifacts_bucket: str | None = None
     # Cloud: one Secrets Manager secret holding a JSON object with the keys of SECRET_NAMES.
     secrets_id: str | None = None
     secrets_max_age_seconds: int = Field(default=300, ge=0)
