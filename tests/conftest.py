@@ -156,3 +156,27 @@ def stand_in_server() -> Iterator[object]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+SAM = Path(sys.executable).with_name("sam")
+
+
+@pytest.fixture(scope="session")
+def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`sam build` of template.yaml without a container, once per test session (the template tests
+    and the cloud rehearsal share it). Yields the build folder: <FunctionId>/, <LayerId>/python/ and
+    the built template.yaml."""
+    if not SAM.exists():
+        pytest.skip(f"SAM CLI not installed at {SAM}")
+    if shutil.which("python3.11") is None:
+        pytest.skip("sam build without a container needs python3.11 on PATH")
+    work = tmp_path_factory.mktemp("sam")
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0"}
+    # Run from the scratch folder: cached builds keep dependencies under ./.aws-sam of the cwd.
+    result = subprocess.run(
+        [str(SAM), "build", "--template-file", str(TEMPLATE), "--base-dir", str(ROOT),
+         "--build-dir", str(work / "build"), "--cache-dir", str(work / "cache"), "--parallel"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    yield work / "build"

@@ -9,11 +9,9 @@ import hmac
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -486,23 +484,7 @@ def test_samconfig_deploys_with_the_expected_defaults() -> None:
     assert deploy["confirm_changeset"] is True
 
 
-@pytest.fixture(scope="module")
-def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    if not SAM.exists():
-        pytest.skip(f"SAM CLI not installed at {SAM}")
-    python = shutil.which("python3.11")
-    if python is None:
-        pytest.skip("sam build without a container needs python3.11 on PATH")
-    work = tmp_path_factory.mktemp("sam")
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0"}
-    # Run from the scratch folder: cached builds keep dependencies under ./.aws-sam of the cwd.
-    result = subprocess.run(
-        [str(SAM), "build", "--template-file", str(TEMPLATE), "--base-dir", str(ROOT),
-         "--build-dir", str(work / "build"), "--cache-dir", str(work / "cache"), "--parallel"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    yield work / "build"
+# `sam_build` (one build per session, shared with the cloud rehearsal) is in tests/conftest.py.
 
 
 @pytest.mark.slow
