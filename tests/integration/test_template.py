@@ -57,7 +57,6 @@ EXPECTED_ROUTES = {
 }
 EXPECTED_SCHEDULES = {
     "DigestFunction": "cron(0 9 ? * MON *)",
-    "StaleSweepFunction": "rate(1 day)",
     "AnalyticsRollupFunction": "rate(1 hour)",
     "ReindexFunction": "rate(6 hours)",
 }

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from devrel.adapters.index_embedded import EdgeIndex
-from devrel.knowledge.wiring import knowledge_dir, open_index, opensearch_client
+from devrel.adapters.index_opensearch import connect
+from devrel.runtime import embedded_index_path, open_index
 from devrel.settings import load_settings
 
 
@@ -15,13 +16,14 @@ def test_edge_index_lives_in_the_data_directory(tmp_path: Path) -> None:
     settings = load_settings(mode="edge", data_dir=tmp_path / "data")
     index = open_index(settings, dimension=8)
     assert isinstance(index, EdgeIndex)
-    assert (knowledge_dir(settings) / "index.sqlite").is_file()
+    assert embedded_index_path(settings).is_file()
+    assert embedded_index_path(settings).parent == tmp_path / "data" / "knowledge"
 
 
 def test_amazon_domains_get_sigv4_signing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    signed = opensearch_client("https://search-kb-abc.us-east-1.es.amazonaws.com", "us-east-1")
-    plain = opensearch_client("http://127.0.0.1:9200", "us-east-1")
+    signed = connect("https://search-kb-abc.us-east-1.es.amazonaws.com", "us-east-1")
+    plain = connect("http://127.0.0.1:9200", "us-east-1")
     assert signed.transport.kwargs.get("http_auth") is not None
     assert plain.transport.kwargs.get("http_auth") is None

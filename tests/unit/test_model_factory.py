@@ -9,7 +9,7 @@ import pytest
 
 from devrel.models.catalog import ModelNotAvailable
 from devrel.models.doctor import doctor_report, format_report
-from devrel.models.factory import build_embedder, build_llm
+from devrel.runtime import build_embedder, build_llm
 from devrel.models.onnx_embedder import OnnxEmbedder
 from devrel.models.openai_embedder import OpenAiEmbedder
 from devrel.models.openai_llm import OpenAiLlm

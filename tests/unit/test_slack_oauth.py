@@ -10,15 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from devrel.adapters.secrets import ConfiguredSecrets
-from devrel.adapters.store_sqlite import SqliteStore
-from devrel.events import InboundEvent
+from devrel.events import InboundEvent, InstallRevoked
 from devrel.handlers.slack_events import handle_slack
 from devrel.http import HttpRequest
-from devrel.platforms.slack import installation_key
+from devrel.records import SlackInstallations
 from devrel.runtime import Services
-from devrel.settings import load_settings
-from devrel.usecases.dispatch import dispatch
+from support.fakes import fake_services
 
 GRANT = {
     "ok": True,
@@ -47,21 +44,13 @@ def slack_api(stand_in_server: Any) -> tuple[str, list[dict[str, str]]]:
 
 @pytest.fixture
 def services(tmp_path: Path, slack_api: tuple[str, list[dict[str, str]]]) -> Services:
-    settings = load_settings(
-        mode="edge",
-        data_dir=tmp_path,
+    return fake_services(
+        tmp_path,
         slack_client_id="cid",
         slack_client_secret="csecret",
         slack_api_url=slack_api[0],
         slack_oauth_redirect_url="https://bot.example/slack/oauth/callback",
     )
-    return Services(
-        settings=settings,
-        store=SqliteStore(settings.store_db),
-        queue=None,  # type: ignore[arg-type]
-        workflows=None,
-        secrets=ConfiguredSecrets(settings),
-    )  # type: ignore[arg-type]
 
 
 def get(path: str, services: Services, **query: str) -> Any:
@@ -89,8 +78,8 @@ def test_install_stores_the_team_token(
     assert exchange["code"] == "good-code"
     # slack-sdk sends the client credentials as HTTP Basic auth.
     assert exchange["authorization"] == "Basic " + base64.b64encode(b"cid:csecret").decode()
-    stored = services.store.get(*installation_key("T42"))
-    assert stored is not None and stored.data["bot_token"] == "xoxb-team-token"
+    stored = SlackInstallations(services.store).get("T42")
+    assert stored is not None and stored["bot_token"] == "xoxb-team-token"
 
 
 def test_a_state_works_once_and_only_if_this_deployment_issued_it(
@@ -107,25 +96,19 @@ def test_a_state_works_once_and_only_if_this_deployment_issued_it(
 def test_a_refused_code_or_a_cancelled_install_stores_nothing(services: Services) -> None:
     assert get("/slack/oauth/callback", services, code="bad", state=start(services)).status == 502
     assert get("/slack/oauth/callback", services, error="access_denied", state=start(services)).status == 400
-    assert services.store.get(*installation_key("T42")) is None
+    assert SlackInstallations(services.store).get("T42") is None
 
 
 def test_without_client_credentials_the_flow_is_off(tmp_path: Path) -> None:
-    settings = load_settings(mode="edge", data_dir=tmp_path)
-    bare = Services(
-        settings=settings,
-        store=SqliteStore(settings.store_db),
-        queue=None,  # type: ignore[arg-type]
-        workflows=None,
-        secrets=ConfiguredSecrets(settings),
-    )  # type: ignore[arg-type]
+    bare = fake_services(tmp_path)
     assert get("/slack/oauth/install", bare).status == 501
 
 
 def test_app_uninstalled_forgets_the_token(services: Services) -> None:
     get("/slack/oauth/callback", services, code="good-code", state=start(services))
     uninstalled = InboundEvent(
-        platform="slack", kind="slack.app_uninstalled", delivery_id="Ev1", thread="T42", data={"team": "T42"}
+        platform="slack", kind="slack.app_uninstalled", delivery_id="Ev1", thread="T42",
+        intent=InstallRevoked(team="T42"),
     )
-    assert dispatch(uninstalled, services) == "installation-revoked"
-    assert services.store.get(*installation_key("T42")) is None
+    assert services.dispatcher.dispatch(uninstalled) == "installation-revoked"
+    assert SlackInstallations(services.store).get("T42") is None

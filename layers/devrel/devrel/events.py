@@ -1,11 +1,18 @@
-"""The neutral event every platform's converter produces and the worker consumes."""
+"""The typed events every platform's converter produces and the worker consumes.
+
+An `InboundEvent` is an envelope (who, where, when, the text) around one `Intent` (what the person
+wants: a question answered, feedback recorded, an issue triaged, a welcome, ...) and a typed
+`ReplyAddress` (where an answer goes: a Slack thread, a Discord interaction, a GitHub issue, a
+Discourse topic). Use cases dispatch on the intent's type, never on platform event names; `kind`
+keeps the platform's own name only for the event log and analytics.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 Platform = Literal["github", "slack", "discord", "discourse", "console"]
 
@@ -16,21 +23,142 @@ class Actor(BaseModel):
     is_bot: bool = False
 
 
+# --- Where a reply goes ----------------------------------------------------------------------------
+
+
+class SlackAddress(BaseModel):
+    platform: Literal["slack"] = "slack"
+    team: str = ""
+    channel: str = ""
+    # The thread to answer in (the message's own ts when it opened one), and the message itself
+    # (for the "working on it" reaction). Slash commands and buttons have neither.
+    thread_ts: str | None = None
+    message_ts: str | None = None
+    # Slash commands and buttons: a URL that accepts replies for 30 minutes.
+    response_url: str | None = None
+
+
+class DiscordAddress(BaseModel):
+    platform: Literal["discord"] = "discord"
+    application_id: str = ""
+    # The interaction token lets the worker edit the deferred response for 15 minutes.
+    token: str = ""
+    channel: str = ""
+    guild: str = ""
+
+
+class GithubAddress(BaseModel):
+    platform: Literal["github"] = "github"
+    repository: str = ""
+    number: int | None = None
+    installation_id: int | None = None
+    # Discussions are answered through GraphQL, issues and pull requests through REST.
+    discussion: bool = False
+
+
+class DiscourseAddress(BaseModel):
+    platform: Literal["discourse"] = "discourse"
+    topic_id: int
+    post_number: int | None = None
+
+
+class ConsoleAddress(BaseModel):
+    platform: Literal["console"] = "console"
+
+
+ReplyAddress = Annotated[
+    SlackAddress | DiscordAddress | GithubAddress | DiscourseAddress | ConsoleAddress,
+    Field(discriminator="platform"),
+]
+
+
+# --- What the person wants ---------------------------------------------------------------------------
+
+
+class Question(BaseModel):
+    """Something to answer. `addressed` says how sure we are that it was meant for the assistant:
+    `directly` (a mention, a DM, a command: always answered), `in_thread` (a follow-up: answered
+    only in threads the assistant already takes part in), `overheard` (an issue comment not
+    mentioning the bot: answered only when the deployment opts in)."""
+
+    type: Literal["question"] = "question"
+    addressed: Literal["directly", "in_thread", "overheard"] = "directly"
+
+
+class Feedback(BaseModel):
+    type: Literal["feedback"] = "feedback"
+    vote: Literal["up", "down"]
+    # The delivery id of the answer voted on, when the platform tells.
+    answer: str | None = None
+
+
+class IssueOpened(BaseModel):
+    type: Literal["issue_opened"] = "issue_opened"
+    repository: str
+    number: int
+    title: str = ""
+    body: str = ""
+    labels: list[str] = Field(default_factory=list)
+    html_url: str | None = None
+    first_time: bool = False
+
+
+class PullRequestOpened(BaseModel):
+    type: Literal["pull_request_opened"] = "pull_request_opened"
+    repository: str
+    number: int
+    title: str = ""
+    html_url: str | None = None
+    first_time: bool = False
+
+
+class MemberJoined(BaseModel):
+    """A newcomer arrived (a workspace or channel join, Discord's `/onboard`)."""
+
+    type: Literal["member_joined"] = "member_joined"
+
+
+class InstallRevoked(BaseModel):
+    """The workspace removed the app or its tokens: forget its credentials."""
+
+    type: Literal["install_revoked"] = "install_revoked"
+    team: str
+
+
+class Activity(BaseModel):
+    """Anything else worth counting for community health (edits, closes, releases, chatter)."""
+
+    type: Literal["activity"] = "activity"
+
+
+Intent = Annotated[
+    Question | Feedback | IssueOpened | PullRequestOpened | MemberJoined | InstallRevoked | Activity,
+    Field(discriminator="type"),
+]
+
+
 class InboundEvent(BaseModel):
     """Something happened on a platform that the assistant may act on.
 
-    `kind` is platform-qualified (e.g. `github.issues.opened`), `delivery_id` is the platform's own
-    id used for de-duplication, and `thread` identifies the conversation the reply belongs to.
+    `delivery_id` is the platform's own id used for de-duplication, and `thread` identifies the
+    conversation (memory and analytics); `reply_to` is where an answer is posted.
     """
 
     platform: Platform
     kind: str
     delivery_id: str = Field(min_length=1, max_length=200)
+    intent: Intent = Field(default_factory=Activity)
+    reply_to: ReplyAddress = Field(default_factory=ConsoleAddress)
     thread: str = ""
     actor: Actor | None = None
     text: str = ""
     received_at: float = Field(default_factory=time.time)
-    data: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _reply_on_the_same_platform(self) -> InboundEvent:
+        if self.reply_to.platform != self.platform and not isinstance(self.reply_to, ConsoleAddress):
+            raise ValueError(f"a {self.platform} event cannot be answered on {self.reply_to.platform}")
+        return self
 
 
 class Reply(BaseModel):

@@ -6,7 +6,9 @@ share one contract test suite.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 
@@ -110,6 +112,14 @@ class Workflows(Protocol):
     def describe(self, execution_id: str) -> Execution: ...
 
 
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def execution_name(*parts: str) -> str:
+    """An execution name Step Functions accepts: 1-80 characters of letters, digits, '-' and '_'."""
+    return _NAME_UNSAFE.sub("-", "-".join(parts)).strip("-")[:80]
+
+
 # --- Secrets -----------------------------------------------------------------------------------
 
 
@@ -118,6 +128,23 @@ class Secrets(Protocol):
     """Named secrets (see devrel.settings.SECRET_NAMES). None when not configured."""
 
     def get(self, name: str) -> str | None: ...
+
+
+# --- Artifacts -----------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Artifacts(Protocol):
+    """Folders the assistant learns or produces (the trained triage model): S3 in the cloud, the
+    data directory at the edge."""
+
+    def fetch(self, name: str) -> Path | None:
+        """A local folder with the newest published copy of `name`, or None when none was published."""
+        ...
+
+    def publish(self, name: str, folder: Path) -> None:
+        """Make the files of `folder` the newest copy of `name`."""
+        ...
 
 
 # --- Models --------------------------------------------------------------------------------------

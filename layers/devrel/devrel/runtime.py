@@ -1,168 +1,440 @@
-"""The one place where adapters are chosen and wired, per runtime (cloud or edge).
+"""The composition root: the one module that builds adapters and model clients, per runtime, and
+hands each use case the ports it uses.
 
-Handlers call `services()` once per cold start; domain code receives the `Services` object.
-Heavy clients (boto3) are imported only when the cloud runtime is built.
+Handlers call `services()` once per cold start. Heavy clients (boto3, the OpenAI SDK, PyGithub,
+slack-sdk, the models) are imported only when first used, so a webhook's cold start builds only
+the Store, the Queue and the Secrets it needs.
+
+Cloud: DynamoDB, SQS, Step Functions, Secrets Manager, S3 artifacts, OpenSearch, an
+OpenAI-compatible endpoint; scratch files (the embedding cache, downloaded artifacts, checkouts)
+under /tmp, the only writable place on Lambda. Edge: SQLite files, the local ASL executor, the
+embedded index and the local models, everything under the data directory.
 """
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from devrel.ports import LLM, ChatPlatform, Embedder, IssueTracker, Queue, Secrets, Store, Workflows
+from devrel.events import Feedback, InstallRevoked, IssueOpened, MemberJoined, PullRequestOpened, Question
+from devrel.ports import LLM, Artifacts, ChatPlatform, Embedder, IssueTracker, Queue, Secrets, Store, Workflows
+from devrel.records import EventLog, FeedbackLog, Rollups, SlackInstallations, Unanswered
 from devrel.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from devrel.adapters.outbound_github import GithubPlatform
+    from devrel.knowledge.answering import Answerer
+    from devrel.knowledge.index import VectorIndex
+    from devrel.models.local_server import LocalLlmServer
+    from devrel.models.openai_llm import OpenAiLlm
+    from devrel.usecases.conversation import Conversations
+    from devrel.usecases.dispatch import Dispatcher
+    from devrel.usecases.onboarding import Newcomers, OnboardingSteps
+    from devrel.usecases.triage_steps import TriageSteps
+
+# The name a local model server answers to; its clients need some API key, never checked.
+LOCAL_MODEL_NAME = "local"
+LOCAL_API_KEY = "local"
 
 
 @dataclass
 class Services:
+    """The adapters of one process, and the use cases built from them on first use.
+
+    The heavier members are cached properties: built once, on first use. Tests may assign any of
+    them (e.g. `services.llm = FakeLlm()`) before first use.
+    """
+
     settings: Settings
     store: Store
     queue: Queue
     workflows: Workflows
     secrets: Secrets
+    # Where scratch files go: the data directory at the edge, /tmp on Lambda.
+    scratch_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "devrel")
     # Workflow keys used by the domain ("triage", "onboarding") -> the runtime's state machine ids.
     state_machines: dict[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
     # Outbound adapters by platform name ("github", "slack", ...); built lazily on first use.
     platforms: Mapping[str, ChatPlatform] = field(default_factory=dict)
-    # Heavier components, built on first use so webhook cold starts never import model SDKs.
-    _components: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def _component(self, name: str, build: Callable[[], Any]) -> Any:
-        if name not in self._components:
-            self._components[name] = build()
-        return self._components[name]
+    # --- heavier adapters, built on first use --------------------------------------------------
 
-    @property
+    @cached_property
+    def artifacts(self) -> Artifacts:
+        return build_artifacts(self.settings, self.scratch_dir)
+
+    @cached_property
     def llm(self) -> LLM | None:
         """The configured chat model, or None (edge mode without a model server)."""
-        return self._component("llm", lambda: _build_llm(self.settings, self.secrets))
+        settings = self.settings
+        if settings.mode == "edge" and not settings.llm_base_url:
+            return None  # the runner serves the local model and passes its URL; without it, no LLM
+        if settings.mode == "cloud" and not settings.llm_model:
+            return None
+        return build_llm(settings, self.secrets)
 
-    @llm.setter
-    def llm(self, value: LLM | None) -> None:
-        self._components["llm"] = value
-
-    @property
+    @cached_property
     def embedder(self) -> Embedder:
         """One embedder per process (triage, answers and re-index share it), cached by passage hash."""
-        def build() -> Embedder:
-            from devrel.knowledge.wiring import build_embedder
+        return build_embedder(self.settings, self.secrets, cache_dir=self.scratch_dir / "knowledge")
 
-            return build_embedder(self.settings, secrets=self.secrets)
+    @cached_property
+    def github(self) -> GithubPlatform | None:
+        """One authenticated GitHub client per process, for replies and for triage's actions."""
+        token, key = self.secrets.get("github_token"), self.secrets.get("github_app_private_key")
+        if not token and not (self.settings.github_app_id and key):
+            return None
+        from devrel.adapters.outbound_github import GithubPlatform
 
-        return self._component("embedder", build)
+        return GithubPlatform(self.settings.github_api_url, token=token, app_id=self.settings.github_app_id,
+                              private_key=key)
 
-    @embedder.setter
-    def embedder(self, value: Embedder) -> None:
-        self._components["embedder"] = value
-
-    @property
+    @cached_property
     def issue_tracker(self) -> IssueTracker | None:
         """Labels and comments on GitHub issues; None when no GitHub credentials are configured."""
-        def build() -> IssueTracker | None:
-            from devrel.adapters.issues_github import build_issue_tracker
+        if self.github is None:
+            return None
+        from devrel.adapters.issues_github import GithubIssueTracker
 
-            return build_issue_tracker(self.settings, self.secrets)
+        return GithubIssueTracker(self.github)
 
-        return self._component("issue_tracker", build)
+    @cached_property
+    def knowledge_index(self) -> VectorIndex:
+        """The hybrid index: OpenSearch when an endpoint is configured, else embedded in the data dir."""
+        return open_index(self.settings, self.embedder.dimension)
 
-    @issue_tracker.setter
-    def issue_tracker(self, value: IssueTracker | None) -> None:
-        self._components["issue_tracker"] = value
+    def knowledge_ready(self) -> bool:
+        """Whether an index to answer from exists (cloud: OpenSearch configured; edge: something ingested)."""
+        return bool(self.settings.opensearch_endpoint) or embedded_index_path(self.settings).is_file()
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        """Grounded answers from the knowledge index."""
+        from devrel.knowledge.answering import Answerer
+        from devrel.knowledge.retrieval import Retriever
+
+        return Answerer(Retriever(self.knowledge_index, self.embedder), llm=self.llm, store=self.store)
+
+    # --- use cases, each given the ports it uses -------------------------------------------------
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        from devrel.usecases.conversation import Conversations, ReplyPolicy
+
+        settings = self.settings
+        policy = ReplyPolicy(attempts=settings.reply_attempts, retry_delay_seconds=settings.reply_retry_delay_seconds,
+                             remember_seconds=settings.idempotency_ttl_seconds,
+                             answer_overheard=settings.github_answer_all_comments)
+        return Conversations(self.store, self.platforms, self.clock, policy, self.knowledge_ready,
+                             answerer=lambda: self.answerer, llm=lambda: self.llm)
+
+    @cached_property
+    def newcomers(self) -> Newcomers:
+        from devrel.usecases.onboarding import Newcomers
+
+        return Newcomers(self.store, self.clock)
+
+    @cached_property
+    def onboarding_steps(self) -> OnboardingSteps:
+        from devrel.usecases.onboarding import OnboardingSteps
+
+        return OnboardingSteps(self.store, self.platforms, self.clock, self.settings.project_repository)
+
+    @cached_property
+    def triage_steps(self) -> TriageSteps:
+        from devrel.usecases.triage_models import duplicate_scorer, issue_classifier
+        from devrel.usecases.triage_steps import TriageSteps
+
+        return TriageSteps(self.store, self.clock, self.issue_tracker,
+                           classifier=lambda: issue_classifier(self.artifacts, lambda: self.embedder),
+                           duplicates=duplicate_scorer(lambda: self.embedder),
+                           bot_login=self.settings.github_bot_login)
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        """The worker's handler table: what each kind of intent sets in motion, in order."""
+        from devrel.usecases import conversation, onboarding, triage_steps
+        from devrel.usecases.dispatch import Dispatcher
+
+        settings = self.settings
+
+        def start_onboarding(event: Any) -> str | None:
+            config = onboarding.OnboardingConfig(check_wait_seconds=settings.onboarding_check_wait_seconds,
+                                                 max_nudges=settings.onboarding_max_nudges)
+            started = onboarding.start_onboarding(event, self.newcomers, self.workflows,
+                                                  self.state_machines["onboarding"], config)
+            return "onboarding-started" if started else None
+
+        def start_triage(event: Any) -> str:
+            defaults = {"dry_run": settings.triage_dry_run,
+                        "followup_wait_seconds": settings.triage_followup_wait_seconds,
+                        "duplicate_close_wait_seconds": settings.triage_duplicate_close_wait_seconds}
+            triage_steps.start_triage(event, self.workflows, self.state_machines["triage"], self.issue_tracker,
+                                      defaults)
+            return "triage-started"
+
+        feedback, installations = FeedbackLog(self.store), SlackInstallations(self.store)
+        return Dispatcher(EventLog(self.store), {
+            Question: [self.conversations.handle],
+            Feedback: [lambda event: conversation.record_feedback(event, feedback)],
+            InstallRevoked: [lambda event: conversation.revoke_installation(event, installations)],
+            MemberJoined: [start_onboarding],
+            IssueOpened: [start_onboarding, start_triage],
+            PullRequestOpened: [start_onboarding],
+        })
+
+    @cached_property
+    def event_log(self) -> EventLog:
+        return EventLog(self.store)
+
+    @cached_property
+    def rollups(self) -> Rollups:
+        return Rollups(self.store)
+
+    @cached_property
+    def unanswered(self) -> Unanswered:
+        return Unanswered(self.store)
+
+    def slack_oauth_exchange(self) -> Callable[[str, str | None], dict[str, Any]] | None:
+        """Trades an OAuth code for a workspace's bot token; None when the install flow is not configured."""
+        client_id, client_secret = self.settings.slack_client_id, self.secrets.get("slack_client_secret")
+        if not client_id or not client_secret:
+            return None
+        api_url = self.settings.slack_api_url
+
+        def exchange(code: str, redirect_uri: str | None) -> dict[str, Any]:
+            from devrel.adapters.outbound_slack import exchange_oauth_code
+
+            return exchange_oauth_code(api_url, client_id, client_secret, code, redirect_uri)
+
+        return exchange
 
 
-    @property
-    def knowledge_index(self) -> Any:
-        """The hybrid index (devrel.knowledge.index.VectorIndex): OpenSearch, or embedded in the data dir."""
-        def build() -> Any:
-            from devrel.knowledge.wiring import open_index
+def build_artifacts(settings: Settings, scratch_dir: Path | None = None) -> Artifacts:
+    """S3 when an artifacts bucket is configured (cloud), else folders in the data directory."""
+    if settings.artifacts_bucket:
+        from devrel.adapters.artifacts_s3 import S3Artifacts
 
-            return open_index(self.settings, self.embedder.dimension, self.settings.opensearch_endpoint,
-                              self.settings.opensearch_index)
+        cache = (scratch_dir or Path(tempfile.gettempdir()) / "devrel") / "artifacts"
+        return S3Artifacts(_aws_client(settings, "s3"), settings.artifacts_bucket, cache)
+    from devrel.adapters.artifacts_files import FolderArtifacts
 
-        return self._component("knowledge_index", build)
-
-    @property
-    def answerer(self) -> Any:
-        """Grounded answers from the knowledge index (devrel.knowledge.answering.Answerer)."""
-        def build() -> Any:
-            from devrel.knowledge.answering import Answerer
-            from devrel.knowledge.retrieval import Retriever
-
-            return Answerer(Retriever(self.knowledge_index, self.embedder), llm=self.llm, store=self.store)
-
-        return self._component("answerer", build)
-
-    @answerer.setter
-    def answerer(self, value: Any) -> None:
-        self._components["answerer"] = value
+    return FolderArtifacts(settings.data_dir)
 
 
-def _build_llm(settings: Settings, secrets: Secrets) -> LLM | None:
-    if settings.mode == "edge" and not settings.llm_base_url:
-        return None  # the runner serves the local model and passes its URL; without it, no LLM
-    if settings.mode == "cloud" and not settings.llm_model:
-        return None
-    from devrel.models.factory import build_llm
+def github_threads(settings: Settings) -> Any:
+    """The GitHub client that exports closed issues with their comments for `devrel ingest --issues`."""
+    from devrel.knowledge.github_threads import GithubThreads
 
-    return build_llm(settings, secrets)
+    return GithubThreads(settings.github_api_url, settings.local_secret("github_token"))
+
+
+# --- model clients ---------------------------------------------------------------------------------
+
+
+def build_llm(settings: Settings, secrets: Secrets | None = None, exit_stack: ExitStack | None = None) -> OpenAiLlm:
+    """The LLM for these settings: any OpenAI-compatible endpoint, or (edge without one) a local
+    llama.cpp server started here, which stops with `exit_stack` (or at exit)."""
+    import openai
+
+    from devrel.models.catalog import ModelNotAvailable
+    from devrel.models.openai_llm import OpenAiLlm
+
+    if settings.llm_base_url or settings.mode == "cloud":
+        model = settings.llm_model or (LOCAL_MODEL_NAME if settings.mode == "edge" else None)
+        if model is None:
+            raise ModelNotAvailable("cloud mode needs DEVREL_LLM_MODEL (the provider's model name)")
+        client = _openai_client(settings, settings.llm_base_url, secrets)
+        return OpenAiLlm(client, model, settings.llm_structured_mode, attempts=settings.llm_attempts)
+    server = start_local_server(settings)
+    if exit_stack is not None:
+        exit_stack.callback(server.stop)
+    client = openai.OpenAI(base_url=server.base_url, api_key=LOCAL_API_KEY, timeout=settings.llm_timeout_seconds,
+                           max_retries=0)
+    return OpenAiLlm(client, server.model, settings.llm_structured_mode, attempts=settings.llm_attempts)
+
+
+def start_local_server(settings: Settings) -> LocalLlmServer:
+    """Resolve the GGUF (assembling split packages into the data dir once) and serve it."""
+    from devrel.models.catalog import resolve_gguf
+    from devrel.models.local_server import LocalLlmServer
+
+    gguf = resolve_gguf(settings.llm_gguf_path, settings.llm_model, settings.data_dir / "models")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    server = LocalLlmServer(gguf.path, threads=settings.llm_threads, context_size=settings.llm_context_size,
+                            model=LOCAL_MODEL_NAME, log_path=settings.data_dir / "llm-server.log")
+    return server.start()
+
+
+def build_embedder(settings: Settings, secrets: Secrets | None = None, cache_dir: Path | None = None) -> Embedder:
+    """The configured embedder: a remote OpenAI-compatible endpoint (cloud, or `embed_base_url`), else
+    the local ONNX model; behind an on-disk cache keyed by passage hash when `cache_dir` is given."""
+    from devrel.models.catalog import ModelNotAvailable
+
+    embedder: Embedder
+    if settings.mode == "cloud" or settings.embed_base_url:
+        from devrel.models.openai_embedder import KNOWN_DIMENSIONS, OpenAiEmbedder
+
+        model = settings.embed_model
+        if not model:
+            raise ModelNotAvailable("a remote embeddings endpoint needs DEVREL_EMBED_MODEL")
+        native = KNOWN_DIMENSIONS.get(model)
+        dimension = settings.embed_dimension or native
+        if dimension is None:
+            raise ModelNotAvailable(f"set DEVREL_EMBED_DIMENSION: the vector length of {model!r} is not known")
+        client = _openai_client(settings, settings.embed_base_url or settings.llm_base_url, secrets)
+        embedder = OpenAiEmbedder(client, model, dimension, batch_size=settings.embed_batch_size,
+                                  shorten=native is not None and dimension != native, attempts=settings.llm_attempts)
+    else:
+        from devrel.models.onnx_embedder import MINILM_NAME, OnnxEmbedder
+
+        if settings.embed_model not in (None, MINILM_NAME):
+            raise ModelNotAvailable(f"unknown local embedding model {settings.embed_model!r}; use {MINILM_NAME!r}")
+        embedder = OnnxEmbedder.from_packages(threads=settings.embed_threads, batch_size=settings.embed_batch_size)
+    if cache_dir is None:
+        return embedder
+    from devrel.adapters.embedding_cache import CachedEmbedder
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    model_name = settings.embed_model or type(embedder).__name__
+    return CachedEmbedder(embedder, cache_dir / "embeddings.sqlite", namespace=f"{model_name}/{embedder.dimension}")
+
+
+def _openai_client(settings: Settings, base_url: str | None, secrets: Secrets | None) -> Any:
+    import openai
+
+    api_key = secrets.get("llm_api_key") if secrets is not None else settings.local_secret("llm_api_key")
+    # Our own retry policy (devrel.models.retry) replaces the SDK's, so attempts are counted once.
+    return openai.OpenAI(base_url=base_url, api_key=api_key or LOCAL_API_KEY, timeout=settings.llm_timeout_seconds,
+                         max_retries=0)
+
+
+# --- the knowledge index -----------------------------------------------------------------------------
+
+
+def embedded_index_path(settings: Settings) -> Path:
+    return settings.data_dir / "knowledge" / "index.sqlite"
+
+
+def open_index(settings: Settings, dimension: int, opensearch_url: str | None = None,
+               index_name: str | None = None) -> VectorIndex:
+    """OpenSearch at `opensearch_url` (default: the configured endpoint), else the embedded index."""
+    url = opensearch_url or settings.opensearch_endpoint
+    if url:
+        from devrel.adapters.index_opensearch import OpenSearchIndex, connect
+
+        index = OpenSearchIndex(connect(url, settings.region), index_name or settings.opensearch_index, dimension)
+        index.ensure_index()
+        return index
+    from devrel.adapters.index_embedded import EdgeIndex
+
+    return EdgeIndex(embedded_index_path(settings), dimension)
+
+
+# --- the runtimes ------------------------------------------------------------------------------------
+
+
+def _aws_client(settings: Settings, service: str) -> Any:
+    import boto3
+
+    endpoint: dict[str, Any] = {"endpoint_url": settings.aws_endpoint_url} if settings.aws_endpoint_url else {}
+    return boto3.session.Session(region_name=settings.region).client(service, **endpoint)
 
 
 def build_services(settings: Settings) -> Services:
-    state_machines = {
-        "triage": settings.triage_state_machine,
-        "onboarding": settings.onboarding_state_machine,
-    }
     build = _build_edge if settings.mode == "edge" else _build_cloud
-    built = build(settings, state_machines)
-    from devrel.adapters.outbound_platforms import build_platforms
+    services = build(settings)
+    services.state_machines = {"triage": settings.triage_state_machine,
+                               "onboarding": settings.onboarding_state_machine}
+    services.platforms = _platforms(services)
+    return services
 
-    built.platforms = build_platforms(settings, built.secrets, built.store)
-    return built
+
+def build_store(settings: Settings) -> Store:
+    """The Store alone, for commands that need nothing else."""
+    if settings.mode == "edge":
+        from devrel.adapters.store_sqlite import SqliteStore
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return SqliteStore(settings.store_db)
+    from devrel.adapters.store_dynamodb import DynamoDbStore
+
+    return DynamoDbStore(_aws_client(settings, "dynamodb"), settings.table_name)
 
 
-def _build_edge(settings: Settings, state_machines: dict[str, str]) -> Services:
+def _build_edge(settings: Settings) -> Services:
     from devrel.adapters.queue_sqlite import SqliteQueue
     from devrel.adapters.secrets import ConfiguredSecrets
-    from devrel.adapters.store_sqlite import SqliteStore
     from devrel.adapters.workflows_local import SqliteWorkflows
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Services(
         settings=settings,
-        store=SqliteStore(settings.store_db),
+        store=build_store(settings),
         queue=SqliteQueue(settings.queue_db, name=settings.work_queue,
                           dead_letter_name=settings.work_dead_letter_queue),
         workflows=SqliteWorkflows(settings.workflows_db),
         secrets=ConfiguredSecrets(settings),
-        state_machines=state_machines,
+        scratch_dir=settings.data_dir,
     )
 
 
-def _build_cloud(settings: Settings, state_machines: dict[str, str]) -> Services:
-    import boto3
-
+def _build_cloud(settings: Settings) -> Services:
     from devrel.adapters.queue_sqs import SqsQueue
     from devrel.adapters.secrets import SecretsManagerSecrets
-    from devrel.adapters.store_dynamodb import DynamoDbStore
     from devrel.adapters.workflows_sfn import StepFunctionsWorkflows
 
-    session = boto3.session.Session(region_name=settings.region)
-    endpoint: dict[str, Any] = {"endpoint_url": settings.aws_endpoint_url} if settings.aws_endpoint_url else {}
-    sqs = session.client("sqs", **endpoint)
     assert settings.secrets_id is not None  # guaranteed by Settings validation in cloud mode
     return Services(
         settings=settings,
-        store=DynamoDbStore(session.client("dynamodb", **endpoint), settings.table_name),
-        queue=SqsQueue(sqs, settings.work_queue, settings.work_dead_letter_queue),
-        workflows=StepFunctionsWorkflows(session.client("stepfunctions", **endpoint), {}),
+        store=build_store(settings),
+        queue=SqsQueue(_aws_client(settings, "sqs"), settings.work_queue, settings.work_dead_letter_queue),
+        workflows=StepFunctionsWorkflows(_aws_client(settings, "stepfunctions"), {}),
         secrets=SecretsManagerSecrets(settings.secrets_id, settings.secrets_max_age_seconds,
-                                      session.client("secretsmanager", **endpoint)),
-        state_machines=state_machines,
+                                      _aws_client(settings, "secretsmanager")),
     )
+
+
+def _platforms(services: Services) -> Mapping[str, ChatPlatform]:
+    """Outbound adapters by platform, built lazily: webhooks never post, so they never import an SDK."""
+    from devrel.adapters.outbound_platforms import PlatformRegistry
+
+    settings, secrets, store = services.settings, services.secrets, services.store
+
+    def slack() -> ChatPlatform | None:
+        from devrel.adapters.outbound_slack import SlackPlatform
+
+        return SlackPlatform(secrets.get("slack_bot_token"), settings.slack_api_url,
+                             team_token=SlackInstallations(store).bot_token)
+
+    def discord() -> ChatPlatform | None:
+        from devrel.adapters.outbound_discord import DiscordPlatform
+
+        return DiscordPlatform(settings.discord_api_url)
+
+    def discourse() -> ChatPlatform | None:
+        api_key = secrets.get("discourse_api_key")
+        if not settings.discourse_url or not api_key:
+            return None
+        from devrel.adapters.outbound_discourse import DiscoursePlatform
+
+        return DiscoursePlatform(settings.discourse_url, api_key, settings.discourse_api_username)
+
+    def console() -> ChatPlatform | None:
+        from devrel.adapters.outbound_console import ConsolePlatform
+
+        return ConsolePlatform(store)
+
+    return PlatformRegistry({"github": lambda: services.github, "slack": slack, "discord": discord,
+                             "discourse": discourse, "console": console})
 
 
 _cached: Services | None = None

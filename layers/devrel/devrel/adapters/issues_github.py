@@ -1,4 +1,4 @@
-"""IssueTracker on GitHub's REST API (PyGithub), sharing the platform adapter's authentication."""
+"""IssueTracker on GitHub's REST API (PyGithub), sharing the platform adapter's client and authentication."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import yaml
 
 from devrel.adapters.outbound_github import GithubPlatform, call_github
 from devrel.platforms.outbound import PlatformError
-from devrel.ports import Secrets
-from devrel.settings import Settings
 from devrel.usecases.codeowners import CODEOWNERS_PATHS, MAX_CODEOWNERS_CHARS
 
 CONFIG_PATH = ".github/devrel.yml"
@@ -79,12 +77,3 @@ class GithubIssueTracker:
                 config["codeowners"] = owners[:MAX_CODEOWNERS_CHARS]
                 break
         return config
-
-
-def build_issue_tracker(settings: Settings, secrets: Secrets) -> GithubIssueTracker | None:
-    token = secrets.get("github_token")
-    key = secrets.get("github_app_private_key")
-    if not token and not (settings.github_app_id and key):
-        return None
-    return GithubIssueTracker(GithubPlatform(settings.github_api_url, token=token, app_id=settings.github_app_id,
-                                             private_key=key))

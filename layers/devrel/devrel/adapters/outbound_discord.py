@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from devrel.adapters.outbound_http import JsonApi
-from devrel.events import InboundEvent, Reply
+from devrel.events import DiscordAddress, InboundEvent, Reply
 from devrel.platforms.discord import reply_messages
 from devrel.platforms.outbound import PlatformError
 
@@ -20,10 +20,10 @@ class DiscordPlatform:
         self._api = api or JsonApi("discord", api_url, timeout=timeout)
 
     def post_reply(self, event: InboundEvent, reply: Reply) -> str:
-        application_id, token = event.data.get("application_id"), event.data.get("token")
-        if not application_id or not token:
+        to = event.reply_to
+        if not isinstance(to, DiscordAddress) or not to.application_id or not to.token:
             raise PlatformError("discord", "event has no interaction webhook to answer", retryable=False)
-        hook = f"webhooks/{application_id}/{token}"
+        hook = f"webhooks/{to.application_id}/{to.token}"
         messages = reply_messages(reply, feedback_for=event.delivery_id)
         # The first part replaces the "thinking..." placeholder; the rest are follow-up messages.
         posted: dict[str, Any] = self._api.request("PATCH", f"{hook}/messages/@original", messages[0])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from devrel.adapters.outbound_http import JsonApi
-from devrel.events import InboundEvent, Reply
+from devrel.events import DiscourseAddress, InboundEvent, Reply
 from devrel.platforms.outbound import PlatformError
 
 
@@ -23,14 +25,14 @@ class DiscoursePlatform:
         )
 
     def post_reply(self, event: InboundEvent, reply: Reply) -> str:
-        topic_id = event.data.get("topic_id")
-        if topic_id is None:
+        to = event.reply_to
+        if not isinstance(to, DiscourseAddress):
             raise PlatformError("discourse", "event has no topic to answer in", retryable=False)
         raw = reply.text
         if reply.sources:
             raw += "\n\n**Sources**\n" + "\n".join(f"- {url}" for url in reply.sources)
-        payload = {"topic_id": topic_id, "raw": raw}
-        if event.data.get("post_number"):
-            payload["reply_to_post_number"] = event.data["post_number"]
+        payload: dict[str, Any] = {"topic_id": to.topic_id, "raw": raw}
+        if to.post_number:
+            payload["reply_to_post_number"] = to.post_number
         posted = self._api.request("POST", "posts.json", payload)
         return str(posted.get("id", ""))

@@ -17,7 +17,7 @@ from github import (
     RateLimitExceededException,
 )
 
-from devrel.events import InboundEvent, Reply
+from devrel.events import GithubAddress, InboundEvent, Reply
 from devrel.platforms.outbound import PlatformError, is_retryable_status
 
 _DISCUSSION_ID = """
@@ -76,14 +76,15 @@ class GithubPlatform:
         return int(call_github(lambda: integration.get_repo_installation(owner, name)).id)
 
     def post_reply(self, event: InboundEvent, reply: Reply) -> str:
-        repository, number = event.data.get("repository"), event.data.get("number")
-        if not repository or number is None:
+        to = event.reply_to
+        if not isinstance(to, GithubAddress) or not to.repository or to.number is None:
             raise PlatformError("github", "event has no repository and number to answer on", retryable=False)
+        repository, number = to.repository, to.number
         body = reply.text
         if reply.sources:
             body += "\n\n**Sources**\n" + "\n".join(f"- {url}" for url in reply.sources)
-        gh = self.client(str(repository), event.data.get("installation_id"))
-        if event.kind.startswith("github.discussion"):
+        gh = self.client(repository, to.installation_id)
+        if to.discussion:
             return self._discussion_comment(gh, str(repository), int(number), body)
         issue = gh.get_repo(str(repository)).get_issue(int(number))
         comment = call_github(lambda: issue.create_comment(body))

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from devrel.events import InboundEvent, Reply
+from devrel.events import InboundEvent, Reply, SlackAddress
 from devrel.platforms.outbound import PlatformError, is_retryable_status
 from devrel.platforms.slack import reply_blocks
 
@@ -59,18 +59,19 @@ class SlackPlatform:
             return self._clients[token]
 
     def post_reply(self, event: InboundEvent, reply: Reply) -> str:
+        to = event.reply_to
+        if not isinstance(to, SlackAddress):
+            raise PlatformError("slack", f"cannot answer on {to.platform}", retryable=False)
         blocks = reply_blocks(reply, feedback_for=event.delivery_id)
         fallback = reply.text[:3000]
-        response_url = event.data.get("response_url")
-        if response_url and not event.data.get("ts"):
-            return self._respond(str(response_url), fallback, blocks, reply.ephemeral, event.delivery_id)
-        channel = event.data.get("channel")
-        if not channel:
+        if to.response_url and not to.message_ts:
+            return self._respond(to.response_url, fallback, blocks, reply.ephemeral, event.delivery_id)
+        if not to.channel:
             raise PlatformError("slack", "event has no channel to answer in", retryable=False)
         try:
-            response = self.client_for(str(event.data.get("team") or "")).chat_postMessage(
-                channel=str(channel),
-                thread_ts=event.data.get("thread_ts") or None,
+            response = self.client_for(to.team).chat_postMessage(
+                channel=to.channel,
+                thread_ts=to.thread_ts or None,
                 text=fallback,
                 blocks=blocks,
                 unfurl_links=False,
@@ -84,13 +85,11 @@ class SlackPlatform:
 
     def mark_working(self, event: InboundEvent) -> None:
         """React to the question so the asker sees it was picked up; best effort."""
-        channel, ts = event.data.get("channel"), event.data.get("ts")
-        if not channel or not ts:
+        to = event.reply_to
+        if not isinstance(to, SlackAddress) or not to.channel or not to.message_ts:
             return
         try:
-            self.client_for(str(event.data.get("team") or "")).reactions_add(
-                channel=str(channel), timestamp=str(ts), name=WORKING_REACTION
-            )
+            self.client_for(to.team).reactions_add(channel=to.channel, timestamp=to.message_ts, name=WORKING_REACTION)
         except (SlackClientError, PlatformError, URLError, OSError) as error:
             log.info("could not add the working reaction: %s", error)
 

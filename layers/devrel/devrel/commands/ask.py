@@ -7,16 +7,11 @@ import dataclasses
 import json
 from typing import Any
 
+from devrel.commands.common import add_index_arguments, command_settings, knowledge_dir
 from devrel.knowledge.answering import Answerer, AnswerOptions
 from devrel.knowledge.retrieval import Retriever
-from devrel.knowledge.wiring import (
-    add_index_arguments,
-    build_embedder,
-    build_llm,
-    load_command_settings,
-    open_index,
-)
-from devrel.ports import LLM, Store
+from devrel.ports import LLM
+from devrel.runtime import build_embedder, build_llm, build_store, open_index
 from devrel.settings import Settings
 
 
@@ -42,19 +37,9 @@ def _llm(settings: Settings, choice: str) -> LLM | None:
     return build_llm(settings) if wanted else None
 
 
-def _store(settings: Settings) -> Store:
-    if settings.mode == "edge":
-        from devrel.adapters.store_sqlite import SqliteStore
-
-        return SqliteStore(settings.store_db)
-    from devrel.runtime import build_services
-
-    return build_services(settings).store
-
-
 def run(args: argparse.Namespace) -> int:
-    settings = load_command_settings(args.data_dir)
-    embedder = build_embedder(settings)
+    settings = command_settings(args.data_dir)
+    embedder = build_embedder(settings, cache_dir=knowledge_dir(settings))
     index = open_index(settings, embedder.dimension, args.opensearch, args.index_name)
     if index.count(args.source) == 0:
         raise SystemExit(
@@ -63,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     answerer = Answerer(
         Retriever(index, embedder),
         llm=_llm(settings, args.llm),
-        store=_store(settings) if args.thread else None,
+        store=build_store(settings) if args.thread else None,
         options=AnswerOptions(escalation=args.escalation),
         source=args.source,
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from devrel.adapters.embedding_cache import CachedEmbedder
+from devrel.commands.common import add_index_arguments, command_settings, knowledge_dir
 from devrel.knowledge.answering import Answerer
 from devrel.knowledge.chunkers import chunk_file
 from devrel.knowledge.evaluation import (
@@ -26,14 +27,8 @@ from devrel.knowledge.evaluation import (
 )
 from devrel.knowledge.ingest import ProgressBar, detect_origin, ingest, list_files
 from devrel.knowledge.retrieval import Retriever
-from devrel.knowledge.wiring import (
-    add_index_arguments,
-    build_embedder,
-    build_llm,
-    load_command_settings,
-    open_index,
-)
 from devrel.ports import Embedder
+from devrel.runtime import build_embedder, build_llm, open_index
 
 # Hits fetched per question: deep enough that MRR sees files beyond the top 10.
 _DEPTH = 100
@@ -74,8 +69,8 @@ def _sample_texts(root: Path, files: list[str], count: int) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_command_settings(args.data_dir)
-    embedder = build_embedder(settings)
+    settings = command_settings(args.data_dir)
+    embedder = build_embedder(settings, cache_dir=knowledge_dir(settings))
     index = open_index(settings, embedder.dimension, args.opensearch, args.index_name)
     root: Path = args.repo
     origin = detect_origin(root, args.source or root.resolve().name)

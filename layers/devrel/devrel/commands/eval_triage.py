@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from devrel.commands.common import add_model_arguments, command_settings, knowledge_dir
+from devrel.runtime import build_embedder, build_llm
 from devrel.triage.classifier import Prediction, TrainingConfig
 from devrel.triage.datasets import read_issues, read_pairs, read_reports
 from devrel.triage.duplicates import DEFAULT_LEXICAL_WEIGHT
@@ -30,7 +32,6 @@ from devrel.triage.evaluation import (
     triage_table,
 )
 from devrel.triage.text import Issue
-from devrel.triage.wiring import add_model_arguments, build_embedder, build_llm, command_settings
 from devrel.triage.zeroshot import KeywordClassifier, LlmClassifier
 
 
@@ -80,7 +81,7 @@ def run_triage(args: argparse.Namespace) -> int:
         raise SystemExit("eval triage: give either --train and --test, or --data (cross-validation)")
     config = TrainingConfig(target_precision=args.target_precision, calibration_folds=args.calibration_folds,
                             seed=args.seed)
-    embedder = None if args.no_embeddings else build_embedder(command_settings(args.data_dir), args.cache_dir)
+    embedder = None if args.no_embeddings else _embedder(args)
     if split:
         report = evaluate_triage_split(read_issues(args.train), read_issues(args.test), embedder, config)
     else:
@@ -105,7 +106,7 @@ def _zero_shot(args: argparse.Namespace, issues: list[Issue]) -> dict[str, Any]:
 
 
 def run_duplicates(args: argparse.Namespace) -> int:
-    embedder = None if args.no_embeddings else build_embedder(command_settings(args.data_dir), args.cache_dir)
+    embedder = None if args.no_embeddings else _embedder(args)
     report = evaluate_duplicates(read_reports(args.corpus), read_pairs(args.pairs), embedder,
                                  lexical_weight=args.lexical_weight, target_precision=args.target_precision,
                                  seed=args.seed)
@@ -115,3 +116,8 @@ def run_duplicates(args: argparse.Namespace) -> int:
 def _print(report: dict[str, Any], as_json: bool, table: Any) -> int:
     print(json.dumps(report) if as_json else table(report))
     return 0
+
+
+def _embedder(args: argparse.Namespace) -> Any:
+    settings = command_settings(args.data_dir)
+    return build_embedder(settings, cache_dir=args.cache_dir or knowledge_dir(settings))

@@ -8,20 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from devrel.knowledge.github_threads import GithubThreads, export_issues
+from devrel.commands.common import add_index_arguments, command_settings, knowledge_dir
+from devrel.knowledge.github_threads import export_issues
 from devrel.knowledge.ingest import (
     ProgressBar,
     ingest,
 )
 from devrel.knowledge.reindex import resolve_target
-from devrel.knowledge.wiring import (
-    add_index_arguments,
-    build_embedder,
-    knowledge_dir,
-    load_command_settings,
-    open_index,
-)
 from devrel.ports import PortError
+from devrel.runtime import build_embedder, github_threads, open_index
 from devrel.settings import Settings
 
 
@@ -53,7 +48,7 @@ def register(subparsers: Any) -> None:
 
 
 def _export_issues(settings: Settings, repo: str, limit: int) -> Path:
-    client = GithubThreads(settings.github_api_url, settings.local_secret("github_token"))
+    client = github_threads(settings)
     path = knowledge_dir(settings) / "threads" / f"{repo.replace('/', '+')}.threads.jsonl"
     count = export_issues(client, repo, limit, path)
     print(f"fetched {count} issues of {repo}", file=sys.stderr)
@@ -61,7 +56,7 @@ def _export_issues(settings: Settings, repo: str, limit: int) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_command_settings(args.data_dir)
+    settings = command_settings(args.data_dir)
     try:
         root, origin = resolve_target(
             args.target, knowledge_dir(settings) / "checkouts", args.source, args.repo, args.commit
@@ -73,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         if not origin.repo:
             raise SystemExit("--issues needs a GitHub repository: pass --repo OWNER/NAME")
         extra_files.append(_export_issues(settings, origin.repo, args.issues))
-    embedder = build_embedder(settings)
+    embedder = build_embedder(settings, cache_dir=knowledge_dir(settings))
     index = open_index(settings, embedder.dimension, args.opensearch, args.index_name)
     report = ingest(
         root,

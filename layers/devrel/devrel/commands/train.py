@@ -14,9 +14,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from devrel.commands.common import add_model_arguments, command_settings, knowledge_dir
+from devrel.runtime import build_artifacts, build_embedder
 from devrel.triage.classifier import IssueClassifier, TrainingConfig
 from devrel.triage.datasets import read_issues
-from devrel.triage.wiring import add_model_arguments, build_embedder, command_settings
+from devrel.usecases.triage_models import MODEL_ARTIFACT
 
 
 def register(subparsers: Any) -> None:
@@ -29,6 +31,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--folds", type=int, default=TrainingConfig.calibration_folds,
                         help="held-out folds used to calibrate the thresholds")
     parser.add_argument("--multi-label", action="store_true", help="issues may carry several labels (area labels)")
+    parser.add_argument("--publish", action="store_true",
+                        help="make this model the one triage uses: DATA_DIR/triage-model at the edge, the "
+                             "artifacts bucket (DEVREL_ARTIFACTS_BUCKET) in the cloud")
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -36,14 +41,18 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     issues = read_issues(args.data)
-    embedder = None if args.no_embeddings else build_embedder(command_settings(args.data_dir), args.cache_dir)
+    embedder = None if args.no_embeddings else _embedder(args)
     config = TrainingConfig(target_precision=args.target_precision, calibration_folds=args.folds,
                             multi_label=args.multi_label)
     model = IssueClassifier.train(issues, embedder, config)
     model.save(args.out)
+    if args.publish:
+        settings = command_settings(args.data_dir)
+        build_artifacts(settings).publish(MODEL_ARTIFACT, args.out)
     counts = Counter(label for issue in issues for label in issue.labels)
     summary = {
         "model": str(args.out),
+        "published": bool(args.publish),
         "issues": len(issues),
         "labels": {label: counts[label] for label in model.labels},
         "thresholds": model.thresholds,
@@ -60,3 +69,8 @@ def run(args: argparse.Namespace) -> int:
         shown = "never applied (target not reached)" if threshold is None else f"applied at score >= {threshold:.3f}"
         print(f"  {label:<20} {counts[label]:>6} issues  {shown}")
     return 0
+
+
+def _embedder(args: argparse.Namespace) -> Any:
+    settings = command_settings(args.data_dir)
+    return build_embedder(settings, cache_dir=args.cache_dir or knowledge_dir(settings))

@@ -146,8 +146,8 @@ class EdgeRunner:
 
     def _start_local_llm(self) -> None:
         """Serve the quantized model once for every function, as an OpenAI-compatible endpoint."""
-        from devrel.models.factory import LOCAL_MODEL_NAME, start_local_server
         from devrel.ports import PortError
+        from devrel.runtime import LOCAL_MODEL_NAME, start_local_server
 
         try:
             self._llm_server = start_local_server(self.settings)

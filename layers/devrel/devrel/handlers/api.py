@@ -9,8 +9,6 @@ from pydantic import BaseModel, Field, ValidationError
 import devrel
 from devrel.http import HttpRequest, HttpResponse
 from devrel.runtime import Services
-from devrel.usecases.analytics import PLATFORMS
-from devrel.usecases.conversation import knowledge_available
 
 
 class AskRequest(BaseModel):
@@ -20,7 +18,7 @@ class AskRequest(BaseModel):
 
 def health(request: HttpRequest, services: Services) -> HttpResponse:
     return HttpResponse.json(200, {"ok": True, "version": devrel.__version__, "mode": services.settings.mode,
-                                   "knowledge": knowledge_available(services)})
+                                   "knowledge": services.knowledge_ready()})
 
 
 def ask(request: HttpRequest, services: Services) -> HttpResponse:
@@ -29,7 +27,7 @@ def ask(request: HttpRequest, services: Services) -> HttpResponse:
     except ValidationError as error:
         return HttpResponse.error(400, "expected {\"question\": \"...\", \"thread\": optional}: "
                                   + "; ".join(e["msg"] for e in error.errors()))
-    if not knowledge_available(services):
+    if not services.knowledge_ready():
         return HttpResponse.error(503, "nothing is indexed yet: run `devrel ingest PATH` first")
     answer = services.answerer.answer(body.question, thread=f"api:{body.thread}" if body.thread else None)
     return HttpResponse.json(200, {
@@ -43,11 +41,8 @@ def ask(request: HttpRequest, services: Services) -> HttpResponse:
 
 def stats(request: HttpRequest, services: Services) -> HttpResponse:
     """Community health: the latest hourly roll-ups of events by platform and kind."""
-    hours = services.store.query("rollup#hourly", limit=24 * 7, newest_first=True)
-    unanswered = [item.data["event"] for platform in PLATFORMS
-                  for item in services.store.query(f"unanswered#{platform}", limit=50, newest_first=True)]
-    return HttpResponse.json(200, {"hourly": [{"hour": int(item.sk), **item.data} for item in hours],
-                                   "unanswered": unanswered})
+    return HttpResponse.json(200, {"hourly": services.rollups.latest(24 * 7),
+                                   "unanswered": services.unanswered.latest(50)})
 
 
 ROUTES = {("GET", "health"): health, ("POST", "ask"): ask, ("GET", "stats"): stats}

@@ -6,31 +6,56 @@ imports happen here (once), not in each handler module.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from devrel.http import HttpRequest, HttpResponse
 from devrel.runtime import Services, services
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 HttpUseCase = Callable[[HttpRequest, Services], HttpResponse]
 EventUseCase = Callable[[Any, Services], Any]
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
 
+def lambda_tracer(service: str) -> Tracer | None:
+    """Powertools' X-Ray tracer, or None outside Lambda, where it could record nothing.
+
+    Creating a Tracer imports the X-Ray SDK (and with it botocore) and patches the HTTP and AWS
+    clients it finds, several times what the rest of a webhook's cold start costs; `instrumented`
+    therefore makes it on the first invocation, where cloud mode needs botocore anyway.
+    """
+    if not os.environ.get("LAMBDA_TASK_ROOT"):
+        return None  # edge mode, tests: Powertools would disable it, but only after the import
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=service)
+
+
 def instrumented(service: str, body: Callable[[Any, Metrics, Logger], Any]) -> LambdaHandler:
     """A Lambda handler running `body(event, metrics, logger)` under Powertools logging, tracing and metrics."""
     logger = Logger(service=service)
-    tracer = Tracer(service=service)
     metrics = Metrics(service=service)
 
-    @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
-    def lambda_handler(event: Any, context: Any) -> Any:
+    def measured(event: Any, context: Any) -> Any:
         return body(event, metrics, logger)
+
+    traced: list[LambdaHandler] = []  # the traced handler, made on the first invocation
+
+    @logger.inject_lambda_context(clear_state=True)
+    def lambda_handler(event: Any, context: Any) -> Any:
+        if not traced:
+            tracer = lambda_tracer(service)
+            traced.append(measured if tracer is None
+                          else tracer.capture_lambda_handler(measured, capture_response=False))
+        return traced[0](event, context)
 
     return lambda_handler
 
@@ -49,11 +74,3 @@ def http_lambda(service: str, use_case: HttpUseCase) -> LambdaHandler:
 def event_lambda(service: str, use_case: EventUseCase) -> LambdaHandler:
     """For SQS, EventBridge and Step Functions task functions: the event goes to the use case as is."""
     return instrumented(service, lambda event, metrics, logger: use_case(event, services()))
-
-
-class StepNotImplementedError(RuntimeError):
-    """Raised by task and job functions whose use case has not landed yet (a visible States error)."""
-
-
-def not_implemented_job(event: Any, services: Services) -> Any:
-    raise StepNotImplementedError("this job is not implemented yet")

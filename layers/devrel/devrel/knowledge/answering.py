@@ -19,7 +19,8 @@ from devrel.knowledge.documents import Chunk
 from devrel.knowledge.index import Hit, identifier_words, search_terms
 from devrel.knowledge.language import DOCS_LANGUAGE, detect_language
 from devrel.knowledge.retrieval import Retrieved, Retriever
-from devrel.ports import LLM, ChatMessage, Item, PortError, Store
+from devrel.ports import LLM, ChatMessage, PortError, Store
+from devrel.records import ThreadMemory
 
 
 @dataclass(frozen=True)
@@ -190,35 +191,6 @@ def _render_quote(chunk: Chunk, quote: str) -> str:
     return "\n".join(f"> {line}" if line.strip() else ">" for line in quote.split("\n"))
 
 
-# --- Conversation memory ------------------------------------------------------------------------------
-
-
-class ThreadMemory:
-    """Earlier turns of one conversation, in the Store, for callers that keep no history themselves
-    (the CLI). The worker passes the thread history it already loads instead."""
-
-    def __init__(self, store: Store, ttl_seconds: int = 30 * 24 * 3600) -> None:
-        self._store = store
-        self._ttl = ttl_seconds
-
-    def history(self, thread: str, turns: int) -> list[ChatMessage]:
-        items = self._store.query(f"knowledge-thread#{thread}", "turn#", limit=turns, newest_first=True)
-        messages: list[ChatMessage] = []
-        for item in reversed(items):
-            messages += [ChatMessage("user", item.data["question"]), ChatMessage("assistant", item.data["answer"])]
-        return messages
-
-    def remember(self, thread: str, question: str, answer: str, now: float) -> None:
-        self._store.put(
-            Item(
-                f"knowledge-thread#{thread}",
-                f"turn#{int(now * 1000):015d}",
-                {"question": question, "answer": answer},
-                int(now) + self._ttl,
-            )
-        )
-
-
 # --- The use case -------------------------------------------------------------------------------------------
 
 _SYSTEM_PROMPT = (
@@ -255,7 +227,7 @@ class Answerer:
         language = detect_language(question)
         if history is None:
             remembered = self.memory and thread
-            history = self.memory.history(thread, self.options.history_turns) if remembered else []
+            history = self.memory.history(thread, 2 * self.options.history_turns) if remembered else []
         query = self._retrieval_query(question, language, history)
         retrieved = self.retriever.search(query, self.options.passages, self.source)
         terms = search_terms(query)
@@ -274,7 +246,9 @@ class Answerer:
             dropped += notes
         text = self._render(language, confident, lead, passages, citations)
         if self.memory and thread:
-            self.memory.remember(thread, question, text, time.time() if now is None else now)
+            at = time.time() if now is None else now
+            self.memory.remember(thread, f"turn-{int(at * 1000)}", at, "user", question)
+            self.memory.remember(thread, f"turn-{int(at * 1000)}", at, "assistant", text)
         return Answer(text, citations, confident, language, retrieved.hits, dropped)
 
     def _retrieval_query(self, question: str, language: str, history: list[ChatMessage]) -> str:

@@ -9,8 +9,8 @@ from contextlib import ExitStack
 from typing import Any
 
 from devrel.models.catalog import CATALOG, choose_model, is_installed, resolve_gguf, this_machine
-from devrel.models.factory import build_embedder, build_llm
 from devrel.ports import ChatMessage, PortError, Secrets
+from devrel.runtime import build_embedder, build_llm
 from devrel.settings import Settings
 
 PACKAGES = (

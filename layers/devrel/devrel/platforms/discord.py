@@ -1,7 +1,7 @@
 """Discord interactions: Ed25519 verification, the command definitions, and pure converters.
 
 `plan_response` decides, for one verified interaction, what to answer at once (PONG, a deferred
-"thinking..." response, an autocomplete list, an ephemeral help text) and which neutral event, if
+"thinking..." response, an autocomplete list, an ephemeral help text) and which typed event, if
 any, the worker should finish later through the interaction's webhook.
 """
 
@@ -9,33 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from nacl.exceptions import BadSignatureError
-from nacl.signing import VerifyKey
+from discord_interactions import InteractionResponseFlags, InteractionResponseType, InteractionType, verify_key
 
-from devrel.events import Actor, InboundEvent, Reply
+from devrel.events import Actor, DiscordAddress, Feedback, InboundEvent, Intent, MemberJoined, Question, Reply
 from devrel.platforms.text import split_markdown
 
 MESSAGE_LIMIT = 2000
-EPHEMERAL = 1 << 6
-
-
-class InteractionType:
-    PING = 1
-    APPLICATION_COMMAND = 2
-    MESSAGE_COMPONENT = 3
-    AUTOCOMPLETE = 4
-    MODAL_SUBMIT = 5
-
-
-class ResponseType:
-    PONG = 1
-    CHANNEL_MESSAGE = 4
-    DEFERRED_CHANNEL_MESSAGE = 5
-    DEFERRED_UPDATE_MESSAGE = 6
-    AUTOCOMPLETE_RESULT = 8
+EPHEMERAL = InteractionResponseFlags.EPHEMERAL
 
 
 class CommandType:
@@ -95,11 +77,6 @@ COMMANDS: list[dict[str, Any]] = [
 # --- signatures ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _verify_key(public_key_hex: str) -> VerifyKey:
-    return VerifyKey(bytes.fromhex(public_key_hex))
-
-
 def verify_signature(
     public_key_hex: str,
     body: bytes,
@@ -114,10 +91,10 @@ def verify_signature(
     try:
         if abs(now - int(timestamp)) > max_age:
             return False
-        _verify_key(public_key_hex).verify(timestamp.encode("utf-8") + body, bytes.fromhex(signature_hex))
-    except (ValueError, BadSignatureError):  # not hex, not an integer, wrong length or a bad signature
+    except ValueError:  # not an integer
         return False
-    return True
+    # discord-interactions' check answers False for a bad key, signature or encoding.
+    return bool(verify_key(body, signature_hex, timestamp, public_key_hex))
 
 
 # --- inbound -------------------------------------------------------------------------------------
@@ -135,7 +112,7 @@ def _message(content: str, ephemeral: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {"content": content, "allowed_mentions": {"parse": []}}
     if ephemeral:
         data["flags"] = EPHEMERAL
-    return {"type": ResponseType.CHANNEL_MESSAGE, "data": data}
+    return {"type": InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE, "data": data}
 
 
 def _options(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -167,7 +144,7 @@ def plan_response(interaction: Mapping[str, Any], application_id: str | None = N
     """What to answer now and what to enqueue. Raises ValueError for a malformed interaction."""
     kind = interaction.get("type")
     if kind == InteractionType.PING:
-        return Plan({"type": ResponseType.PONG})
+        return Plan({"type": InteractionResponseType.PONG})
     interaction_id, token = interaction.get("id"), interaction.get("token")
     if not interaction_id or not token:
         raise ValueError("interaction without id or token")
@@ -175,15 +152,17 @@ def plan_response(interaction: Mapping[str, Any], application_id: str | None = N
     if not isinstance(data, dict):
         raise ValueError("interaction without data")
 
-    if kind == InteractionType.AUTOCOMPLETE:
+    if kind == InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
         focused = next((o for o in data.get("options") or [] if isinstance(o, dict) and o.get("focused")), {})
         candidates = list(HELP_TOPICS) if focused.get("name") == "topic" else []
         choices = autocomplete_choices(str(focused.get("value") or ""), candidates)
-        return Plan({"type": ResponseType.AUTOCOMPLETE_RESULT, "data": {"choices": choices}})
+        return Plan(
+            {"type": InteractionResponseType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT, "data": {"choices": choices}}
+        )
 
     if kind == InteractionType.MESSAGE_COMPONENT:
         custom_id = str(data.get("custom_id") or "")
-        ack = {"type": ResponseType.DEFERRED_UPDATE_MESSAGE}
+        ack = {"type": InteractionResponseType.DEFERRED_UPDATE_MESSAGE}
         if not custom_id.startswith("feedback:"):
             return Plan(ack)
         _, vote, _, answered = [*custom_id.split(":", 3), "", "", ""][:4]
@@ -194,7 +173,7 @@ def plan_response(interaction: Mapping[str, Any], application_id: str | None = N
                 "discord.feedback",
                 vote,
                 application_id,
-                extra={"vote": vote, "answer_delivery": answered},
+                Feedback(vote="up" if vote == "up" else "down", answer=answered or None),
             ),
         )
 
@@ -211,20 +190,20 @@ def plan_response(interaction: Mapping[str, Any], application_id: str | None = N
             "discord.message_command.ask",
             str(target.get("content") or ""),
             application_id,
-            extra={"target_message_id": target.get("id")},
+            Question(),
         )
-        return Plan({"type": ResponseType.DEFERRED_CHANNEL_MESSAGE}, event)
+        return Plan({"type": InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE}, event)
     options = _options(data)
     if name == "ask":
         question = str(options.get("question") or "").strip()
         if not question:
             return Plan(_message("Please add a question: `/ask question:<your question>`."))
-        event = _event(interaction, "discord.command.ask", question, application_id)
-        return Plan({"type": ResponseType.DEFERRED_CHANNEL_MESSAGE}, event)
+        event = _event(interaction, "discord.command.ask", question, application_id, Question())
+        return Plan({"type": InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE}, event)
     if name == "help":
         return Plan(_message(help_text(str(options.get("topic") or ""))))
     if name == "onboard":
-        event = _event(interaction, "discord.command.onboard", "", application_id)
+        event = _event(interaction, "discord.command.onboard", "", application_id, MemberJoined())
         return Plan(_message("Starting your onboarding; I'll follow up here."), event)
     return Plan(_message(f"I don't know the command `{name}`."))
 
@@ -234,7 +213,7 @@ def _event(
     kind: str,
     text: str,
     application_id: str | None,
-    extra: dict[str, Any] | None = None,
+    intent: Intent,
 ) -> InboundEvent:
     actor = _actor(interaction)
     channel = str(interaction.get("channel_id") or (interaction.get("channel") or {}).get("id") or "")
@@ -243,18 +222,17 @@ def _event(
         platform="discord",
         kind=kind,
         delivery_id=str(interaction["id"]),
+        intent=intent,
+        reply_to=DiscordAddress(
+            application_id=str(interaction.get("application_id") or application_id or ""),
+            token=str(interaction["token"]),
+            channel=channel,
+            guild=guild,
+        ),
         # Slash commands have no message thread: one conversation per user and channel.
         thread=f"{guild}:{channel}:{actor.id if actor else ''}",
         actor=actor,
         text=text,
-        data={
-            "application_id": str(interaction.get("application_id") or application_id or ""),
-            # The interaction token lets the worker edit the response for 15 minutes.
-            "token": str(interaction["token"]),
-            "channel": channel,
-            "guild": guild,
-            **(extra or {}),
-        },
     )
 
 

@@ -1,20 +1,18 @@
-"""Discourse webhooks: X-Discourse-Event-Signature check and conversion of posts to neutral events."""
+"""Discourse webhooks: conversion of posts to typed events (the signature check is platforms/signatures.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from devrel.events import Actor, InboundEvent
+from devrel.events import Activity, Actor, DiscourseAddress, InboundEvent, Question
 from devrel.platforms.text import looks_like_question
 
 REGULAR_POST = 1  # post_type: 1 regular, 2 moderator action, 3 small action, 4 whisper
 
 
-
-
 def to_inbound_event(event_name: str, payload: Mapping[str, Any], own_username: str) -> InboundEvent | None:
-    """A new post as a neutral event, or None for everything the assistant ignores.
+    """A new post as a typed event, or None for everything the assistant ignores.
 
     `post_created` covers new topics too (their first post), so `topic_created` is not needed.
     Posts are keyed by post id: a redelivery of the same post is one delivery, whatever its
@@ -41,16 +39,19 @@ def to_inbound_event(event_name: str, payload: Mapping[str, Any], own_username: 
         platform="discourse",
         kind="discourse.post_created",
         delivery_id=f"post:{post_id}",
+        intent=_intent(raw, text, post_number, own_username),
+        reply_to=DiscourseAddress(topic_id=int(topic_id), post_number=post_number or None),
         thread=f"topic:{topic_id}",
         actor=Actor(id=str(post.get("user_id") or username), name=username),
         text=text,
-        data={
-            "post_id": post_id,
-            "topic_id": topic_id,
-            "post_number": post_number,
-            "title": title,
-            "category_id": post.get("category_id"),
-            "mentions_assistant": f"@{own_username.lower()}" in raw.lower(),
-            "is_question": looks_like_question(text),
-        },
     )
+
+
+def _intent(raw: str, text: str, post_number: int, own_username: str) -> Question | Activity:
+    """A mention or a new topic asking something is for the assistant; a later question only in
+    topics it already answers in."""
+    if f"@{own_username.lower()}" in raw.lower():
+        return Question()
+    if not looks_like_question(text):
+        return Activity()
+    return Question(addressed="directly" if post_number == 1 else "in_thread")

@@ -1,4 +1,4 @@
-"""Slack: v0 request signatures, and conversion between Slack payloads and neutral events/replies.
+"""Slack: v0 request signatures, and conversion between Slack payloads and typed events and replies.
 
 Pure functions only (no network, no Store): the handler and the outbound adapter call them.
 The signature check is the v0 scheme slack-sdk's `SignatureVerifier` implements, written out here
@@ -15,7 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from devrel.events import Actor, InboundEvent, Reply
+from devrel.events import (
+    Activity,
+    Actor,
+    Feedback,
+    InboundEvent,
+    InstallRevoked,
+    Intent,
+    MemberJoined,
+    Question,
+    Reply,
+    SlackAddress,
+)
 
 SIGNATURE_VERSION = "v0"
 # Message subtypes that are a person saying something; every other subtype (edits, deletions,
@@ -75,11 +86,6 @@ def parse_command(text: str) -> Command:
     return Command("ask", text.strip())
 
 
-def installation_key(team: str) -> tuple[str, str]:
-    """Store key of a workspace's OAuth installation (its bot token)."""
-    return "slack#installations", team
-
-
 def thread_id(team: str, channel: str, root_ts: str) -> str:
     return f"{team}:{channel}:{root_ts}"
 
@@ -102,7 +108,7 @@ def strip_mentions(text: str, user_id: str | None, leading: bool = False) -> str
 
 
 def event_to_inbound(payload: Mapping[str, Any], bot_user_id: str | None = None) -> InboundEvent | None:
-    """An Events API `event_callback` as a neutral event, or None when the assistant ignores it.
+    """An Events API `event_callback` as a typed event, or None when the assistant ignores it.
 
     Messages are keyed by channel + ts, not by event_id: Slack sends an `app_mention` and a
     `message` for the same post (with different event ids), and a retry after a lost ack can come
@@ -121,13 +127,15 @@ def event_to_inbound(payload: Mapping[str, Any], bot_user_id: str | None = None)
             raise ValueError("event_callback without event_id")
         user = event.get("user")
         user_id = str(user.get("id", "")) if isinstance(user, dict) else str(user or "")
+        intent: Intent = MemberJoined() if event_type in _MEMBER_EVENTS else InstallRevoked(team=team)
         return InboundEvent(
             platform="slack",
             kind=f"slack.{event_type}",
             delivery_id=event_id,
+            intent=intent,
+            reply_to=SlackAddress(team=team, channel=str(event.get("channel") or "")),
             thread=team,
             actor=Actor(id=user_id) if user_id else None,
-            data={"team": team, "channel": event.get("channel"), "tokens": event.get("tokens")},
         )
     if event_type not in ("app_mention", "message"):
         return None
@@ -143,52 +151,45 @@ def event_to_inbound(payload: Mapping[str, Any], bot_user_id: str | None = None)
     text = str(event.get("text") or "")
     mentioned = event_type == "app_mention" or (bot_user is not None and f"<@{bot_user}" in text)
     if mentioned:
-        kind = "slack.app_mention"
+        kind, question = "slack.app_mention", Question()
     elif event.get("channel_type") == "im":
-        kind = "slack.message.im"
+        kind, question = "slack.message.im", Question()
     elif thread_ts and thread_ts != ts:
-        kind = "slack.message.thread"  # answered only in threads the assistant already takes part in
+        kind, question = "slack.message.thread", Question(addressed="in_thread")
     else:
         return None  # ordinary channel chatter
     return InboundEvent(
         platform="slack",
         kind=kind,
         delivery_id=f"msg:{team}:{channel}:{ts}",
+        intent=question,
+        reply_to=SlackAddress(team=team, channel=channel, thread_ts=thread_ts or ts, message_ts=ts),
         thread=thread_id(team, channel, thread_ts or ts),
         actor=Actor(id=user),
         text=strip_mentions(text, bot_user, leading=event_type == "app_mention"),
-        data={
-            "team": team,
-            "channel": channel,
-            "ts": ts,
-            "thread_ts": thread_ts or ts,
-            "event_id": event_id,
-            "client_msg_id": event.get("client_msg_id"),
-        },
     )
 
 
-def command_to_inbound(form: Mapping[str, str]) -> InboundEvent:
-    """A `/devrel ask ...` slash command (form-encoded) as a neutral event."""
+def command_to_inbound(form: Mapping[str, str]) -> InboundEvent | None:
+    """A `/devrel ask ...` slash command (form-encoded) as a typed event; None for `help`, which is
+    answered at once."""
     trigger = form.get("trigger_id") or ""
     channel, team, user = form.get("channel_id") or "", form.get("team_id") or "", form.get("user_id") or ""
     if not trigger or not channel or not user:
         raise ValueError("slash command without trigger_id, channel_id or user_id")
     command = parse_command(form.get("text") or "")
+    if command.name == "help":
+        return None
     return InboundEvent(
         platform="slack",
         kind=f"slack.command.{command.name}",
         delivery_id=f"cmd:{trigger}",
+        intent=Question(),
+        reply_to=SlackAddress(team=team, channel=channel, response_url=form.get("response_url") or None),
         # Slash commands have no message to thread under: one conversation per user and channel.
         thread=thread_id(team, channel, f"cmd-{user}"),
         actor=Actor(id=user, name=form.get("user_name") or ""),
         text=command.text,
-        data={
-            "team": team,
-            "channel": channel,
-            "response_url": form.get("response_url"),
-            "command": form.get("command"),
-        },
     )
 
 
@@ -208,21 +209,21 @@ def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
         channel = str(container.get("channel_id") or (payload.get("channel") or {}).get("id") or "")
         message_ts = str(container.get("message_ts") or "")
         action_id = str(action.get("action_id") or "")
+        value = str(action.get("value") or "")
+        intent: Intent = (
+            Feedback(vote="up" if action_id == "feedback_up" else "down", answer=value or None)
+            if action_id in FEEDBACK_ACTIONS
+            else Activity()
+        )
         return InboundEvent(
             platform="slack",
             kind=f"slack.action.{action_id}",
             delivery_id=f"act:{action_id}:{action.get('action_ts') or trigger}",
+            intent=intent,
+            reply_to=SlackAddress(team=team, channel=channel, response_url=payload.get("response_url") or None),
             thread=thread_id(team, channel, str(container.get("thread_ts") or message_ts)),
             actor=actor,
-            text=str(action.get("value") or ""),
-            data={
-                "team": team,
-                "channel": channel,
-                "message_ts": message_ts,
-                "action_id": action_id,
-                "value": action.get("value"),
-                "response_url": payload.get("response_url"),
-            },
+            text=value,
         )
     if kind == "message_action":  # "Ask about this message" shortcut
         message = payload.get("message") or {}
@@ -230,14 +231,16 @@ def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
         ts = str(message.get("ts") or "")
         if not channel or not ts or not trigger:
             raise ValueError("message shortcut without channel, message or trigger")
+        thread_ts = str(message.get("thread_ts") or ts)
         return InboundEvent(
             platform="slack",
             kind="slack.shortcut.ask",
             delivery_id=f"sc:{trigger}",
-            thread=thread_id(team, channel, str(message.get("thread_ts") or ts)),
+            intent=Question(),
+            reply_to=SlackAddress(team=team, channel=channel, thread_ts=thread_ts, message_ts=ts),
+            thread=thread_id(team, channel, thread_ts),
             actor=actor,
             text=str(message.get("text") or ""),
-            data={"team": team, "channel": channel, "ts": ts, "thread_ts": message.get("thread_ts") or ts},
         )
     return None
 

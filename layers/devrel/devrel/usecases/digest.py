@@ -4,12 +4,13 @@ channel is configured, posted there."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-from devrel.events import InboundEvent, Reply
-from devrel.ports import Item
-from devrel.runtime import Services
-from devrel.usecases.analytics import PLATFORMS, count_events
+from devrel.events import InboundEvent, Reply, SlackAddress
+from devrel.ports import ChatPlatform
+from devrel.records import Digests, EventLog
+from devrel.usecases.onboarding import Newcomers
 
 WEEK_SECONDS = 7 * 24 * 3600
 
@@ -25,22 +26,16 @@ def render(counts: dict[str, Counter[str]], newcomers: int) -> str:
     return "\n".join(lines)
 
 
-def weekly_digest(event: Any, services: Services) -> dict[str, Any]:
-    now = services.clock()
+def weekly_digest(events: EventLog, newcomers: Newcomers, digests: Digests, clock: Callable[[], float],
+                  slack: ChatPlatform | None = None, channel: str | None = None) -> dict[str, Any]:
+    now = clock()
     since = now - WEEK_SECONDS
-    counts = count_events(services, since)
-    newcomers = sum(
-        1 for platform in PLATFORMS
-        for item in services.store.query(f"onboarded#{platform}", limit=10_000)
-        if float(item.data.get("at") or 0) >= since
-    )
-    text = render(counts, newcomers)
-    services.store.put(Item(pk="digest#weekly", sk=f"{int(now):012d}",
-                            data={"text": text, "counts": {p: dict(k) for p, k in counts.items()}}))
-    channel = services.settings.digest_slack_channel
+    counts = events.counts(since)
+    text = render(counts, newcomers.count_since(since))
+    digests.save(now, text, {p: dict(k) for p, k in counts.items()})
     posted = None
-    if channel and "slack" in services.platforms:
+    if channel and slack is not None:
         target = InboundEvent(platform="slack", kind="slack.digest", delivery_id=f"digest-{int(now)}",
-                              thread=channel, data={"channel": channel})
-        posted = services.platforms["slack"].post_reply(target, Reply(text=text))
+                              reply_to=SlackAddress(channel=channel), thread=channel)
+        posted = slack.post_reply(target, Reply(text=text))
     return {"text": text, "posted": posted}

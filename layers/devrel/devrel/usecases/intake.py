@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 from devrel.events import InboundEvent
-from devrel.ports import Item, Queue, Store
+from devrel.idempotency import Idempotency, record_key
+from devrel.ports import Queue, Store
+
+# Long enough for one enqueue; a webhook that dies mid-way frees the key for the platform's retry.
+ENQUEUE_SECONDS = 30
+
+
+def deliveries(store: Store, now: float, ttl_seconds: int) -> Idempotency:
+    return Idempotency(store, "delivery", lambda: now, ENQUEUE_SECONDS, ttl_seconds)
 
 
 def delivery_key(event: InboundEvent) -> tuple[str, str]:
-    return f"delivery#{event.platform}", event.delivery_id
+    return record_key("delivery", event.platform, event.delivery_id)
 
 
 def accept_event(event: InboundEvent, store: Store, queue: Queue, now: float, ttl_seconds: int) -> bool:
     """Enqueue `event` unless this delivery was seen before. True when newly accepted.
 
-    The idempotency key is written first (a conditional write) so concurrent redeliveries race
-    safely; if enqueueing then fails the key is removed again, so the platform's retry is not
-    mistaken for a duplicate and the event is not lost.
+    The idempotency key is claimed first (a conditional write) so concurrent redeliveries race
+    safely; if enqueueing then fails the key is released, so the platform's retry is not mistaken
+    for a duplicate and the event is not lost.
     """
-    pk, sk = delivery_key(event)
-    marker = Item(pk=pk, sk=sk, data={"kind": event.kind, "at": now}, expires_at=int(now) + ttl_seconds)
-    if not store.put_if_absent(marker):
+    once = deliveries(store, now, ttl_seconds)
+    if once.begin(event.platform, event.delivery_id, {"kind": event.kind, "at": now}) is not None:
         return False
     try:
         queue.send(event.model_dump_json())
     except BaseException:
-        store.delete(pk, sk)
+        once.release(event.platform, event.delivery_id)
         raise
+    once.complete(event.platform, event.delivery_id, {"kind": event.kind, "at": now})
     return True

@@ -1,116 +1,189 @@
-"""Onboarding of first-time contributors: the onboarding state machine's steps and when it starts.
+"""Onboarding of newcomers: when it starts, and the onboarding state machine's steps.
 
 Starts on a Slack workspace or channel join, Discord's `/onboard` (Discord does not deliver member
 joins to HTTP apps), and a first issue or pull request on GitHub. Each contributor is onboarded
-once per platform.
+once per platform. The steps run in infra/statemachines/onboarding.asl.json; `OnboardingState` is
+the execution state they share (a test checks its fields against the definition's ResultPaths).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
-from devrel.events import InboundEvent, Reply
-from devrel.ports import Item
-from devrel.runtime import Services
+from pydantic import BaseModel, Field
 
-JOIN_KINDS = frozenset({"slack.team_join", "slack.member_joined_channel", "discord.command.onboard"})
-FIRST_TIMER_ASSOCIATIONS = frozenset({"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"})
-FIRST_CONTRIBUTION_KINDS = frozenset({"github.issues.opened", "github.pull_request.opened"})
+from devrel.events import InboundEvent, IssueOpened, MemberJoined, Platform, PullRequestOpened, Reply
+from devrel.idempotency import Idempotency
+from devrel.ports import ChatPlatform, Item, Store, Workflows, execution_name
+from devrel.records import PLATFORMS, EventLog
+
+Result = TypeVar("Result", bound=BaseModel)
+
+
+class Step(BaseModel, Generic[Result]):
+    """A Task state's output as the state machine keeps it (`ResultSelector: {"result.$": "$.Payload"}`)."""
+
+    result: Result
+
+
+class Contributor(BaseModel):
+    platform: Platform
+    id: str
+    name: str = ""
+
+
+class OnboardingConfig(BaseModel):
+    check_wait_seconds: int = Field(default=3 * 24 * 3600, ge=0)
+    max_nudges: int = Field(default=1, ge=0)
+
+
+class Welcomed(BaseModel):
+    message_id: str
+    welcomed_at: float
+
+
+class Progress(BaseModel):
+    next: str
+    reason: str
+
+
+class Nudged(BaseModel):
+    count: int
+
+
+class OnboardingState(BaseModel):
+    contributor: Contributor
+    # The event that started onboarding: welcomes and reminders are posted where it came from.
+    event: InboundEvent
+    config: OnboardingConfig = Field(default_factory=OnboardingConfig)
+    welcome: Step[Welcomed] | None = None
+    progress: Step[Progress] | None = None
+    nudge: Step[Nudged] | None = None
+    failure_recorded: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
 
 
 def starts_onboarding(event: InboundEvent) -> bool:
     if event.actor is None or event.actor.is_bot:
         return False
-    if event.kind in JOIN_KINDS:
+    intent = event.intent
+    if isinstance(intent, MemberJoined):
         return True
-    return event.kind in FIRST_CONTRIBUTION_KINDS and event.data.get("author_association") in FIRST_TIMER_ASSOCIATIONS
+    return isinstance(intent, IssueOpened | PullRequestOpened) and intent.first_time
 
 
-def claim_contributor(event: InboundEvent, services: Services) -> bool:
-    """True the first time this contributor is seen on this platform (a conditional write)."""
+class Newcomers:
+    """Who has been onboarded on which platform: once per person and platform."""
+
+    def __init__(self, store: Store, clock: Callable[[], float]) -> None:
+        self._once = Idempotency(store, "onboarded", clock, in_progress_seconds=60, ttl_seconds=None)
+        self._store = store
+        self._clock = clock
+
+    def claim(self, event: InboundEvent) -> bool:
+        """True the first time this contributor is seen on this platform (a conditional write)."""
+        assert event.actor is not None
+        if self._once.begin(event.platform, event.actor.id) is not None:
+            return False
+        self._once.complete(event.platform, event.actor.id, {"name": event.actor.name, "at": self._clock()})
+        return True
+
+    def count_since(self, since: float) -> int:
+        return sum(1 for platform in PLATFORMS
+                   for item in self._store.query(self._once.key(platform, "")[0], limit=10_000)
+                   if float(item.data.get("at") or 0) >= since)
+
+
+def start_onboarding(event: InboundEvent, newcomers: Newcomers, workflows: Workflows, state_machine: str,
+                     config: OnboardingConfig) -> bool:
+    """Start the onboarding state machine for a newcomer seen for the first time. True when started."""
+    if not starts_onboarding(event) or not newcomers.claim(event):
+        return False
     assert event.actor is not None
-    return services.store.put_if_absent(Item(pk=f"onboarded#{event.platform}", sk=event.actor.id,
-                                             data={"name": event.actor.name, "at": services.clock()}))
+    state = OnboardingState(
+        contributor=Contributor(platform=event.platform, id=event.actor.id, name=event.actor.name),
+        event=event,
+        config=config,
+    )
+    workflows.start(state_machine, state.model_dump(mode="json", exclude_none=True),
+                    execution_name("onboarding", event.platform, event.actor.id))
+    return True
 
 
-def onboarding_input(event: InboundEvent, services: Services) -> dict[str, Any]:
-    assert event.actor is not None
-    settings = services.settings
-    return {
-        "contributor": {"platform": event.platform, "id": event.actor.id, "name": event.actor.name},
-        "event": event.model_dump(mode="json"),
-        "config": {"check_wait_seconds": settings.onboarding_check_wait_seconds,
-                   "max_nudges": settings.onboarding_max_nudges},
-    }
+NUDGE_TEXT = (
+    "Hi again! If you'd like a hand getting started, ask me here: for example "
+    "\"how do I run the tests?\" or \"which issue suits a newcomer?\""
+)
 
 
-def welcome_text(name: str, services: Services) -> str:
-    settings = services.settings
+def welcome_text(name: str, project_repository: str | None) -> str:
     lines = [f"Welcome{', ' + name if name else ''}! I'm the project's assistant, glad you're here."]
-    if settings.project_repository:
-        repo = settings.project_repository
-        lines.append(f"- Good first issues: https://github.com/{repo}/contribute")
-        lines.append(f"- How to contribute: https://github.com/{repo}/blob/HEAD/CONTRIBUTING.md")
+    if project_repository:
+        lines.append(f"- Good first issues: https://github.com/{project_repository}/contribute")
+        lines.append(f"- How to contribute: https://github.com/{project_repository}/blob/HEAD/CONTRIBUTING.md")
     lines.append("- Ask me anything about the code or docs (mention me, or `/ask` on Discord and `/devrel ask` "
                  "on Slack); I answer with links to the sources.")
     lines.append("- Stuck? Say so in the thread and a maintainer will help.")
     return "\n".join(lines)
 
 
-def _post(state: dict[str, Any], services: Services, text: str) -> str:
-    event = InboundEvent.model_validate(state["event"])
-    platform = services.platforms.get(event.platform)
-    if platform is None:
-        raise LookupError(f"no {event.platform} adapter is configured to welcome {event.thread or 'the user'}")
-    return platform.post_reply(event, Reply(text=text))
+class OnboardingSteps:
+    """The Task states of the onboarding state machine."""
 
+    def __init__(self, store: Store, platforms: Mapping[str, ChatPlatform], clock: Callable[[], float],
+                 project_repository: str | None = None) -> None:
+        self._store = store
+        self._platforms = platforms
+        self._clock = clock
+        self._project = project_repository
+        self._events = EventLog(store)
 
-def welcome(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    contributor = state["contributor"]
-    message_id = _post(state, services, welcome_text(contributor.get("name", ""), services))
-    return {"message_id": message_id, "welcomed_at": services.clock()}
+    def _post(self, state: OnboardingState, text: str) -> str:
+        platform = self._platforms.get(state.event.platform)
+        if platform is None:
+            raise LookupError(f"no {state.event.platform} adapter is configured to welcome "
+                              f"{state.event.thread or 'the user'}")
+        return platform.post_reply(state.event, Reply(text=text))
 
+    def welcome(self, state: OnboardingState) -> Welcomed:
+        message_id = self._post(state, welcome_text(state.contributor.name, self._project))
+        return Welcomed(message_id=message_id, welcomed_at=self._clock())
 
-def check_progress(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    """`nudge` while the newcomer has done nothing since the welcome and nudges remain, else `done`."""
-    contributor = state["contributor"]
-    since = float(((state.get("welcome") or {}).get("result") or {}).get("welcomed_at") or 0)
-    activity = [
-        item for item in services.store.query(f"events#{contributor['platform']}", limit=2000, newest_first=True)
-        if float(item.sk.split("#", 1)[0]) > since and item.data.get("actor") == contributor.get("name")
-    ]
-    nudges = int((((state.get("nudge") or {}).get("result")) or {}).get("count") or 0)
-    limit = int((state.get("config") or {}).get("max_nudges", 1))
-    if activity:
-        return {"next": "done", "reason": f"{len(activity)} contributions since the welcome"}
-    if nudges < limit:
-        return {"next": "nudge", "reason": "no activity yet"}
-    return {"next": "done", "reason": "no activity after the reminders; leaving them be"}
+    def check_progress(self, state: OnboardingState) -> Progress:
+        """`nudge` while the newcomer has done nothing since the welcome and nudges remain, else `done`."""
+        since = state.welcome.result.welcomed_at if state.welcome else 0.0
+        activity = [logged for logged in self._events.since(state.contributor.platform, since, limit=2000)
+                    if logged.at > since and logged.actor == state.contributor.name]
+        nudges = state.nudge.result.count if state.nudge else 0
+        if activity:
+            return Progress(next="done", reason=f"{len(activity)} contributions since the welcome")
+        if nudges < state.config.max_nudges:
+            return Progress(next="nudge", reason="no activity yet")
+        return Progress(next="done", reason="no activity after the reminders; leaving them be")
 
+    def nudge(self, state: OnboardingState) -> Nudged:
+        count = (state.nudge.result.count if state.nudge else 0) + 1
+        self._post(state, NUDGE_TEXT)
+        return Nudged(count=count)
 
-def nudge(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    count = int((((state.get("nudge") or {}).get("result")) or {}).get("count") or 0) + 1
-    _post(state, services, "Hi again! If you'd like a hand getting started, ask me here: for example "
-                           "\"how do I run the tests?\" or \"which issue suits a newcomer?\"")
-    return {"count": count}
+    def record_failure(self, state: dict[str, Any]) -> dict[str, Any]:
+        error = state.get("error") or {}
+        contributor = state.get("contributor") or {}
+        self._store.put(Item(pk="onboarding-failures", sk=f"{self._clock():017.6f}",
+                             data={"contributor": contributor, "error": error.get("Error"),
+                                   "cause": str(error.get("Cause", ""))[:2000]}))
+        return {"recorded": True}
 
-
-def record_failure(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    error = state.get("error") or {}
-    contributor = state.get("contributor") or {}
-    services.store.put(Item(pk="onboarding-failures", sk=f"{services.clock():017.6f}",
-                            data={"contributor": contributor, "error": error.get("Error"),
-                                  "cause": str(error.get("Cause", ""))[:2000]}))
-    return {"recorded": True}
-
-
-STEPS = {"welcome": welcome, "check_progress": check_progress, "nudge": nudge, "record_failure": record_failure}
-
-
-def run_onboarding_step(event: dict[str, Any], services: Services) -> dict[str, Any]:
-    step, state = event.get("step"), event.get("input")
-    if not isinstance(state, dict) or "contributor" not in state:
-        raise ValueError("an onboarding step needs the execution state with a `contributor`")
-    if step not in STEPS:
-        raise ValueError(f"unknown onboarding step {step!r}")
-    return STEPS[str(step)](state, services)
+    def run(self, event: dict[str, Any]) -> dict[str, Any]:
+        """One Task state: `{"step": name, "input": the execution state}` -> the step's result."""
+        step, raw = event.get("step"), event.get("input")
+        if not isinstance(raw, dict) or "contributor" not in raw:
+            raise ValueError("an onboarding step needs the execution state with a `contributor`")
+        if step == "record_failure":
+            return self.record_failure(raw)
+        steps: dict[str, Callable[[OnboardingState], BaseModel]] = {
+            "welcome": self.welcome, "check_progress": self.check_progress, "nudge": self.nudge}
+        if step not in steps:
+            raise ValueError(f"unknown onboarding step {step!r}")
+        return steps[str(step)](OnboardingState.model_validate(raw)).model_dump(mode="json")

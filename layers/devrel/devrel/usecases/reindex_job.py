@@ -5,19 +5,22 @@ Ingestion is incremental (content hashes), so a run over unchanged sources only 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from devrel.runtime import Services
+from devrel.knowledge.index import VectorIndex
+from devrel.ports import Embedder
 
 
-def scheduled_reindex(event: Any, services: Services) -> dict[str, Any]:
-    settings = services.settings
-    if not settings.reindex_targets:
+def scheduled_reindex(targets: list[str], checkouts: Path, index: Callable[[], VectorIndex],
+                      embedder: Callable[[], Embedder]) -> dict[str, Any]:
+    """Re-index `targets` (cloned or pulled under `checkouts`); the index and the embedder are
+    built only when there is something to do."""
+    if not targets:
         return {"reindexed": [], "reason": "no DEVREL_REINDEX_TARGETS configured"}
     from devrel.knowledge.reindex import reindex
-    from devrel.knowledge.wiring import knowledge_dir
 
-    reports = reindex(settings.reindex_targets, knowledge_dir(settings) / "checkouts", services.knowledge_index,
-                      services.embedder)
+    reports = reindex(targets, checkouts, index(), embedder())
     return {"reindexed": [{"source": r.source, "files_changed": r.files_changed, "files_removed": r.files_removed,
                            "chunks": r.chunks} for r in reports]}

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from devrel.platforms.slack import installation_key
 from devrel.ports import Item, Store
+from devrel.records import SlackInstallations
 from devrel.settings import Settings
 
 STATE_TTL_SECONDS = 600
@@ -67,17 +67,12 @@ def finish_install(
     installation = Installation(
         str(team_id), str(team.get("name") or ""), str(answer.get("bot_user_id") or "")
     )
-    store.put(
-        Item(
-            *installation_key(installation.team_id),
-            data={
-                "bot_token": token,
-                "bot_user_id": installation.bot_user_id,
-                "scope": answer.get("scope"),
-                "app_id": answer.get("app_id"),
-                "enterprise_id": (answer.get("enterprise") or {}).get("id"),
-                "installed_at": now,
-            },
-        )
-    )
+    SlackInstallations(store).save(installation.team_id, {
+        "bot_token": token,
+        "bot_user_id": installation.bot_user_id,
+        "scope": answer.get("scope"),
+        "app_id": answer.get("app_id"),
+        "enterprise_id": (answer.get("enterprise") or {}).get("id"),
+        "installed_at": now,
+    })
     return installation

@@ -1,17 +1,18 @@
 """Which learned (or zero-shot) models the triage steps use, per deployment.
 
-A classifier trained with `devrel train` on the repository's own labelled issues is used when it
-is present in the data directory; otherwise a keyword zero-shot classifier that abstains on mixed
-signals. Duplicate search is hybrid (TF-IDF + embeddings) when an embedder is available.
+A classifier trained with `devrel train` on the repository's own labelled issues is used when one
+was published (the `triage-model` artifact); otherwise a keyword zero-shot classifier that abstains
+on mixed signals. Duplicate search is hybrid (TF-IDF + embeddings) when an embedder is available.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from devrel.runtime import Services
+from devrel.ports import Artifacts, Embedder
 from devrel.triage.classifier import MODEL_FILE, IssueClassifier
 from devrel.triage.duplicates import DuplicateIndex
 from devrel.triage.text import Issue
@@ -21,10 +22,7 @@ from devrel.usecases.triage_steps import Classifier, DuplicateCandidate, Duplica
 log = logging.getLogger(__name__)
 
 ISSUE_TYPES: tuple[IssueType, ...] = ("bug", "feature", "question", "docs")
-
-
-def model_folder(services: Services) -> Path:
-    return services.settings.data_dir / "triage-model"
+MODEL_ARTIFACT = "triage-model"
 
 
 def _as_issue_type(label: str | None) -> IssueType | None:
@@ -38,14 +36,14 @@ def _load_classifier(folder: Path, modified_ns: int) -> IssueClassifier:
     return IssueClassifier.load(folder)
 
 
-def issue_classifier(services: Services) -> Classifier:
-    folder = model_folder(services)
-    if (folder / MODEL_FILE).is_file():
+def issue_classifier(artifacts: Artifacts, embedder: Callable[[], Embedder]) -> Classifier:
+    folder = artifacts.fetch(MODEL_ARTIFACT)
+    if folder is not None and (folder / MODEL_FILE).is_file():
         trained = _load_classifier(folder, (folder / MODEL_FILE).stat().st_mtime_ns)
 
         def learned(title: str, body: str) -> tuple[IssueType | None, float]:
-            embedder = services.embedder if trained.embedding is not None else None
-            prediction = trained.predict([Issue(title=title, body=body)], embedder)[0]
+            vectors = embedder() if trained.embedding is not None else None
+            prediction = trained.predict([Issue(title=title, body=body)], vectors)[0]
             return _as_issue_type(prediction.label), float(prediction.scores.get(prediction.best, 0.0))
 
         return learned
@@ -59,17 +57,18 @@ def issue_classifier(services: Services) -> Classifier:
     return keywords
 
 
-def duplicate_scorer(services: Services) -> DuplicateScorer:
+def duplicate_scorer(embedder: Callable[[], Embedder]) -> DuplicateScorer:
     def score(issue: IssueFacts, past: list[IssueFacts]) -> list[DuplicateCandidate]:
         if not past:
             return []
+        vectors: Embedder | None
         try:
-            embedder = services.embedder
+            vectors = embedder()
         except Exception as error:  # the lexical half still finds most duplicates
             log.warning("duplicate search without embeddings: %s", error)
-            embedder = None
+            vectors = None
         by_id = {str(p.number): p for p in past}
-        index = DuplicateIndex([Issue(p.title, p.body, issue_id=str(p.number)) for p in past], embedder)
+        index = DuplicateIndex([Issue(p.title, p.body, issue_id=str(p.number)) for p in past], vectors)
         match = index.find(Issue(issue.title, issue.body, issue_id=str(issue.number)), k=5)
         return [DuplicateCandidate(number=int(c.issue_id), title=c.title, score=c.score,
                                    url=by_id[c.issue_id].html_url) for c in match.candidates]

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from devrel.ports import IssueTracker, Item
-from devrel.runtime import Services
+from devrel.events import InboundEvent, IssueOpened
+from devrel.ports import IssueTracker, Item, Store, Workflows, execution_name
 from devrel.usecases import codeowners, issue_analysis
 from devrel.usecases.issue_analysis import CHECKLIST_PROMPTS, Analysis
 
@@ -65,6 +65,90 @@ class DuplicateCandidate(BaseModel):
     url: str | None = None
 
 
+class Step(BaseModel):
+    """A Task state's output as the state machine keeps it (`ResultSelector: {"result.$": "$.Payload"}`)."""
+
+    result: dict[str, Any]
+
+
+class NeedsInfo(BaseModel):
+    needs_info: bool
+    missing: list[str] = Field(default_factory=list)
+
+
+class Duplicates(BaseModel):
+    candidates: list[DuplicateCandidate] = Field(default_factory=list)
+    likely: bool = False
+
+
+class FollowedUp(BaseModel):
+    answered: bool
+
+
+class StaleDecision(BaseModel):
+    keep_waiting: bool
+
+
+class Verdict(BaseModel):
+    close: bool
+    reason: str = ""
+
+
+class TypedStep(BaseModel):
+    result: Any
+
+
+class CompletenessStep(TypedStep):
+    result: NeedsInfo
+
+
+class DuplicatesStep(TypedStep):
+    result: Duplicates
+
+
+class FollowUpStep(TypedStep):
+    result: FollowedUp
+
+
+class StaleStep(TypedStep):
+    result: StaleDecision
+
+
+class VerdictStep(TypedStep):
+    result: Verdict
+
+
+class TriageState(BaseModel):
+    """The execution state of infra/statemachines/triage.asl.json: the input, then one field per
+    ResultPath. The Choice states read `completeness`, `follow_up`, `stale`, `duplicates`, `verdict`
+    and `config`, so those are typed to the fields they read (a test checks both against the file)."""
+
+    issue: IssueFacts
+    config: TriageConfig = Field(default_factory=TriageConfig)
+    analysis: Step | None = None
+    duplicates: DuplicatesStep | None = None
+    classification: Step | None = None
+    priority: Step | None = None
+    assignees: Step | None = None
+    completeness: CompletenessStep | None = None
+    action: Step | None = None
+    follow_up: FollowUpStep | None = None
+    stale: StaleStep | None = None
+    verdict: VerdictStep | None = None
+    closed: Step | None = None
+    failure_recorded: Step | None = None
+    # Caught errors (States.ALL) land here before the failure is recorded.
+    error: dict[str, Any] | None = None
+    record_failure_error: dict[str, Any] | None = None
+
+
+class UnknownStepError(ValueError):
+    """The state machine asked for a step this function does not have (a deployment mismatch)."""
+
+
+STEPS = frozenset({"analyze", "find_duplicates", "classify", "priority", "suggest_assignees", "completeness", "act",
+                   "follow_up", "stale_policy", "duplicate_verdict", "close_duplicate", "record_failure"})
+
 # Pluggable scorers: the learned ones replace these defaults when a trained model is present.
 Classifier = Callable[[str, str], tuple[IssueType | None, float]]
 DuplicateScorer = Callable[[IssueFacts, list[IssueFacts]], list[DuplicateCandidate]]
@@ -87,75 +171,6 @@ def _result(state: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _issues_partition(repository: str) -> str:
     return f"issues#{repository}"
-
-
-def analyze(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    issue = _issue(state)
-    return issue_analysis.analyze(issue.title, issue.body).model_dump()
-
-
-def find_duplicates(state: dict[str, Any], services: Services, scorer: DuplicateScorer) -> dict[str, Any]:
-    issue = _issue(state)
-    config = _config(state)
-    past = [
-        IssueFacts.model_validate(item.data)
-        for item in services.store.query(_issues_partition(issue.repository), limit=5000)
-        if item.data.get("number") != issue.number
-    ]
-    candidates = [c for c in scorer(issue, past)[:3] if c.score >= config.duplicate_threshold]
-    # Remember this issue for the next ones (after searching, so it never matches itself).
-    services.store.put(Item(pk=_issues_partition(issue.repository), sk=f"{issue.number:010d}",
-                            data=issue.model_dump()))
-    return {"candidates": [c.model_dump() for c in candidates], "likely": bool(candidates)}
-
-
-def classify(state: dict[str, Any], services: Services, classifier: Classifier) -> dict[str, Any]:
-    issue = _issue(state)
-    config = _config(state)
-    issue_type, confidence = classifier(issue.title, issue.body)
-    label = config.type_labels.get(issue_type) if issue_type else None
-    return {"type": issue_type, "confidence": round(confidence, 3), "abstained": issue_type is None,
-            "labels": [label] if label else []}
-
-
-def priority(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    issue = _issue(state)
-    level, reason = issue_analysis.priority(_result(state, "classification").get("type"), issue.title,
-                                            issue.body, issue.reactions)
-    return {"level": level, "reason": reason}
-
-
-def suggest_assignees(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    """CODEOWNERS of the paths the issue mentions, then owners of its labels; least loaded first
-    (load = triaged issues already suggested to them). Teams cannot be assignees: people only."""
-    config = _config(state)
-    labels = list(_result(state, "classification").get("labels") or []) + _issue(state).labels
-    owners: list[str] = []
-    reasons: list[str] = []
-    rules = codeowners.parse(config.codeowners)
-    for path in _result(state, "analysis").get("paths") or []:
-        path_owners = [o.lstrip("@") for o in codeowners.owners_for(path, rules) if "/" not in o and o.startswith("@")]
-        if path_owners:
-            owners.extend(path_owners)
-            reasons.append(f"CODEOWNERS of {path}")
-    for label in labels:
-        if config.owners.get(label):
-            owners.extend(config.owners[label])
-            reasons.append(f"owns {label}")
-    reason = "; ".join(reasons) if owners else "fallback owners"
-    if not owners:
-        owners = list(config.owners.get("*", []))
-    load = {owner: len(services.store.query(f"assigned#{owner}", limit=1000)) for owner in dict.fromkeys(owners)}
-    ranked = sorted(load, key=lambda owner: (load[owner], owner))
-    return {"assignees": ranked[:2], "reason": reason if ranked else "no owners configured"}
-
-
-def completeness(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    issue = _issue(state)
-    issue_type = _result(state, "classification").get("type") or "question"
-    analysis = Analysis.model_validate(_result(state, "analysis"))
-    missing = issue_analysis.missing_information(issue_type, analysis, issue.body)
-    return {"needs_info": bool(missing), "missing": missing}
 
 
 def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConfig) -> str:
@@ -190,108 +205,214 @@ def planned_labels(state: dict[str, Any], config: TriageConfig) -> list[str]:
     return [label for label in dict.fromkeys(labels) if label in allowed]
 
 
-def act(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
-    issue = _issue(state)
-    config = _config(state)
-    # Taken before posting, so an author who answers within seconds is not missed by follow_up.
-    acted_at = services.clock()
-    labels = planned_labels(state, config)
-    comment = compose_comment(issue, state, config)
-    marker = Item(pk=f"triage#{issue.repository}", sk=f"{issue.number:010d}",
-                  data={"labels": labels, "acted_at": acted_at})
-    if config.dry_run or tracker is None:
-        services.store.put(marker)
-        return {"dry_run": True, "labels": labels, "comment": comment, "acted_at": acted_at}
-    previous = services.store.get(marker.pk, marker.sk)
-    comment_id = previous.data.get("comment_id") if previous else None
-    # Re-analysis after the author answered: comment again only if the conclusion changed.
-    if previous is None or previous.data.get("labels") != labels:
-        comment_id = tracker.comment(issue.repository, issue.number, comment)
-    marker = Item(pk=marker.pk, sk=marker.sk, data={**marker.data, "comment_id": comment_id})
-    if labels:
-        tracker.add_labels(issue.repository, issue.number, labels)
-    services.store.put(marker)
-    for assignee in _result(state, "assignees").get("assignees") or []:
-        services.store.put(Item(pk=f"assigned#{assignee}", sk=f"{issue.repository}#{issue.number}"))
-    return {"dry_run": False, "labels": labels, "commented": True, "acted_at": acted_at, "comment_id": comment_id}
-
-
-def follow_up(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
-    """Did the author answer since we asked? Only the author's own comments count."""
-    issue = _issue(state)
-    # Count only what the author wrote after our latest request or reminder.
-    since = max(float(_result(state, step).get("acted_at") or 0) for step in ("action", "stale"))
-    if tracker is None:
-        return {"answered": False, "reason": "no tracker configured"}
-    replies = [c for c in tracker.comments_since(issue.repository, issue.number, since)
-               if c.get("author") == issue.author]
-    body = "\n\n".join([issue.body, *(str(c.get("body", "")) for c in replies)])
-    return {"answered": bool(replies), "replies": len(replies), "issue_body": body}
-
-
-def stale_policy(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
-    """Nudge politely up to `max_nudges` times, then mark stale. Never closes on its own."""
-    issue = _issue(state)
-    config = _config(state)
-    key = (f"nudges#{issue.repository}", f"{issue.number:010d}")
-    record = services.store.get(*key)
-    nudges = int(record.data.get("count", 0)) if record else 0
-    if nudges < config.max_nudges:
-        acted_at = services.clock()
-        if tracker is not None and not config.dry_run:
-            tracker.comment(issue.repository, issue.number,
-                            f"@{issue.author}, friendly reminder: could you add the details asked above? "
-                            "Without them this issue will be marked stale.")
-        services.store.put(Item(pk=key[0], sk=key[1], data={"count": nudges + 1}))
-        return {"keep_waiting": True, "nudges": nudges + 1, "acted_at": acted_at}
-    if tracker is not None and not config.dry_run:
-        tracker.add_labels(issue.repository, issue.number, [config.stale_label])
-    return {"keep_waiting": False, "nudges": nudges, "stale": True}
-
-
 CONFIRMATION = re.compile(r"\b(yes|yep|right|correct|confirm\w*|same (issue|problem|bug)|duplicate|close (it|this))\b",
                           re.I)
 
 
-def duplicate_verdict(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
-    """Close only if the author confirmed, or nobody objected: a thumbs-down on our comment or any
-    other new comment keeps the issue open for a human."""
-    issue = _issue(state)
-    action = _result(state, "action")
-    if tracker is None or _config(state).dry_run or not action.get("comment_id"):
-        return {"close": False, "reason": "nothing was posted, so nothing to confirm"}
-    if "-1" in tracker.reactions(issue.repository, issue.number, str(action["comment_id"])):
-        return {"close": False, "reason": "someone disagreed (thumbs-down)"}
-    since = float(action.get("acted_at") or 0)
-    replies = [c for c in tracker.comments_since(issue.repository, issue.number, since)
-               if c.get("author") != services.settings.github_bot_login]
-    confirmed = any(c.get("author") == issue.author and CONFIRMATION.search(str(c.get("body", "")))
-                    for c in replies)
-    if confirmed:
-        return {"close": True, "reason": "the author confirmed"}
-    if replies:
-        return {"close": False, "reason": "new activity since the duplicate notice"}
-    return {"close": True, "reason": "no objection during the wait"}
+def start_triage(event: InboundEvent, workflows: Workflows, state_machine: str, tracker: IssueTracker | None,
+                 defaults: dict[str, Any]) -> str:
+    """Start the triage state machine for a new issue: its facts and the repository's policy
+    (the deployment's defaults, overridden by the repository's `.github/devrel.yml`)."""
+    opened = event.intent
+    assert isinstance(opened, IssueOpened)
+    issue = IssueFacts(repository=opened.repository, number=opened.number, title=opened.title, body=opened.body,
+                       author=event.actor.name if event.actor else "", labels=opened.labels,
+                       html_url=opened.html_url)
+    policy = dict(defaults)
+    if tracker is not None and opened.repository:
+        policy.update(tracker.repository_config(opened.repository))
+    state = {"issue": issue.model_dump(), "config": TriageConfig.model_validate(policy).model_dump()}
+    return workflows.start(state_machine, state, execution_name("triage", event.thread, event.delivery_id))
 
 
-def close_duplicate(state: dict[str, Any], services: Services, tracker: IssueTracker | None) -> dict[str, Any]:
-    issue = _issue(state)
-    candidates = _result(state, "duplicates").get("candidates") or []
-    if tracker is None or not candidates:
-        return {"closed": False}
-    original = candidates[0].get("url") or f"#{candidates[0]['number']}"
-    tracker.comment(issue.repository, issue.number,
-                    f"Closing as a duplicate of {original} ({_result(state, 'verdict').get('reason')}). "
-                    "Comment here if this is a different problem and a maintainer will reopen it.")
-    tracker.close(issue.repository, issue.number, "not_planned")
-    return {"closed": True, "original": original}
+class TriageSteps:
+    """The Task states of the triage state machine, each given the whole execution state."""
 
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], float],
+        tracker: IssueTracker | None,
+        classifier: Callable[[], Classifier],
+        duplicates: DuplicateScorer,
+        bot_login: str | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._tracker = tracker
+        # Built on first use: loading a trained model costs time only the `classify` step needs.
+        self._classifier = classifier
+        self._duplicates = duplicates
+        self._bot_login = bot_login
 
-def record_failure(state: dict[str, Any], services: Services) -> dict[str, Any]:
-    issue = state.get("issue") or {}
-    error = state.get("error") or {}
-    services.store.put(Item(pk="triage-failures", sk=f"{services.clock():017.6f}",
-                            data={"issue": issue.get("number"), "repository": issue.get("repository"),
-                                  "error": error.get("Error"), "cause": str(error.get("Cause", ""))[:2000]}))
-    log.error("triage failed for %s#%s: %s", issue.get("repository"), issue.get("number"), error.get("Error"))
-    return {"recorded": True}
+    def run(self, event: dict[str, Any]) -> dict[str, Any]:
+        """One Task state: `{"step": name, "input": the execution state}` -> the step's result."""
+        step, state = event.get("step"), event.get("input")
+        if not isinstance(state, dict) or "issue" not in state:
+            raise ValueError("a triage step needs the execution state with an `issue`")
+        if step not in STEPS:
+            raise UnknownStepError(f"unknown triage step {step!r}")
+        TriageState.model_validate(state)  # a malformed state fails here, before any action
+        result: dict[str, Any] = getattr(self, str(step))(state)
+        return result
+
+    def analyze(self, state: dict[str, Any]) -> dict[str, Any]:
+        issue = _issue(state)
+        return issue_analysis.analyze(issue.title, issue.body).model_dump()
+
+    def find_duplicates(self, state: dict[str, Any]) -> dict[str, Any]:
+        issue = _issue(state)
+        config = _config(state)
+        past = [
+            IssueFacts.model_validate(item.data)
+            for item in self._store.query(_issues_partition(issue.repository), limit=5000)
+            if item.data.get("number") != issue.number
+        ]
+        candidates = [c for c in self._duplicates(issue, past)[:3] if c.score >= config.duplicate_threshold]
+        # Remember this issue for the next ones (after searching, so it never matches itself).
+        self._store.put(Item(pk=_issues_partition(issue.repository), sk=f"{issue.number:010d}",
+                                data=issue.model_dump()))
+        return {"candidates": [c.model_dump() for c in candidates], "likely": bool(candidates)}
+
+    def classify(self, state: dict[str, Any]) -> dict[str, Any]:
+        issue = _issue(state)
+        config = _config(state)
+        issue_type, confidence = self._classifier()(issue.title, issue.body)
+        label = config.type_labels.get(issue_type) if issue_type else None
+        return {"type": issue_type, "confidence": round(confidence, 3), "abstained": issue_type is None,
+                "labels": [label] if label else []}
+
+    def priority(self, state: dict[str, Any]) -> dict[str, Any]:
+        issue = _issue(state)
+        level, reason = issue_analysis.priority(_result(state, "classification").get("type"), issue.title,
+                                                issue.body, issue.reactions)
+        return {"level": level, "reason": reason}
+
+    def suggest_assignees(self, state: dict[str, Any]) -> dict[str, Any]:
+        """CODEOWNERS of the paths the issue mentions, then owners of its labels; least loaded first
+        (load = triaged issues already suggested to them). Teams cannot be assignees: people only."""
+        config = _config(state)
+        labels = list(_result(state, "classification").get("labels") or []) + _issue(state).labels
+        owners: list[str] = []
+        reasons: list[str] = []
+        rules = codeowners.parse(config.codeowners)
+        for path in _result(state, "analysis").get("paths") or []:
+            path_owners = [o.lstrip("@") for o in codeowners.owners_for(path, rules)
+                           if "/" not in o and o.startswith("@")]
+            if path_owners:
+                owners.extend(path_owners)
+                reasons.append(f"CODEOWNERS of {path}")
+        for label in labels:
+            if config.owners.get(label):
+                owners.extend(config.owners[label])
+                reasons.append(f"owns {label}")
+        reason = "; ".join(reasons) if owners else "fallback owners"
+        if not owners:
+            owners = list(config.owners.get("*", []))
+        load = {owner: len(self._store.query(f"assigned#{owner}", limit=1000)) for owner in dict.fromkeys(owners)}
+        ranked = sorted(load, key=lambda owner: (load[owner], owner))
+        return {"assignees": ranked[:2], "reason": reason if ranked else "no owners configured"}
+
+    def completeness(self, state: dict[str, Any]) -> dict[str, Any]:
+        issue = _issue(state)
+        issue_type = _result(state, "classification").get("type") or "question"
+        analysis = Analysis.model_validate(_result(state, "analysis"))
+        missing = issue_analysis.missing_information(issue_type, analysis, issue.body)
+        return {"needs_info": bool(missing), "missing": missing}
+
+    def act(self, state: dict[str, Any]) -> dict[str, Any]:
+        issue = _issue(state)
+        config = _config(state)
+        # Taken before posting, so an author who answers within seconds is not missed by follow_up.
+        acted_at = self._clock()
+        labels = planned_labels(state, config)
+        comment = compose_comment(issue, state, config)
+        marker = Item(pk=f"triage#{issue.repository}", sk=f"{issue.number:010d}",
+                      data={"labels": labels, "acted_at": acted_at})
+        if config.dry_run or self._tracker is None:
+            self._store.put(marker)
+            return {"dry_run": True, "labels": labels, "comment": comment, "acted_at": acted_at}
+        previous = self._store.get(marker.pk, marker.sk)
+        comment_id = previous.data.get("comment_id") if previous else None
+        # Re-analysis after the author answered: comment again only if the conclusion changed.
+        if previous is None or previous.data.get("labels") != labels:
+            comment_id = self._tracker.comment(issue.repository, issue.number, comment)
+        marker = Item(pk=marker.pk, sk=marker.sk, data={**marker.data, "comment_id": comment_id})
+        if labels:
+            self._tracker.add_labels(issue.repository, issue.number, labels)
+        self._store.put(marker)
+        for assignee in _result(state, "assignees").get("assignees") or []:
+            self._store.put(Item(pk=f"assigned#{assignee}", sk=f"{issue.repository}#{issue.number}"))
+        return {"dry_run": False, "labels": labels, "commented": True, "acted_at": acted_at, "comment_id": comment_id}
+
+    def follow_up(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Did the author answer since we asked? Only the author's own comments count."""
+        issue = _issue(state)
+        # Count only what the author wrote after our latest request or reminder.
+        since = max(float(_result(state, step).get("acted_at") or 0) for step in ("action", "stale"))
+        if self._tracker is None:
+            return {"answered": False, "reason": "no tracker configured"}
+        replies = [c for c in self._tracker.comments_since(issue.repository, issue.number, since)
+                   if c.get("author") == issue.author]
+        body = "\n\n".join([issue.body, *(str(c.get("body", "")) for c in replies)])
+        return {"answered": bool(replies), "replies": len(replies), "issue_body": body}
+
+    def stale_policy(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Nudge politely up to `max_nudges` times, then mark stale. Never closes on its own."""
+        issue = _issue(state)
+        config = _config(state)
+        key = (f"nudges#{issue.repository}", f"{issue.number:010d}")
+        record = self._store.get(*key)
+        nudges = int(record.data.get("count", 0)) if record else 0
+        if nudges < config.max_nudges:
+            acted_at = self._clock()
+            if self._tracker is not None and not config.dry_run:
+                self._tracker.comment(issue.repository, issue.number,
+                                f"@{issue.author}, friendly reminder: could you add the details asked above? "
+                                "Without them this issue will be marked stale.")
+            self._store.put(Item(pk=key[0], sk=key[1], data={"count": nudges + 1}))
+            return {"keep_waiting": True, "nudges": nudges + 1, "acted_at": acted_at}
+        if self._tracker is not None and not config.dry_run:
+            self._tracker.add_labels(issue.repository, issue.number, [config.stale_label])
+        return {"keep_waiting": False, "nudges": nudges, "stale": True}
+
+    def duplicate_verdict(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Close only if the author confirmed, or nobody objected: a thumbs-down on our comment or any
+        other new comment keeps the issue open for a human."""
+        issue = _issue(state)
+        action = _result(state, "action")
+        if self._tracker is None or _config(state).dry_run or not action.get("comment_id"):
+            return {"close": False, "reason": "nothing was posted, so nothing to confirm"}
+        if "-1" in self._tracker.reactions(issue.repository, issue.number, str(action["comment_id"])):
+            return {"close": False, "reason": "someone disagreed (thumbs-down)"}
+        since = float(action.get("acted_at") or 0)
+        replies = [c for c in self._tracker.comments_since(issue.repository, issue.number, since)
+                   if c.get("author") != self._bot_login]
+        confirmed = any(c.get("author") == issue.author and CONFIRMATION.search(str(c.get("body", "")))
+                        for c in replies)
+        if confirmed:
+            return {"close": True, "reason": "the author confirmed"}
+        if replies:
+            return {"close": False, "reason": "new activity since the duplicate notice"}
+        return {"close": True, "reason": "no objection during the wait"}
+
+    def close_duplicate(self, state: dict[str, Any]) -> dict[str, Any]:
+        issue = _issue(state)
+        candidates = _result(state, "duplicates").get("candidates") or []
+        if self._tracker is None or not candidates:
+            return {"closed": False}
+        original = candidates[0].get("url") or f"#{candidates[0]['number']}"
+        self._tracker.comment(issue.repository, issue.number,
+                        f"Closing as a duplicate of {original} ({_result(state, 'verdict').get('reason')}). "
+                        "Comment here if this is a different problem and a maintainer will reopen it.")
+        self._tracker.close(issue.repository, issue.number, "not_planned")
+        return {"closed": True, "original": original}
+
+    def record_failure(self, state: dict[str, Any]) -> dict[str, Any]:
+        issue = state.get("issue") or {}
+        error = state.get("error") or {}
+        self._store.put(Item(pk="triage-failures", sk=f"{self._clock():017.6f}",
+                                data={"issue": issue.get("number"), "repository": issue.get("repository"),
+                                      "error": error.get("Error"), "cause": str(error.get("Cause", ""))[:2000]}))
+        log.error("triage failed for %s#%s: %s", issue.get("repository"), issue.get("number"), error.get("Error"))
+        return {"recorded": True}

@@ -1,0 +1,78 @@
+"""One pipeline for every platform's webhook: secret -> verify -> convert -> de-duplicate ->
+enqueue -> acknowledge.
+
+Each platform supplies three small pieces (`WebhookPlatform`): which secret signs its requests,
+how to verify a signature on the raw body, and how to turn a verified request into an `Inbound`
+(the typed event to enqueue, if any, and the reply its protocol expects). Nothing is stored before
+the signature checks out; a body the converter cannot read is a 400.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from devrel.events import InboundEvent
+from devrel.http import HttpRequest, HttpResponse
+from devrel.runtime import Services
+from devrel.settings import Settings
+from devrel.usecases.intake import accept_event
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What a verified request means: the event to enqueue (or None), and the platform's reply,
+    given whether the event was newly accepted (False: a redelivery)."""
+
+    reply: Callable[[bool], HttpResponse]
+    event: InboundEvent | None = None
+
+    @classmethod
+    def answer(cls, response: HttpResponse) -> Inbound:
+        """A protocol reply with nothing to enqueue (pings, challenges, help, ignored events)."""
+        return cls(lambda _accepted: response)
+
+
+# (secret, request, now, settings) -> whether the request is authentic and fresh.
+Verify = Callable[[str, HttpRequest, float, Settings], bool]
+# (request, settings) -> Inbound; raises ValueError for a body the platform would never send.
+Convert = Callable[[HttpRequest, Settings], Inbound]
+
+
+@dataclass(frozen=True)
+class WebhookPlatform:
+    name: str
+    secret: str
+    verify: Verify
+    convert: Convert
+
+
+def handle_webhook(platform: WebhookPlatform, request: HttpRequest, services: Services) -> HttpResponse:
+    secret = services.secrets.get(platform.secret)
+    if not secret:
+        log.error("%s is not configured; rejecting %s request", platform.secret, platform.name)
+        return HttpResponse.error(401, "signature cannot be verified")
+    if not platform.verify(secret, request, services.clock(), services.settings):
+        return HttpResponse.error(401, "invalid or expired signature")
+    try:
+        inbound = platform.convert(request, services.settings)
+    except ValueError as error:  # not JSON, or a payload missing what the platform always sends
+        log.warning("malformed %s request on %s: %s", platform.name, request.path, error)
+        return HttpResponse.error(400, "malformed request")
+    accepted = False
+    if inbound.event is not None:
+        accepted = accept_event(inbound.event, services.store, services.queue, services.clock(),
+                                services.settings.idempotency_ttl_seconds)
+    return inbound.reply(accepted)
+
+
+def webhook_handler(platform: WebhookPlatform) -> Callable[[HttpRequest, Services], HttpResponse]:
+    """The `(request, services) -> response` function an HTTP Lambda wraps."""
+
+    def handle(request: HttpRequest, services: Services) -> HttpResponse:
+        return handle_webhook(platform, request, services)
+
+    return handle

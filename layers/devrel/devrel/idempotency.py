@@ -1,0 +1,68 @@
+"""One idempotency helper for every "do this once" in the assistant: accepting a platform delivery,
+posting a reply, starting a newcomer's onboarding.
+
+A record is IN_PROGRESS while its owner works (it expires, so a crashed owner does not block the
+retry forever), then COMPLETE with the outcome until its time to live ends; `release` forgets it
+after a failure, so the retry starts afresh. The conditional write of the Store makes concurrent
+attempts race safely: exactly one `begin` wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from devrel.ports import Item, Store
+
+Status = Literal["IN_PROGRESS", "COMPLETE"]
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    key: str
+    status: Status
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def record_key(namespace: str, scope: str, key: str) -> tuple[str, str]:
+    """The Store key of one record."""
+    return f"{namespace}#{scope}", key
+
+
+class Idempotency:
+    """Records live under `<namespace>#<scope>` (e.g. `delivery#slack`) keyed by the caller's id."""
+
+    def __init__(self, store: Store, namespace: str, clock: Callable[[], float], in_progress_seconds: int,
+                 ttl_seconds: int | None) -> None:
+        self._store = store
+        self._namespace = namespace
+        self._clock = clock
+        self._in_progress = in_progress_seconds
+        self._ttl = ttl_seconds
+
+    def key(self, scope: str, key: str) -> tuple[str, str]:
+        return record_key(self._namespace, scope, key)
+
+    def begin(self, scope: str, key: str, data: dict[str, Any] | None = None) -> IdempotencyRecord | None:
+        """Claim `key`. None when this caller now owns it; otherwise the record that is already there."""
+        now = self._clock()
+        claim = Item(*self.key(scope, key), {"status": "IN_PROGRESS", **(data or {})}, int(now) + self._in_progress)
+        if self._store.put_if_absent(claim):
+            return None
+        return self.get(scope, key) or IdempotencyRecord(key, "IN_PROGRESS")  # expired meanwhile: someone's
+
+    def complete(self, scope: str, key: str, data: dict[str, Any] | None = None) -> None:
+        now = self._clock()
+        expires = int(now) + self._ttl if self._ttl is not None else None
+        self._store.put(Item(*self.key(scope, key), {"status": "COMPLETE", **(data or {})}, expires))
+
+    def release(self, scope: str, key: str) -> None:
+        self._store.delete(*self.key(scope, key))
+
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        item = self._store.get(*self.key(scope, key))
+        if item is None:
+            return None
+        status: Status = "COMPLETE" if item.data.get("status") == "COMPLETE" else "IN_PROGRESS"
+        return IdempotencyRecord(key, status, {k: v for k, v in item.data.items() if k != "status"})

@@ -1,0 +1,188 @@
+"""Repositories over the Store: each owns the key format of one kind of record, for writers and
+readers alike, so no other module spells `events#...` or `unanswered#...` itself.
+
+Sort keys that are times are zero-padded (`{epoch:017.6f}`), so lexical order is time order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from devrel.events import InboundEvent, Platform
+from devrel.ports import ChatMessage, Item, Store
+
+PLATFORMS: tuple[Platform, ...] = ("github", "slack", "discord", "discourse", "console")
+
+
+def _time_key(at: float, suffix: str) -> str:
+    return f"{at:017.6f}#{suffix}"
+
+
+def _time_of(sort_key: str) -> float:
+    return float(sort_key.split("#", 1)[0])
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    at: float
+    kind: str
+    actor: str | None
+    actor_id: str | None
+
+
+class EventLog:
+    """Every accepted event, per platform, newest readable first: analytics, digests, onboarding."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def append(self, event: InboundEvent) -> None:
+        self._store.put(Item(
+            pk=f"events#{event.platform}",
+            sk=_time_key(event.received_at, event.delivery_id),
+            data={"kind": event.kind, "thread": event.thread,
+                  "actor": event.actor.name if event.actor else None,
+                  "actor_id": event.actor.id if event.actor else None},
+        ))
+
+    def since(self, platform: Platform, since: float, limit: int = 50_000) -> Iterator[LoggedEvent]:
+        """Events of one platform at or after `since`, newest first."""
+        for item in self._store.query(f"events#{platform}", limit=limit, newest_first=True):
+            at = _time_of(item.sk)
+            if at < since:
+                return
+            yield LoggedEvent(at, str(item.data.get("kind")), item.data.get("actor"), item.data.get("actor_id"))
+
+    def counts(self, since: float, limit: int = 50_000) -> dict[str, Counter[str]]:
+        """Events since `since` by platform and kind."""
+        counts: dict[str, Counter[str]] = {}
+        for platform in PLATFORMS:
+            kinds = Counter(logged.kind for logged in self.since(platform, since, limit))
+            if kinds:
+                counts[platform] = kinds
+        return counts
+
+
+class Unanswered:
+    """Questions the assistant could not answer (the model failed): kept for maintainers."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def keep(self, event: InboundEvent, error: str) -> None:
+        self._store.put(Item(pk=f"unanswered#{event.platform}", sk=_time_key(event.received_at, event.delivery_id),
+                             data={"event": event.model_dump(mode="json"), "error": error}))
+
+    def latest(self, per_platform: int = 50) -> list[dict[str, Any]]:
+        return [item.data["event"] for platform in PLATFORMS
+                for item in self._store.query(f"unanswered#{platform}", limit=per_platform, newest_first=True)]
+
+
+class Rollups:
+    """Hourly counts of events by platform and kind."""
+
+    PK = "rollup#hourly"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def save(self, hour: int, counts: dict[str, dict[str, int]]) -> None:
+        self._store.put(Item(pk=self.PK, sk=f"{hour:012d}", data={"counts": counts}))
+
+    def get(self, hour: int) -> dict[str, dict[str, int]] | None:
+        item = self._store.get(self.PK, f"{hour:012d}")
+        return item.data["counts"] if item else None
+
+    def latest(self, hours: int) -> list[dict[str, Any]]:
+        return [{"hour": int(item.sk), **item.data}
+                for item in self._store.query(self.PK, limit=hours, newest_first=True)]
+
+
+class Digests:
+    PK = "digest#weekly"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def save(self, at: float, text: str, counts: dict[str, dict[str, int]]) -> None:
+        self._store.put(Item(pk=self.PK, sk=f"{int(at):012d}", data={"text": text, "counts": counts}))
+
+
+class FeedbackLog:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def record(self, event: InboundEvent, vote: Literal["up", "down"], answer: str | None) -> None:
+        self._store.put(Item(
+            pk=f"feedback#{event.platform}",
+            sk=_time_key(event.received_at, event.delivery_id),
+            data={"vote": vote, "thread": event.thread, "actor": event.actor.id if event.actor else None,
+                  "answer": answer},
+        ))
+
+
+class SlackInstallations:
+    """Bot tokens of the workspaces that installed the app through OAuth."""
+
+    PK = "slack#installations"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def save(self, team: str, data: dict[str, Any]) -> None:
+        self._store.put(Item(self.PK, team, data))
+
+    def get(self, team: str) -> dict[str, Any] | None:
+        item = self._store.get(self.PK, team)
+        return item.data if item else None
+
+    def bot_token(self, team: str) -> str | None:
+        data = self.get(team)
+        return str(data.get("bot_token") or "") or None if data else None
+
+    def forget(self, team: str) -> None:
+        self._store.delete(self.PK, team)
+
+
+class ThreadMemory:
+    """The turns of one conversation (questions and answers), for follow-up questions.
+
+    One memory for every caller: the worker (platform threads), the API and the CLI (`--thread`).
+    """
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 90 * 24 * 3600
+                 ) -> None:
+        self._store = store
+        self._clock = clock
+        self._ttl = ttl_seconds
+
+    def history(self, thread: str, limit: int = 20) -> list[ChatMessage]:
+        items = self._store.query(f"thread#{thread}", limit=limit, newest_first=True)
+        items.sort(key=lambda item: item.sk)
+        return [ChatMessage(role=item.data["role"], content=str(item.data.get("text", "")))
+                for item in items if item.data.get("role") in ("user", "assistant")]
+
+    def remember(self, thread: str, turn: str, at: float, role: Literal["user", "assistant"], text: str,
+                 message_id: str = "", actor: str | None = None) -> None:
+        # The sort key comes from the turn, so remembering the same turn twice overwrites it; a
+        # question sorts before its answer.
+        order = "1" if role == "user" else "2"
+        self._store.put(Item(
+            pk=f"thread#{thread}",
+            sk=f"{_time_key(at, turn)}#{order}",
+            data={"role": role, "text": text, "message_id": message_id, "actor": actor},
+            expires_at=int(self._clock()) + self._ttl,
+        ))
+
+    def has_turns(self, thread: str) -> bool:
+        return bool(self._store.query(f"thread#{thread}", limit=1))
+
+
+def conversation_key(event: InboundEvent) -> str:
+    """The memory key of the conversation an event belongs to."""
+    return f"{event.platform}#{event.thread}"
+

@@ -1,0 +1,70 @@
+"""The one set of fakes unit tests share: edge services on a temporary directory (real SQLite
+Store and Queue), with recording stand-ins for what talks to the outside world."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from devrel.events import InboundEvent, Reply
+from devrel.runtime import Services, build_services
+from devrel.settings import load_settings
+
+
+class RecordingPlatform:
+    """A ChatPlatform that keeps what it was asked to post (and can fail on demand)."""
+
+    def __init__(self, name: str = "slack", failures: list[Exception] | None = None) -> None:
+        self.name = name
+        self.posted: list[tuple[InboundEvent, Reply]] = []
+        self.working: list[str] = []
+        self._failures = list(failures or [])
+
+    def post_reply(self, event: InboundEvent, reply: Reply) -> str:
+        if self._failures:
+            raise self._failures.pop(0)
+        self.posted.append((event, reply))
+        return f"m{len(self.posted)}"
+
+    def mark_working(self, event: InboundEvent) -> None:
+        self.working.append(event.delivery_id)
+
+    @property
+    def texts(self) -> list[str]:
+        return [reply.text for _, reply in self.posted]
+
+
+class RecordingWorkflows:
+    def __init__(self) -> None:
+        self.started: list[tuple[str, Any, str]] = []
+
+    def start(self, state_machine: str, payload: Any, name: str) -> str:
+        self.started.append((state_machine, payload, name))
+        return name
+
+    def describe(self, execution_id: str) -> Any:
+        raise NotImplementedError("the fake records starts only")
+
+
+class FakeClock:
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def fake_services(tmp_path: Path, platforms: dict[str, Any] | None = None, clock: FakeClock | None = None,
+                  **settings: Any) -> Services:
+    """Edge services under `tmp_path`; `platforms` replace the outbound adapters, workflows are recorded."""
+    config = load_settings(**{"mode": "edge", "data_dir": tmp_path, "reply_retry_delay_seconds": 0, **settings})
+    services = build_services(config)
+    services.workflows = RecordingWorkflows()
+    if platforms is not None:
+        services.platforms = platforms
+    if clock is not None:
+        from devrel.adapters.store_sqlite import SqliteStore
+
+        services.clock = clock
+        services.store = SqliteStore(config.store_db, now=clock)  # expiry follows the fake clock too
+    return services
