@@ -4,13 +4,18 @@ The edge index runs on a SQLite file. The OpenSearch adapter runs over real HTTP
 osmem-server (an in-memory server speaking the OpenSearch REST API), which serves indexing, bulk,
 BM25 and filters but not k-NN queries: the vector half of the contract runs on the edge index here,
 and the k-NN request bodies are checked in tests/unit/test_knowledge_opensearch.py.
+
+The OpenSearch adapter runs twice: against osmem directly ("opensearch", a domain), and through the
+OpenSearch Serverless stand-in ("aoss"): SigV4 for `aoss`, no custom ids, no refresh, and searches
+that see writes only once the test calls `settle()`. Bookkeeping (file hashes, deleting paths,
+replacing chunks) must hold before any settle; searches are checked after one.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +23,12 @@ import numpy as np
 import pytest
 
 from devrel.adapters.index_embedded import EdgeIndex
-from devrel.adapters.index_opensearch import OpenSearchIndex
-from devrel.knowledge.documents import Chunk
+from devrel.adapters.index_opensearch import OpenSearchIndex, connect
+from devrel.knowledge.chunkers import chunk_file
+from devrel.knowledge.documents import Chunk, Origin
 from devrel.knowledge.index import VectorIndex
+from devrel.knowledge.ingest import ingest
+from support.aoss_standin import REGION, AossStandIn, standin_credentials
 
 DIMENSION = 8
 
@@ -53,25 +61,46 @@ CHUNKS = [
 ]
 
 
-@pytest.fixture(params=["edge", "opensearch"])
+@pytest.fixture
+def aoss(osmem_clone: Any) -> Iterator[AossStandIn]:
+    """The Serverless stand-in in front of this test's osmem clone; writes wait for settle()."""
+    with AossStandIn(osmem_clone.url, lag=None) as standin:
+        yield standin
+        # The adapter must never send what Serverless refuses.
+        assert standin.rejected() == []
+
+
+@pytest.fixture(params=["edge", "opensearch", "aoss"])
 def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorIndex]:
     if request.param == "edge":
         edge = EdgeIndex(tmp_path / "index.sqlite", DIMENSION)
         yield edge
         edge.close()
         return
-    from opensearchpy import OpenSearch
-
-    clone: Any = request.getfixturevalue("osmem_clone")
-    adapter = OpenSearchIndex(OpenSearch(hosts=[clone.url]), f"kb-{uuid.uuid4().hex[:8]}", DIMENSION, refresh=True)
+    if request.param == "aoss":
+        standin: AossStandIn = request.getfixturevalue("aoss")
+        client = connect(standin.url, REGION, standin_credentials(), service="aoss")
+    else:
+        client = connect(request.getfixturevalue("osmem_clone").url, REGION)
+    adapter = OpenSearchIndex(client, f"kb-{uuid.uuid4().hex[:8]}", DIMENSION)
     assert adapter.ensure_index() is True
     assert adapter.ensure_index() is False
     yield adapter
 
 
 @pytest.fixture
-def filled(index: VectorIndex) -> VectorIndex:
+def settle(request: pytest.FixtureRequest, index: VectorIndex) -> Callable[[], None]:
+    """Make writes searchable: a no-op except behind the Serverless stand-in."""
+    if request.node.callspec.params["index"] == "aoss":
+        standin: AossStandIn = request.getfixturevalue("aoss")
+        return standin.settle
+    return lambda: None
+
+
+@pytest.fixture
+def filled(index: VectorIndex, settle: Callable[[], None]) -> VectorIndex:
     index.upsert(CHUNKS, _vectors(len(CHUNKS)))
+    settle()
     return index
 
 
@@ -100,17 +129,88 @@ def test_lexical_without_words_finds_nothing(filled: VectorIndex) -> None:
     assert filled.lexical("what is the", 5) == []
 
 
-def test_upsert_replaces_the_same_chunk(filled: VectorIndex) -> None:
+def test_upsert_replaces_the_same_chunk(filled: VectorIndex, settle: Callable[[], None]) -> None:
     filled.upsert(CHUNKS[:1], _vectors(1, seed=1))
+    settle()
     assert filled.count("proj") == 4
 
 
-def test_file_hashes_and_delete_paths(filled: VectorIndex) -> None:
+def test_file_hashes_and_delete_paths(filled: VectorIndex, settle: Callable[[], None]) -> None:
     assert filled.file_hashes("proj") == {"src/json/provider.py": "h1", "src/sessions.py": "h2", "docs/cli.rst": "h3"}
     filled.delete_paths("proj", ["src/sessions.py"])
     assert set(filled.file_hashes("proj")) == {"src/json/provider.py", "docs/cli.rst"}
+    settle()
     assert filled.lexical("session cookie", 5, source="proj") == []
     assert filled.file_hashes("other") == {"src/other.py": "h4"}
+
+
+# --- Bookkeeping reads its own writes; searches may lag behind them --------------------------------
+
+
+def test_file_hashes_see_writes_and_deletions_before_searches_do(
+    index: VectorIndex, settle: Callable[[], None]
+) -> None:
+    index.upsert(CHUNKS, _vectors(len(CHUNKS)))
+    assert index.file_hashes("proj") == {"src/json/provider.py": "h1", "src/sessions.py": "h2", "docs/cli.rst": "h3"}
+    index.delete_paths("proj", ["src/sessions.py"])
+    assert index.file_hashes("proj") == {"src/json/provider.py": "h1", "docs/cli.rst": "h3"}
+    index.delete_paths("other", ["src/other.py"])
+    assert index.file_hashes("other") == {}
+    settle()
+    assert index.count() == 2
+    assert index.file_hashes("proj") == {"src/json/provider.py": "h1", "docs/cli.rst": "h3"}
+
+
+def test_replacing_a_chunk_not_yet_searchable_leaves_one_copy(
+    index: VectorIndex, settle: Callable[[], None]
+) -> None:
+    for seed in range(3):
+        index.upsert(CHUNKS[:2], _vectors(2, seed=seed))
+    settle()
+    assert index.count("proj") == 2
+    # Written, settled, then replaced again: the searchable copy goes too.
+    index.upsert(CHUNKS[:2], _vectors(2, seed=7))
+    settle()
+    assert index.count("proj") == 2
+    assert [h.chunk for h in index.lexical("session cookie signed", 5)] == [CHUNKS[1]]
+
+
+class _FirstLetters:
+    """A deterministic embedder: enough for bookkeeping, where vectors do not matter."""
+
+    dimension = DIMENSION
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = np.ones((len(texts), DIMENSION), dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_incremental_ingestion_in_one_process_needs_no_refresh(
+    index: VectorIndex, settle: Callable[[], None], tmp_path: Path
+) -> None:
+    # A warm process ingests twice within the index's refresh lag: the second run must see the
+    # first run's files, replace the changed one and drop the deleted one.
+    root = tmp_path / "proj"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "alpha.py").write_text("def alpha():\n    return 'first alpha'\n")
+    (root / "pkg" / "beta.py").write_text("def beta():\n    return 'beta stays'\n")
+    (root / "pkg" / "gamma.py").write_text("def gamma():\n    return 'gamma goes'\n")
+    origin = Origin("proj", root=str(root))
+    first = ingest(root, origin, index, _FirstLetters())
+    assert (first.files_changed, first.files_removed) == (3, 0)
+
+    (root / "pkg" / "alpha.py").write_text("def alpha():\n    return 'second alpha'\n")
+    (root / "pkg" / "gamma.py").unlink()
+    second = ingest(root, origin, index, _FirstLetters())
+    assert (second.files_seen, second.files_changed, second.files_removed) == (2, 1, 1)
+    assert set(index.file_hashes("proj")) == {"pkg/alpha.py", "pkg/beta.py"}
+
+    settle()
+    current = [chunk_file(f"pkg/{name}", (root / "pkg" / name).read_text()) for name in ("alpha.py", "beta.py")]
+    assert index.count("proj") == sum(len(chunks) for chunks in current)
+    assert [h.chunk.path for h in index.lexical("gamma", 5)] == []
+    texts = [h.chunk.text for h in index.lexical("alpha", 5)]
+    assert texts and all("second alpha" in text for text in texts)
 
 
 def test_wrong_vector_shape_is_rejected(index: VectorIndex) -> None:
