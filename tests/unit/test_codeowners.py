@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from devrel.usecases import triage_steps
 from devrel.usecases.codeowners import owners_for, parse
 from devrel.usecases.issue_analysis import analyze
+from devrel.usecases.triage_steps import TriageSteps
 
 CODEOWNERS = """
 # default owners
@@ -37,14 +37,15 @@ class FakeStore:
         return [object()] if pk == "assigned#lead" else []
 
 
-class FakeServices:
-    store = FakeStore()
+def never(*args: Any) -> Any:
+    raise AssertionError("suggesting assignees needs no model")
 
 
 def test_assignees_come_from_codeowners_of_mentioned_paths_people_only(tmp_path: Path) -> None:
     state = {"issue": {"repository": "o/r", "number": 1}, "config": {"codeowners": CODEOWNERS},
              "analysis": {"result": {"paths": ["src/net/http/client.py", "docs/a.md", "setup.py"]}},
              "classification": {"result": {"labels": ["bug"]}}}
-    result = triage_steps.suggest_assignees(state, FakeServices())  # type: ignore[arg-type]
+    steps = TriageSteps(FakeStore(), lambda: 0.0, None, classifier=never, duplicates=never)  # type: ignore[arg-type]
+    result = steps.suggest_assignees(state)
     assert result["assignees"] == ["alice", "lead"]  # @org/docs is a team: not assignable; lead is loaded
     assert "CODEOWNERS of src/net/http/client.py" in result["reason"]

@@ -14,7 +14,7 @@ from nacl.signing import SigningKey
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
-from devrel.events import InboundEvent, Reply
+from devrel.events import DiscordAddress, Feedback, InboundEvent, Question, Reply
 from devrel.handlers.discord_interactions import handle_discord_interaction
 from devrel.http import HttpRequest
 from devrel.platforms import discord
@@ -153,8 +153,9 @@ def test_ask_is_deferred_and_enqueued_with_its_webhook(services: Any) -> None:
     assert event.text == "How do I install it?"
     assert event.actor is not None and event.actor.name == "Mason"
     assert event.thread == "290926798626357999:645027906669510667:53908232506183680"
-    assert event.data["token"] == "A_UNIQUE_TOKEN"
-    assert event.data["application_id"] == "app-1"  # from settings: this payload does not carry it
+    assert isinstance(event.reply_to, DiscordAddress) and isinstance(event.intent, Question)
+    assert event.reply_to.token == "A_UNIQUE_TOKEN"
+    assert event.reply_to.application_id == "app-1"  # from settings: this payload does not carry it
 
 
 def test_replaying_an_interaction_enqueues_it_once(services: Any) -> None:
@@ -171,7 +172,8 @@ def test_message_command_asks_about_the_resolved_message(services: Any) -> None:
     [event] = queued(services)
     assert event.kind == "discord.message_command.ask"
     assert event.text == "some message"
-    assert event.data["application_id"] == "775799577604522054"
+    assert isinstance(event.reply_to, DiscordAddress) and isinstance(event.intent, Question)
+    assert event.reply_to.application_id == "775799577604522054"
 
 
 def test_help_is_immediate_and_ephemeral(services: Any) -> None:
@@ -204,7 +206,8 @@ def test_feedback_button_is_acknowledged_and_recorded(services: Any) -> None:
     payload["data"]["custom_id"] = "feedback:up:for:1100000000000000001"
     assert answer(services, signed(json.dumps(payload).encode())) == (200, {"type": 6})
     [event] = queued(services)
-    assert (event.kind, event.data["vote"], event.data["answer_delivery"]) == (
+    assert isinstance(event.intent, Feedback)
+    assert (event.kind, event.intent.vote, event.intent.answer) == (
         "discord.feedback",
         "up",
         "1100000000000000001",

@@ -13,7 +13,7 @@ import pytest
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
-from devrel.events import InboundEvent
+from devrel.events import DiscourseAddress, InboundEvent, Question
 from devrel.handlers.discourse_webhook import handle_discourse_webhook
 from devrel.http import HttpRequest
 from devrel.platforms import discourse, signatures
@@ -116,7 +116,8 @@ def test_new_topic_question_is_accepted(services: Any) -> None:
     [event] = queued(services)
     assert (event.kind, event.delivery_id, event.thread) == ("discourse.post_created", "post:41", "topic:7")
     assert event.text.startswith("Configuring the cache\n\nHow do I configure")
-    assert event.data["is_question"] is True and event.data["post_number"] == 1
+    assert event.intent == Question(addressed="directly")
+    assert isinstance(event.reply_to, DiscourseAddress) and event.reply_to.post_number == 1
 
 
 @pytest.mark.parametrize("tamper", ["body", "secret", "no-signature", "sha1"])
@@ -182,5 +183,5 @@ def test_mentions_of_the_assistant_are_flagged() -> None:
         "post_created", post_payload(post_number=3, raw="thanks @devrel-bot"), "devrel-bot"
     )
     assert event is not None
-    assert event.data["mentions_assistant"] is True
+    assert event.intent == Question(addressed="directly")  # a mention is for the assistant, whatever the post
     assert event.text == "thanks @devrel-bot"  # replies are not prefixed with the topic title

@@ -29,7 +29,7 @@ class WordEmbedder:
 @pytest.fixture(autouse=True)
 def fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
     for module in (ingest, ask, eval_qa):
-        monkeypatch.setattr(module, "build_embedder", lambda settings, cache=True: WordEmbedder())
+        monkeypatch.setattr(module, "build_embedder", lambda settings, secrets=None, cache_dir=None: WordEmbedder())
     monkeypatch.delenv("DEVREL_LLM_BASE_URL", raising=False)
 
 

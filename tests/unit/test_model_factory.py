@@ -9,10 +9,10 @@ import pytest
 
 from devrel.models.catalog import ModelNotAvailable
 from devrel.models.doctor import doctor_report, format_report
-from devrel.runtime import build_embedder, build_llm
 from devrel.models.onnx_embedder import OnnxEmbedder
 from devrel.models.openai_embedder import OpenAiEmbedder
 from devrel.models.openai_llm import OpenAiLlm
+from devrel.runtime import build_embedder, build_llm
 from devrel.settings import Settings, load_settings
 
 

@@ -16,7 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.adapters.secrets import ConfiguredSecrets
 from devrel.adapters.store_sqlite import SqliteStore
-from devrel.events import InboundEvent, Reply
+from devrel.events import InboundEvent, Question, Reply, SlackAddress
 from devrel.handlers.slack_events import handle_slack
 from devrel.http import HttpRequest
 from devrel.platforms import slack
@@ -284,7 +284,8 @@ def test_slash_command_question_is_deferred_to_the_worker(services: Services) ->
     [event] = queued(services)
     assert event.kind == "slack.command.ask"
     assert event.text == "Hi"
-    assert event.data["response_url"] == "https://hooks.slack.com/commands/T111/111/xxxxx"
+    assert isinstance(event.reply_to, SlackAddress) and isinstance(event.intent, Question)
+    assert event.reply_to.response_url == "https://hooks.slack.com/commands/T111/111/xxxxx"
 
 
 def test_slash_command_without_trigger_is_400(services: Services) -> None:

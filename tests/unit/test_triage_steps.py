@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from devrel.adapters.store_sqlite import SqliteStore
+from devrel.ports import Item
 from devrel.settings import load_settings
-from devrel.usecases import triage_steps
-from devrel.usecases.triage_steps import DuplicateCandidate, IssueFacts
+from devrel.usecases.triage_steps import Classifier, DuplicateCandidate, DuplicateScorer, IssueFacts, TriageSteps
 
 
 class RecordingTracker:
@@ -56,25 +56,36 @@ def services(tmp_path: Path) -> Any:
     return FakeServices(tmp_path)
 
 
+def steps(services: Any, tracker: RecordingTracker | None = None, classifier: Classifier | None = None,
+          scorer: DuplicateScorer | None = None) -> TriageSteps:
+    """The triage steps with the given fakes; a step given no classifier or scorer must not use one."""
+    def unused(*args: Any) -> Any:
+        raise AssertionError("this step was not expected to need it")
+
+    return TriageSteps(services.store, services.clock, tracker, classifier=lambda: classifier or unused,
+                       duplicates=scorer or unused, bot_login=services.settings.github_bot_login)
+
+
 def state(body: str = "It crashes with an error.", **config: Any) -> dict[str, Any]:
     issue = IssueFacts(repository="o/r", number=5, title="Crash on save", body=body, author="alice")
     return {"issue": issue.model_dump(), "config": config}
 
 
 def run_through_completeness(current: dict[str, Any], services: Any, issue_type: str | None = "bug") -> None:
-    current["analysis"] = {"result": triage_steps.analyze(current, services)}
-    current["duplicates"] = {"result": triage_steps.find_duplicates(current, services, lambda issue, past: [])}
-    current["classification"] = {"result": triage_steps.classify(current, services, lambda t, b: (issue_type, 0.9))}
-    current["priority"] = {"result": triage_steps.priority(current, services)}
-    current["assignees"] = {"result": triage_steps.suggest_assignees(current, services)}
-    current["completeness"] = {"result": triage_steps.completeness(current, services)}
+    current["analysis"] = {"result": steps(services).analyze(current)}
+    current["duplicates"] = {"result": steps(services, scorer=lambda issue, past: []).find_duplicates(current)}
+    current["classification"] = {
+        "result": steps(services, classifier=lambda t, b: (issue_type, 0.9)).classify(current)}
+    current["priority"] = {"result": steps(services).priority(current)}
+    current["assignees"] = {"result": steps(services).suggest_assignees(current)}
+    current["completeness"] = {"result": steps(services).completeness(current)}
 
 
 def test_act_posts_one_explained_comment_and_only_configured_labels(services: Any) -> None:
     tracker = RecordingTracker()
     current = state()
     run_through_completeness(current, services)
-    result = triage_steps.act(current, services, tracker)
+    result = steps(services, tracker).act(current)
     assert tracker.labels == ["bug", "needs-info"] == result["labels"]
     assert len(tracker.comments) == 1
     assert "**bug**" in tracker.comments[0] and "the version you are running" in tracker.comments[0]
@@ -84,7 +95,7 @@ def test_an_abstaining_classifier_adds_no_type_label(services: Any) -> None:
     tracker = RecordingTracker()
     current = state(body="Version 1.0. Steps to reproduce: x. Expected y but instead z.")
     run_through_completeness(current, services, issue_type=None)
-    triage_steps.act(current, services, tracker)
+    steps(services, tracker).act(current)
     assert tracker.labels == []
     assert "looks like" not in tracker.comments[0]
 
@@ -93,18 +104,18 @@ def test_dry_run_suggests_without_acting(services: Any) -> None:
     tracker = RecordingTracker()
     current = state(dry_run=True)
     run_through_completeness(current, services)
-    result = triage_steps.act(current, services, tracker)
+    result = steps(services, tracker).act(current)
     assert result["dry_run"] and result["labels"] == ["bug", "needs-info"]
     assert tracker.comments == [] and tracker.labels == []
 
 
 def test_duplicates_below_the_threshold_are_not_reported(services: Any) -> None:
-    services.store.put(triage_steps.Item(pk="issues#o/r", sk="0000000001",
+    services.store.put(Item(pk="issues#o/r", sk="0000000001",
                                          data=IssueFacts(repository="o/r", number=1, title="old").model_dump()))
     scores = [DuplicateCandidate(number=1, title="old", score=0.9), DuplicateCandidate(number=2, title="x", score=0.2)]
-    result = triage_steps.find_duplicates(state(duplicate_threshold=0.5), services, lambda issue, past: scores)
+    result = steps(services, scorer=lambda issue, past: scores).find_duplicates(state(duplicate_threshold=0.5))
     assert [c["number"] for c in result["candidates"]] == [1] and result["likely"]
-    result = triage_steps.find_duplicates(state(duplicate_threshold=0.95), services, lambda issue, past: scores)
+    result = steps(services, scorer=lambda issue, past: scores).find_duplicates(state(duplicate_threshold=0.95))
     assert result == {"candidates": [], "likely": False}
 
 
@@ -114,17 +125,17 @@ def test_follow_up_counts_only_the_authors_new_comments(services: Any) -> None:
     current["action"] = {"result": {"acted_at": 1_000.0}}
     tracker.replies = [{"author": "mallory", "body": "version 9.9", "created_at": 1_001.0},
                        {"author": "alice", "body": "old", "created_at": 900.0}]
-    assert triage_steps.follow_up(current, services, tracker)["answered"] is False
+    assert steps(services, tracker).follow_up(current)["answered"] is False
     tracker.replies.append({"author": "alice", "body": "version 2.0", "created_at": 1_002.0})
-    result = triage_steps.follow_up(current, services, tracker)
+    result = steps(services, tracker).follow_up(current)
     assert result["answered"] is True and result["issue_body"].endswith("version 2.0")
 
 
 def test_stale_policy_nudges_then_marks_stale_and_never_closes(services: Any) -> None:
     tracker = RecordingTracker()
     current = state(max_nudges=1)
-    assert triage_steps.stale_policy(current, services, tracker)["keep_waiting"] is True
-    assert triage_steps.stale_policy(current, services, tracker)["keep_waiting"] is False
+    assert steps(services, tracker).stale_policy(current)["keep_waiting"] is True
+    assert steps(services, tracker).stale_policy(current)["keep_waiting"] is False
     assert len(tracker.comments) == 1 and tracker.labels == ["stale"]
     assert tracker.closed == []
 
@@ -132,10 +143,10 @@ def test_stale_policy_nudges_then_marks_stale_and_never_closes(services: Any) ->
 def test_assignees_are_the_least_loaded_owners(services: Any) -> None:
     current = state(owners={"bug": ["bob", "carol"], "*": ["dave"]})
     current["classification"] = {"result": {"labels": ["bug"]}}
-    services.store.put(triage_steps.Item(pk="assigned#bob", sk="o/r#1"))
-    assert triage_steps.suggest_assignees(current, services)["assignees"] == ["carol", "bob"]
+    services.store.put(Item(pk="assigned#bob", sk="o/r#1"))
+    assert steps(services).suggest_assignees(current)["assignees"] == ["carol", "bob"]
     current["classification"] = {"result": {"labels": ["question"]}}
-    assert triage_steps.suggest_assignees(current, services)["assignees"] == ["dave"]
+    assert steps(services).suggest_assignees(current)["assignees"] == ["dave"]
 
 
 def duplicate_state() -> dict[str, Any]:
@@ -157,13 +168,13 @@ def duplicate_state() -> dict[str, Any]:
 def test_duplicate_verdict(services: Any, replies: list[dict[str, Any]], reactions: list[str], close: bool) -> None:
     tracker = RecordingTracker()
     tracker.replies, tracker.reaction_contents = replies, reactions
-    assert triage_steps.duplicate_verdict(duplicate_state(), services, tracker)["close"] is close
+    assert steps(services, tracker).duplicate_verdict(duplicate_state())["close"] is close
 
 
 def test_closing_links_the_original_and_uses_not_planned(services: Any) -> None:
     tracker = RecordingTracker()
     current = duplicate_state()
     current["verdict"] = {"result": {"close": True, "reason": "no objection during the wait"}}
-    assert triage_steps.close_duplicate(current, services, tracker)["closed"] is True
+    assert steps(services, tracker).close_duplicate(current)["closed"] is True
     assert tracker.closed == ["not_planned"]
     assert "https://github.com/o/r/issues/3" in tracker.comments[0]

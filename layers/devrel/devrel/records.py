@@ -6,8 +6,8 @@ Sort keys that are times are zero-padded (`{epoch:017.6f}`), so lexical order is
 
 from __future__ import annotations
 
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
