@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -12,9 +11,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from support.stand_in import start_stand_in
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -99,64 +102,20 @@ def scratch_copy(tmp_path: Path) -> Path:
     return target
 
 
-@dataclass(frozen=True)
-class Received:
-    """One request a stand-in API received."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-
-
 @pytest.fixture
 def stand_in_server() -> Iterator[object]:
-    """Start local HTTP stand-ins of platform APIs: `url = stand_in_server(answer)`.
-
-    Real HTTP on 127.0.0.1, so the real client libraries (PyGithub, slack-sdk, requests) are what
-    talk to them.
-    """
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from typing import Any
-    from urllib.parse import parse_qs, urlsplit
-
+    """Start local HTTP stand-ins of platform APIs: `url = stand_in_server(answer)` (see start_stand_in)."""
     servers: list[ThreadingHTTPServer] = []
 
     def start(answer: Any) -> str:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _any(self) -> None:
-                split = urlsplit(self.path)
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                received = Received(self.command, split.path, parse_qs(split.query),
-                                    {k.lower(): v for k, v in self.headers.items()}, body)
-                status, payload, headers = answer(received)
-                raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-                content_type = "text/plain" if isinstance(payload, bytes) else "application/json"
-                self.send_response(status)
-                for name, value in {"content-type": content_type, **headers}.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        url, server = start_stand_in(answer)
         servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        return url
 
     yield start
     for server in servers:
         server.shutdown()
         server.server_close()
-
 
 SAM = Path(sys.executable).with_name("sam")
 
