@@ -14,9 +14,10 @@ import json
 import time
 from pathlib import Path
 
+from devrel.commands.common import command_settings, knowledge_dir
+from devrel.runtime import build_embedder
 from devrel.triage.datasets import read_issues, read_pairs, read_reports
 from devrel.triage.evaluation import duplicates_table, evaluate_duplicates, evaluate_triage_folds, triage_table
-from devrel.triage.wiring import build_embedder, command_settings
 
 
 def main() -> None:
@@ -27,7 +28,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every report to this file")
     args = parser.parse_args()
 
-    embedder = build_embedder(command_settings(None), args.cache_dir)
+    settings = command_settings(None)
+    embedder = build_embedder(settings, cache_dir=args.cache_dir or knowledge_dir(settings))
     reports = {}
     issues = read_issues(args.datasets / "nlbse24" / "issues_train.csv")
     for per_repo in (False, True):

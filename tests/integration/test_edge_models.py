@@ -20,10 +20,10 @@ import pytest
 from pydantic import BaseModel, Field
 
 from devrel.models.catalog import choose_model, materialise, this_machine
-from devrel.models.factory import build_embedder, build_llm
 from devrel.models.local_server import LocalLlmServer, LocalServerError
 from devrel.models.openai_llm import OpenAiLlm
 from devrel.ports import LLM, ChatMessage, Embedder
+from devrel.runtime import build_embedder, build_llm
 from devrel.settings import load_settings
 
 pytestmark = pytest.mark.slow

@@ -21,6 +21,7 @@ from devrel.adapters.outbound_github import GithubPlatform
 from devrel.adapters.outbound_slack import SlackPlatform
 from devrel.events import InboundEvent, Reply
 from devrel.platforms.outbound import PlatformError
+from devrel.queue_messages import upgrade_legacy
 
 Responder = Callable[["Seen"], tuple[int, Any, dict[str, str]]]
 
@@ -72,14 +73,9 @@ def ok(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 def event(platform: str, kind: str, **data: Any) -> InboundEvent:
-    return InboundEvent(
-        platform=platform,
-        kind=kind,
-        delivery_id="d-1",
-        thread="t",
-        text="q?",  # type: ignore[arg-type]
-        data=data,
-    )
+    """An event as its platform's converter would make it, from the converter's field names."""
+    raw = {"platform": platform, "kind": kind, "delivery_id": "d-1", "thread": "t", "text": "q?", "data": data}
+    return InboundEvent.model_validate(upgrade_legacy(raw))
 
 
 # --- Slack ---------------------------------------------------------------------------------------

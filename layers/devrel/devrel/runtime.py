@@ -30,6 +30,8 @@ from devrel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from devrel.adapters.outbound_github import GithubPlatform
+    from devrel.adapters.outbound_http import JsonApi
+    from devrel.adapters.queue_sqlite import SqliteQueue
     from devrel.knowledge.answering import Answerer
     from devrel.knowledge.index import VectorIndex
     from devrel.models.local_server import LocalLlmServer
@@ -228,6 +230,22 @@ def build_artifacts(settings: Settings, scratch_dir: Path | None = None) -> Arti
     from devrel.adapters.artifacts_files import FolderArtifacts
 
     return FolderArtifacts(settings.data_dir)
+
+
+def edge_queue(settings: Settings, name: str, visibility_timeout: int, max_receive_count: int,
+               dead_letter_name: str | None) -> SqliteQueue:
+    """A queue of the edge runner's SQS stand-in, with the template's visibility timeout and redrive."""
+    from devrel.adapters.queue_sqlite import SqliteQueue
+
+    return SqliteQueue(settings.queue_db, name=name, visibility_timeout=visibility_timeout,
+                       max_receive_count=max_receive_count, dead_letter_name=dead_letter_name)
+
+
+def discord_bot_api(settings: Settings, token: str) -> JsonApi:
+    """Discord's REST API with the bot's token (`devrel discord register`)."""
+    from devrel.adapters.outbound_http import JsonApi
+
+    return JsonApi("discord", settings.discord_api_url, headers={"Authorization": f"Bot {token}"})
 
 
 def github_threads(settings: Settings) -> Any:

@@ -51,10 +51,10 @@ def run_register(args: argparse.Namespace) -> int:
     if not token:
         print("no bot token: set DEVREL_DISCORD_BOT_TOKEN", file=sys.stderr)
         return 2
-    from devrel.adapters.outbound_http import JsonApi
     from devrel.platforms.outbound import PlatformError
+    from devrel.runtime import discord_bot_api
 
-    api = JsonApi("discord", settings.discord_api_url, headers={"Authorization": f"Bot {token}"})
+    api = discord_bot_api(settings, token)
     try:
         registered = api.request("PUT", path, COMMANDS)
     except PlatformError as error:

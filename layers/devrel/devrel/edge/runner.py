@@ -22,6 +22,7 @@ from devrel.edge.gateway import make_server
 from devrel.edge.lambdas import FunctionRegistry
 from devrel.edge.schedules import Schedule, scheduled_event
 from devrel.edge.template import AppTemplate, QueueSource, load_template
+from devrel.runtime import edge_queue
 from devrel.settings import Settings
 
 log = logging.getLogger("devrel.edge")
@@ -178,13 +179,9 @@ class EdgeRunner:
     def queue_for(self, source: QueueSource) -> SqliteQueue:
         spec = self.template.queues.get(source.queue_id)
         visibility = self.options.visibility_timeout or (spec.visibility_timeout if spec else 30)
-        return SqliteQueue(
-            self.settings.queue_db,
-            name=source.queue_id,
-            visibility_timeout=visibility,
-            max_receive_count=max(1, spec.max_receive_count) if spec else 1,
-            dead_letter_name=spec.dead_letter_queue_id if spec else None,
-        )
+        return edge_queue(self.settings, source.queue_id, visibility,
+                          max_receive_count=max(1, spec.max_receive_count) if spec else 1,
+                          dead_letter_name=spec.dead_letter_queue_id if spec else None)
 
     def _poll_queue(self, source: QueueSource) -> None:
         queue = self.queue_for(source)
