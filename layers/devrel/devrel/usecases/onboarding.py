@@ -61,7 +61,9 @@ class OnboardingState(BaseModel):
     progress: Step[Progress] | None = None
     nudge: Step[Nudged] | None = None
     failure_recorded: dict[str, Any] | None = None
+    # Caught errors (States.ALL) land here before the failure is recorded.
     error: dict[str, Any] | None = None
+    record_failure_error: dict[str, Any] | None = None
 
 
 def starts_onboarding(event: InboundEvent) -> bool:

@@ -1,0 +1,91 @@
+"""/api/*: health, grounded answers (the answerer is a fake here; e2e tests use the real index), stats."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devrel.events import Actor, InboundEvent, Question
+from devrel.handlers.api import handle_api
+from devrel.http import HttpRequest
+from devrel.knowledge.citations import Citation
+from devrel.runtime import Services
+from support.fakes import fake_services
+
+
+@dataclass
+class FakeAnswer:
+    text: str
+    citations: list[Citation]
+    confident: bool = True
+    escalate: bool = False
+    language: str = "en"
+
+
+@dataclass
+class FakeAnswerer:
+    asked: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def answer(self, question: str, thread: str | None = None, **_: Any) -> FakeAnswer:
+        self.asked.append((question, thread))
+        return FakeAnswer("Set `timeout`.", [Citation("c1", "https://x/README.md#L3", "timeout = 5", 3, 3)])
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Services:
+    return fake_services(tmp_path)
+
+
+def call(services: Services, method: str, route: str, body: bytes = b"") -> tuple[int, Any]:
+    request = HttpRequest(method, f"/api/{route}", {"content-type": "application/json"}, body,
+                          path_params={"proxy": route})
+    response = handle_api(request, services)
+    return response.status, json.loads(response.body) if response.body else None
+
+
+def test_health_says_whether_anything_is_indexed(services: Services) -> None:
+    status, body = call(services, "GET", "health")
+    assert status == 200 and body["ok"] is True and body["mode"] == "edge" and body["knowledge"] is False
+    services.knowledge_ready = lambda: True  # type: ignore[method-assign]
+    assert call(services, "GET", "health")[1]["knowledge"] is True
+
+
+def test_ask_answers_with_citations_and_keeps_the_thread(services: Services) -> None:
+    answerer = FakeAnswerer()
+    services.answerer = answerer  # type: ignore[assignment]
+    services.knowledge_ready = lambda: True  # type: ignore[method-assign]
+    status, body = call(services, "POST", "ask", json.dumps({"question": "timeout?", "thread": "t1"}).encode())
+    assert status == 200 and body["answer"] == "Set `timeout`."
+    assert body["citations"][0]["url"] == "https://x/README.md#L3"
+    assert answerer.asked == [("timeout?", "api:t1")]
+
+
+def test_ask_before_anything_is_indexed_is_503(services: Services) -> None:
+    assert call(services, "POST", "ask", b'{"question": "timeout?"}')[0] == 503
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b'{"question": ""}', b'{"thread": "t"}', b"[1]"])
+def test_malformed_questions_are_400(services: Services, body: bytes) -> None:
+    services.knowledge_ready = lambda: True  # type: ignore[method-assign]
+    status, answer = call(services, "POST", "ask", body)
+    assert status == 400 and "question" in answer["error"]
+
+
+def test_stats_show_the_roll_ups_and_the_questions_kept_for_maintainers(services: Services) -> None:
+    services.rollups.save(3600, {"slack": {"slack.app_mention": 2}})
+    question = InboundEvent(platform="slack", kind="slack.app_mention", delivery_id="m1", text="why?",
+                            intent=Question(), actor=Actor(id="U1"))
+    services.unanswered.keep(question, "PortError")
+    status, body = call(services, "GET", "stats")
+    assert status == 200
+    assert body["hourly"] == [{"hour": 3600, "counts": {"slack": {"slack.app_mention": 2}}}]
+    assert [event["text"] for event in body["unanswered"]] == ["why?"]
+
+
+def test_unknown_routes_are_404(services: Services) -> None:
+    assert call(services, "GET", "nothing")[0] == 404
+    assert call(services, "DELETE", "health")[0] == 404
