@@ -13,7 +13,9 @@ ChunkKind = Literal["doc", "code", "issue", "thread", "faq", "text"]
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The key of a text in every cache and index (ingest, embeddings, triage evaluation)."""
+    # surrogatepass: scraped issue text can hold lone surrogates; valid text hashes as plain UTF-8.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

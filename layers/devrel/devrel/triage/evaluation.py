@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from devrel.knowledge.documents import content_hash
 from devrel.ports import Embedder
 from devrel.triage.calibration import stratified_folds, threshold_for_precision
 from devrel.triage.classifier import EmbeddingSpec, IssueClassifier, Prediction, TrainingConfig, embedder_name, prepare
 from devrel.triage.duplicates import DEFAULT_LEXICAL_WEIGHT, DuplicateIndex, plain_tfidf_index, top_scores
 from devrel.triage.metrics import accuracy, class_scores, macro_f1, mean_reciprocal_rank, recall_at
-from devrel.triage.text import Issue, content_hash
+from devrel.triage.text import Issue
 
 CUTOFFS = (1, 5, 10)
 

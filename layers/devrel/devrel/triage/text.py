@@ -6,7 +6,6 @@ Issue text is data to be scored, never instructions.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -52,10 +51,6 @@ class Issue:
         """Title and body without code blocks, logs or template comments."""
         body = _HTML_COMMENT.sub(" ", _FENCED_BLOCK.sub(" [code] ", self.body))
         return f"{self.title}\n\n{_WHITESPACE.sub(' ', body)[:PROSE_CHARS]}"
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def normalize(text: str) -> str:
