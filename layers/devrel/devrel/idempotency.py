@@ -52,6 +52,15 @@ class Idempotency:
             return None
         return self.get(scope, key) or IdempotencyRecord(key, "IN_PROGRESS")  # expired meanwhile: someone's
 
+    def record_once(self, scope: str, key: str, data: dict[str, Any] | None = None) -> IdempotencyRecord | None:
+        """Claim `key` as already COMPLETE, in one conditional write: for work that cannot half-happen
+        once claimed (an enqueue, which `release` undoes on failure). None when newly recorded."""
+        now = self._clock()
+        expires = int(now) + self._ttl if self._ttl is not None else None
+        if self._store.put_if_absent(Item(*self.key(scope, key), {"status": "COMPLETE", **(data or {})}, expires)):
+            return None
+        return self.get(scope, key) or IdempotencyRecord(key, "COMPLETE")
+
     def complete(self, scope: str, key: str, data: dict[str, Any] | None = None) -> None:
         now = self._clock()
         expires = int(now) + self._ttl if self._ttl is not None else None

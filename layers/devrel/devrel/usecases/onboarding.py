@@ -86,10 +86,8 @@ class Newcomers:
     def claim(self, event: InboundEvent) -> bool:
         """True the first time this contributor is seen on this platform (a conditional write)."""
         assert event.actor is not None
-        if self._once.begin(event.platform, event.actor.id) is not None:
-            return False
-        self._once.complete(event.platform, event.actor.id, {"name": event.actor.name, "at": self._clock()})
-        return True
+        return self._once.record_once(event.platform, event.actor.id, {"name": event.actor.name,
+                                                                       "at": self._clock()}) is None
 
     def count_since(self, since: float) -> int:
         return sum(1 for platform in PLATFORMS
