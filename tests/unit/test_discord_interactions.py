@@ -11,13 +11,11 @@ from typing import Any
 import pytest
 from nacl.signing import SigningKey
 
-from devrel.adapters.queue_sqlite import SqliteQueue
-from devrel.adapters.secrets import ConfiguredSecrets
-from devrel.adapters.store_sqlite import SqliteStore
 from devrel.events import DiscordAddress, Feedback, InboundEvent, Question, Reply
 from devrel.handlers.discord_interactions import handle_discord_interaction
 from devrel.http import HttpRequest
 from devrel.platforms import discord
+from support.fakes import FakeClock, fake_services
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "discord"
 VECTORS = json.loads((FIXTURES / "ed25519_test_vectors.json").read_text())
@@ -32,20 +30,8 @@ def fixture(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def services(tmp_path: Path) -> Any:
-    from devrel.runtime import Services
-    from devrel.settings import load_settings
-
-    settings = load_settings(
-        mode="edge", data_dir=tmp_path, discord_public_key=PUBLIC_KEY, discord_application_id="app-1"
-    )
-    return Services(
-        settings=settings,
-        store=SqliteStore(settings.store_db, now=lambda: float(NOW)),
-        queue=SqliteQueue(settings.queue_db, name=settings.work_queue),
-        workflows=None,  # type: ignore[arg-type]  # intake never starts workflows
-        secrets=ConfiguredSecrets(settings),
-        clock=lambda: float(NOW),
-    )
+    return fake_services(tmp_path, clock=FakeClock(float(NOW)), discord_public_key=PUBLIC_KEY,
+                         discord_application_id="app-1")
 
 
 def signed(body: bytes, timestamp: int = NOW, key: SigningKey = SIGNING_KEY) -> HttpRequest:

@@ -10,13 +10,11 @@ from typing import Any
 
 import pytest
 
-from devrel.adapters.queue_sqlite import SqliteQueue
-from devrel.adapters.secrets import ConfiguredSecrets
-from devrel.adapters.store_sqlite import SqliteStore
 from devrel.events import DiscourseAddress, InboundEvent, Question
 from devrel.handlers.discourse_webhook import handle_discourse_webhook
 from devrel.http import HttpRequest
 from devrel.platforms import discourse, signatures
+from support.fakes import fake_services
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "discourse"
 VECTOR = json.loads((FIXTURES / "signature_test_vectors.json").read_text())["vectors"][0]
@@ -25,19 +23,7 @@ SECRET = "unit-discourse-secret"
 
 @pytest.fixture
 def services(tmp_path: Path) -> Any:
-    from devrel.runtime import Services
-    from devrel.settings import load_settings
-
-    settings = load_settings(
-        mode="edge", data_dir=tmp_path, discourse_webhook_secret=SECRET, discourse_api_username="devrel-bot"
-    )
-    return Services(
-        settings=settings,
-        store=SqliteStore(settings.store_db),
-        queue=SqliteQueue(settings.queue_db, name=settings.work_queue),
-        workflows=None,  # type: ignore[arg-type]  # intake never starts workflows
-        secrets=ConfiguredSecrets(settings),
-    )
+    return fake_services(tmp_path, discourse_webhook_secret=SECRET, discourse_api_username="devrel-bot")
 
 
 def post_payload(

@@ -13,15 +13,12 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from devrel.adapters.queue_sqlite import SqliteQueue
-from devrel.adapters.secrets import ConfiguredSecrets
-from devrel.adapters.store_sqlite import SqliteStore
 from devrel.events import InboundEvent, Question, Reply, SlackAddress
 from devrel.handlers.slack_events import handle_slack
 from devrel.http import HttpRequest
 from devrel.platforms import slack
 from devrel.runtime import Services
-from devrel.settings import load_settings
+from support.fakes import FakeClock, fake_services
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 SECRET = "unit-signing-secret"
@@ -34,15 +31,7 @@ def fixture(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def services(tmp_path: Path) -> Services:
-    settings = load_settings(mode="edge", data_dir=tmp_path, slack_signing_secret=SECRET)
-    return Services(
-        settings=settings,
-        store=SqliteStore(settings.store_db, now=lambda: float(NOW)),
-        queue=SqliteQueue(settings.queue_db, name=settings.work_queue),
-        workflows=None,  # type: ignore[arg-type]  # intake never starts workflows
-        secrets=ConfiguredSecrets(settings),
-        clock=lambda: float(NOW),
-    )
+    return fake_services(tmp_path, clock=FakeClock(float(NOW)), slack_signing_secret=SECRET)
 
 
 def signed(
@@ -162,15 +151,7 @@ def test_bad_signatures_are_401_and_leave_nothing_behind(services: Services, tam
 
 
 def test_unconfigured_secret_rejects_everything(tmp_path: Path) -> None:
-    settings = load_settings(mode="edge", data_dir=tmp_path)
-    bare = Services(
-        settings=settings,
-        store=SqliteStore(settings.store_db, now=lambda: float(NOW)),
-        queue=SqliteQueue(settings.queue_db, name="q"),
-        workflows=None,  # type: ignore[arg-type]
-        secrets=ConfiguredSecrets(settings),
-        clock=lambda: float(NOW),
-    )
+    bare = fake_services(tmp_path, clock=FakeClock(float(NOW)))
     body = (FIXTURES / "events__valid_event_body.json").read_bytes()
     assert handle_slack(signed("/slack/events", body), bare).status == 401
 

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from devrel.adapters.store_sqlite import SqliteStore
 from devrel.ports import Item
-from devrel.settings import load_settings
 from devrel.usecases.triage_steps import Classifier, DuplicateCandidate, DuplicateScorer, IssueFacts, TriageSteps
+from support.fakes import FakeClock, fake_services
 
 
 class RecordingTracker:
@@ -41,19 +40,9 @@ class RecordingTracker:
         self.closed.append(reason)
 
 
-class FakeServices:
-    def __init__(self, tmp_path: Path) -> None:
-        self.now = 1_000.0
-        self.store = SqliteStore(tmp_path / "store.sqlite", now=lambda: self.now)
-        self.settings = load_settings(mode="edge", data_dir=tmp_path, github_bot_login="devrel-bot")
-
-    def clock(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def services(tmp_path: Path) -> Any:
-    return FakeServices(tmp_path)
+    return fake_services(tmp_path, clock=FakeClock(1_000.0), github_bot_login="devrel-bot")
 
 
 def steps(services: Any, tracker: RecordingTracker | None = None, classifier: Classifier | None = None,
