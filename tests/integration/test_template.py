@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import re
@@ -31,6 +32,11 @@ from devrel.events import InboundEvent
 from devrel.settings import SECRET_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
+# Layer resources by kind: webhooks only verify, de-duplicate and enqueue; the rest need the full stack.
+LAYERS = {"full": "DevRelLayer", "slim": "DevRelSlimLayer"}
+WEBHOOK_FUNCTIONS = {
+    "GithubWebhookFunction", "SlackEventsFunction", "DiscordInteractionsFunction", "DiscourseWebhookFunction",
+}
 TEMPLATE = ROOT / "template.yaml"
 EVENTS = ROOT / "shared" / "events"
 SAM = Path(sys.executable).with_name("sam")
@@ -175,7 +181,8 @@ def test_every_code_and_definition_path_exists(template: dict[str, Any]) -> None
     for res in template["Resources"].values():
         props = res.get("Properties") or {}
         uris += [props[key] for key in ("CodeUri", "ContentUri", "DefinitionUri") if key in props]
-    assert len(uris) == 1 + 12 + 2  # layer, functions, state machines
+    kinds = ("AWS::Serverless::LayerVersion", "AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+    assert len(uris) == sum(len(_resources(template, kind)) for kind in kinds)
     missing = [uri for uri in uris if not (ROOT / uri).exists()]
     assert missing == []
 
@@ -188,22 +195,40 @@ def test_every_function_folder_has_its_handler_module(template: dict[str, Any]) 
         assert (ROOT / res["Properties"]["CodeUri"] / f"{module}.py").is_file(), name
 
 
-def test_layer_is_built_as_python_for_the_functions_runtime(template: dict[str, Any]) -> None:
-    layer = template["Resources"]["DevRelLayer"]
+def test_layers_are_built_by_the_layers_makefile_for_the_functions_runtime(template: dict[str, Any]) -> None:
     runtime = template["Globals"]["Function"]["Runtime"]
-    assert layer["Metadata"]["BuildMethod"] == runtime
-    assert layer["Properties"]["CompatibleRuntimes"] == [runtime]
-    assert (ROOT / layer["Properties"]["ContentUri"] / "devrel" / "__init__.py").is_file()
-    assert template["Globals"]["Function"]["Layers"] == [{"Ref": "DevRelLayer"}]
+    layers = _resources(template, "AWS::Serverless::LayerVersion")
+    assert set(layers) == set(LAYERS.values())
+    makefile = (ROOT / "layers" / "Makefile").read_text(encoding="utf-8")
+    for name, layer in layers.items():
+        assert layer["Metadata"]["BuildMethod"] == "makefile"
+        assert re.search(rf"^build-{name}:", makefile, re.MULTILINE), f"layers/Makefile has no target for {name}"
+        assert layer["Properties"]["CompatibleRuntimes"] == [runtime]
+        assert (ROOT / layer["Properties"]["ContentUri"] / "devrel" / "devrel" / "__init__.py").is_file()
+
+
+def test_webhooks_get_the_slim_layer_and_every_other_function_the_full_one(template: dict[str, Any]) -> None:
+    assert "Layers" not in template["Globals"]["Function"]
+    for name, res in _functions(template).items():
+        kind = "slim" if name in WEBHOOK_FUNCTIONS else "full"
+        assert res["Properties"]["Layers"] == [{"Ref": LAYERS[kind]}], name
+
+
+def _requirement_names(path: Path) -> set[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {canonicalize_name(Requirement(line).name) for line in lines if line.strip() and not line.startswith("#")}
 
 
 def test_layer_requirements_match_the_package_dependencies() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     declared = {canonicalize_name(Requirement(d).name) for d in pyproject["project"]["dependencies"]}
-    lines = (ROOT / "layers/devrel/requirements.txt").read_text(encoding="utf-8").splitlines()
-    requirements = [line for line in lines if line.strip() and not line.startswith("#")]
-    shipped = {canonicalize_name(Requirement(line).name) for line in requirements}
-    assert shipped == declared
+    full = _requirement_names(ROOT / "layers/devrel/requirements.txt")
+    # Installed without their declared dependencies: opensearch-py and its own Events.
+    no_deps = _requirement_names(ROOT / "layers/devrel/requirements-no-deps.txt")
+    slim = _requirement_names(ROOT / "layers/slim/requirements.txt")
+    # The python3.11 runtime provides boto3; a layer's copy would shadow it.
+    assert (full | no_deps) - {"events"} == declared - {"boto3"}
+    assert slim < full
 
 
 # --- Routes, schedules, queue ----------------------------------------------------------------------
@@ -487,19 +512,43 @@ def test_samconfig_deploys_with_the_expected_defaults() -> None:
 
 
 @pytest.mark.slow
-def test_sam_build_packages_the_layer_and_every_function(sam_build: Path, template: dict[str, Any]) -> None:
-    layer = sam_build / "DevRelLayer" / "python"
-    assert (layer / "devrel" / "__init__.py").is_file()
-    assert (layer / "devrel" / "settings.py").is_file()
-    for dependency in ("pydantic", "pydantic_settings", "aws_lambda_powertools", "yaml", "croniter"):
-        assert (layer / dependency).is_dir(), dependency
+def test_sam_build_packages_the_layers_and_every_function(sam_build: Path, template: dict[str, Any]) -> None:
+    full, slim = (sam_build / LAYERS[kind] / "python" for kind in ("full", "slim"))
+    for layer in (full, slim):
+        assert (layer / "devrel" / "__init__.py").is_file()
+        assert (layer / "devrel" / "settings.py").is_file()
+        for dependency in ("pydantic", "pydantic_settings", "aws_lambda_powertools", "aws_xray_sdk", "nacl"):
+            assert (layer / dependency).is_dir(), dependency
+        # The runtime's boto3 and botocore must not be shadowed.
+        assert not (layer / "boto3").exists() and not (layer / "botocore").exists()
+    for dependency in ("yaml", "croniter", "numpy", "openai", "opensearchpy", "github"):
+        assert (full / dependency).is_dir(), dependency
+        assert not (slim / dependency).exists(), dependency
     for name in _functions(template):
         assert (sam_build / name / "app.py").is_file(), name
     # Our own code only: third-party packages may ship their own tests.
-    ours = [layer / "devrel", *(sam_build / name for name in _functions(template))]
+    ours = [full / "devrel", slim / "devrel", *(sam_build / name for name in _functions(template))]
     junk = [
         path.relative_to(sam_build) for folder in ours for path in folder.rglob("*")
-        if path.name in {"__pycache__", "tests", ".pytest_cache"} or path.suffix in {".pyc", ".egg-info"}
+        if path.name in {"tests", ".pytest_cache"} or path.suffix == ".egg-info"
+        or (folder.name != "devrel" and (path.name == "__pycache__" or path.suffix == ".pyc"))
     ]
     assert junk == []
-    assert not list(layer.glob("devrel*.egg-info"))
+    assert not list(full.glob("devrel*.egg-info")) and not list(slim.glob("devrel*.egg-info"))
+
+
+@pytest.mark.slow
+def test_the_layers_ship_byte_code_that_lambda_can_use_as_is(sam_build: Path) -> None:
+    """/opt is read-only: without a usable .pyc, every cold start compiles each module it imports."""
+    for kind in ("full", "slim"):
+        devrel = sam_build / LAYERS[kind] / "python" / "devrel"
+        sources = sorted(devrel.rglob("*.py"))
+        assert sources
+        for source in sources:
+            cached = Path(importlib.util.cache_from_source(str(source)))
+            assert cached.is_file(), cached.relative_to(sam_build)
+            header = cached.read_bytes()[:8]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, f"{cached} is not for this Python ({sys.version})"
+            # PEP 552 flags: hash-based (bit 0) without checking the source (bit 1 clear), so the
+            # timestamps a zip round trip leaves behind cannot make it stale.
+            assert int.from_bytes(header[4:8], "little") == 0b01, cached.relative_to(sam_build)
