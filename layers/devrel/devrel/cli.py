@@ -32,12 +32,9 @@ def find_template(explicit: str | None) -> Path:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from devrel.settings import load_settings
+    from devrel.commands.common import command_settings
 
-    overrides: dict[str, Any] = {"mode": "edge"}
-    if getattr(args, "data_dir", None):
-        overrides["data_dir"] = Path(args.data_dir)
-    return load_settings(**overrides)
+    return command_settings(getattr(args, "data_dir", None), mode="edge")
 
 
 def resolve_function(template: Any, name: str) -> str:

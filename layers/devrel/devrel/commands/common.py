@@ -8,9 +8,9 @@ from typing import Any
 from devrel.settings import Settings, load_settings
 
 
-def command_settings(data_dir: str | Path | None) -> Settings:
+def command_settings(data_dir: str | Path | None = None, **overrides: Any) -> Settings:
     """Settings from the environment / config file, with `--data-dir` when given."""
-    return load_settings(**({"data_dir": Path(data_dir)} if data_dir else {}))
+    return load_settings(**({"data_dir": Path(data_dir)} if data_dir else {}), **overrides)
 
 
 def knowledge_dir(settings: Settings) -> Path:

@@ -29,10 +29,10 @@ def commands_path(application_id: str, guild: str | None) -> str:
 
 
 def run_register(args: argparse.Namespace) -> int:
+    from devrel.commands.common import command_settings
     from devrel.platforms.discord import COMMANDS
-    from devrel.settings import load_settings
 
-    settings = load_settings()
+    settings = command_settings()
     application_id = args.application_id or settings.discord_application_id
     if not application_id:
         print(
