@@ -3,6 +3,7 @@ can write and what it is given, so the rehearsal cannot pass by being more lenie
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,7 @@ def probe(tmp_path: Path) -> Iterator[LambdaProcess]:
         environment={"DATA_DIR": "/tmp/data", "PROBE_MARK": "1"},
     )
     lambda_env = {"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}
-    process = LambdaProcess(spec, tmp_path / "sandbox", runtime_packages(tmp_path / "runtime"), tmp_path / "pyc",
-                            lambda_env)
+    process = LambdaProcess(spec, tmp_path / "sandbox", runtime_packages(tmp_path / "runtime"), lambda_env)
     yield process
     process.close()
 
@@ -87,15 +87,26 @@ def test_only_the_code_the_layers_and_the_runtime_are_importable(probe: LambdaPr
             "imported": False, "error": "ModuleNotFoundError"}, module
 
 
-def test_writes_succeed_only_under_tmp(probe: LambdaProcess, tmp_path: Path) -> None:
-    outside = tmp_path / "outside"
-    for action, path in (("write", outside / "file.txt"), ("mkdir", outside / "dir"),
-                         ("sqlite", outside / "db.sqlite"), ("write", "relative.txt")):
-        with pytest.raises(InvocationError) as refused:
-            probe.invoke({"action": action, "path": str(path)})
-        assert refused.value.error_type in {"OSError", "OperationalError"}, refused.value
-    assert not outside.exists()
-    assert not (probe.spec.code_dir / "relative.txt").exists()
+def test_writes_succeed_only_under_tmp(probe: LambdaProcess) -> None:
+    # Outside /tmp, and the folders playing /var/task and /opt (which lie under /tmp on this machine).
+    elsewhere = Path("/var/tmp") / f"devrel-sandbox-probe-{uuid.uuid4().hex}"
+    layer = probe.spec.layer_dirs[0]
+    attempts = [("write", elsewhere), ("mkdir", elsewhere), ("sqlite", elsewhere),
+                ("write", probe.spec.code_dir / "written.txt"), ("write", "relative.txt"),
+                ("mkdir", probe.spec.code_dir / ".devrel"), ("sqlite", layer / "db.sqlite")]
+    try:
+        for action, path in attempts:
+            with pytest.raises(InvocationError) as refused:
+                probe.invoke({"action": action, "path": str(path)})
+            assert refused.value.error_type == "OSError" and "Read-only file system" in refused.value.message
+    finally:
+        if elsewhere.is_dir():
+            elsewhere.rmdir()
+        elif elsewhere.exists():
+            elsewhere.unlink()
+    assert not elsewhere.exists()
+    assert sorted(p.name for p in probe.spec.code_dir.iterdir()) == ["app.py"]
+    assert sorted(p.name for p in layer.iterdir()) == ["layered.py"]
     inside = probe.tmp / "data"
     assert probe.invoke({"action": "mkdir", "path": str(inside)}) == {"made": str(inside)}
     assert probe.invoke({"action": "write", "path": str(inside / "f")}) == {"written": str(inside / "f")}

@@ -6,8 +6,7 @@ site-packages is importable; CONFIG_JSON says what is:
     {"code_dir": the function's build folder (LAMBDA_TASK_ROOT, first on the path),
      "layer_dirs": each layer's python/ folder, in the function's layer order,
      "runtime_dir": what the managed runtime adds (boto3 and its dependencies),
-     "writable": the folder that plays /tmp (the only place writes are allowed),
-     "pycache": where bytecode goes (outside the build, so the build stays as deployed),
+     "writable": the folder that plays this function's /tmp,
      "hosts": {hostname: address} resolved locally, like /etc/hosts}
 
 Everything else comes from the environment, as on Lambda: the handler (_HANDLER), the Runtime API
@@ -77,17 +76,22 @@ def _as_text(path: Any) -> str | None:
     return os.fspath(path) if path is not None else None
 
 
-def refuse_writes_outside(allowed: list[str]) -> None:
-    """Install an audit hook that fails file-system writes outside `allowed`, the way Lambda's
-    read-only file system does (OSError EROFS)."""
-    roots = [os.path.realpath(root) for root in allowed]
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path == root or path.startswith(root + os.sep) for root in roots)
+
+
+def refuse_writes(allowed: list[str], read_only: list[str]) -> None:
+    """Install an audit hook that fails file-system writes outside `allowed` or inside `read_only`,
+    the way Lambda's read-only file system does (OSError EROFS)."""
+    allowed_roots = [os.path.realpath(root) for root in allowed]
+    read_only_roots = [os.path.realpath(root) for root in read_only]
 
     def permitted(path: Any) -> bool:
         text = _as_text(path)
         if text is None or text in (os.devnull, ":memory:", ""):
             return True
         real = os.path.realpath(os.path.abspath(text))
-        return any(real == root or real.startswith(root + os.sep) for root in roots)
+        return _under(real, allowed_roots) and not _under(real, read_only_roots)
 
     def refuse(path: Any) -> None:
         raise OSError(errno.EROFS, "Read-only file system", _as_text(path))
@@ -149,8 +153,12 @@ def main(config: dict[str, Any]) -> int:
     stdlib = [entry for entry in sys.path if entry]
     layers = [path for layer in config["layer_dirs"] for path in (f"{layer}/lib/python3.11/site-packages", layer)]
     sys.path[:] = [config["code_dir"], *layers, config["runtime_dir"], *stdlib]
-    sys.pycache_prefix = config["pycache"]
-    refuse_writes_outside([config["writable"], config["pycache"]])
+    # Like Lambda: byte-code shipped in the build is used, nothing is written next to the code.
+    sys.dont_write_bytecode = True
+    # Libraries may write to a literal /tmp (aws-xray-sdk does), which Lambda allows as well; the
+    # folders playing /var/task, /opt and the runtime stay read-only even when they lie under /tmp.
+    read_only = [config["code_dir"], *config["layer_dirs"], config["runtime_dir"]]
+    refuse_writes([config["writable"], "/tmp"], read_only)
     resolve_hosts_locally(config.get("hosts") or {})
     error_type = {"Lambda-Runtime-Function-Error-Type": "Runtime.Unhandled"}
     try:

@@ -10,6 +10,7 @@ process; a process is kept warm between invocations and replaced after a timeout
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import subprocess
@@ -94,7 +95,6 @@ class LambdaProcess:
         spec: FunctionSpec,
         scratch: Path,
         runtime_dir: Path,
-        pycache: Path,
         lambda_env: dict[str, str],
         hosts: dict[str, str] | None = None,
     ) -> None:
@@ -102,7 +102,6 @@ class LambdaProcess:
         self.tmp = scratch / "tmp"
         self.log_path = scratch / "log.txt"
         self.runtime_dir = runtime_dir
-        self._pycache = pycache
         self._lambda_env = lambda_env
         self._hosts = hosts or {}
         self._pending: queue.Queue[_Invocation | None] = queue.Queue()
@@ -150,7 +149,6 @@ class LambdaProcess:
             "layer_dirs": [str(path) for path in self.spec.layer_dirs],
             "runtime_dir": str(self.runtime_dir),
             "writable": str(self.tmp),
-            "pycache": str(self._pycache),
             "hosts": self._hosts,
         }
         self._init_error = None
@@ -261,7 +259,9 @@ def _runtime_api(process: LambdaProcess) -> type[BaseHTTPRequestHandler]:
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            # The sandbox may have been stopped while it waited for work.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
 
         def do_GET(self) -> None:
             if self.path != API_PREFIX + "invocation/next":
