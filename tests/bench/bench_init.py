@@ -26,7 +26,6 @@ import argparse
 import importlib.metadata
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -162,9 +161,11 @@ def lambda_environment() -> dict[str, str]:
 
 def sam_build(into: Path) -> Path:
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0"}
-    subprocess.run([str(SAM), "build", "--template-file", str(ROOT / "template.yaml"), "--base-dir", str(ROOT),
-                    "--build-dir", str(into / "build"), "--cache-dir", str(into / "cache"), "--parallel"],
-                   cwd=into, env=env, check=True, capture_output=True)
+    result = subprocess.run([str(SAM), "build", "--template-file", str(ROOT / "template.yaml"), "--base-dir",
+                             str(ROOT), "--build-dir", str(into / "build"), "--cache-dir", str(into / "cache"),
+                             "--parallel"], cwd=into, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"sam build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     return into / "build"
 
 
@@ -198,8 +199,6 @@ def main() -> None:
                 else:
                     samples[name].append(result)
         report(functions, samples, failures)
-        if args.build_dir is None:
-            shutil.rmtree(build_dir, ignore_errors=True)
 
 
 def _mkdir(path: Path) -> Path:
