@@ -13,6 +13,10 @@ import contextlib
 import hashlib
 import hmac
 import json
+import os
+import random
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -35,6 +39,7 @@ from support.lambda_rehearsal import map_tmp
 pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+DEVREL = Path(sys.executable).with_name("devrel")
 T = TypeVar("T")
 
 
@@ -170,7 +175,7 @@ def test_an_opened_issue_is_triaged_through_the_queue_and_the_state_machine(clou
         "body": ("Using version 2.3.1 on Python 3.11.\n\nSteps to reproduce:\n1. run `tool sync`\n2. press save\n\n"
                  "Expected the file to be saved, but instead it crashes with:\nTraceback (most recent call last):\n"
                  "  File \"x.py\", line 1\nValueError: bad header"),
-        "html_url": f"https://github.com/{PROJECT_REPOSITORY}/issues/{number}",
+        "html_url": f"https://github.com/{PROJECT_REPOSITORY}/issues/{number}", "labels": [],
     })
     payload["repository"]["full_name"] = PROJECT_REPOSITORY
     body, headers = github_delivery(cloud, "issues", payload)
@@ -203,6 +208,71 @@ def test_a_forged_github_delivery_is_rejected_and_nothing_is_queued(cloud: Cloud
     headers["x-hub-signature-256"] = "sha256=" + "0" * 64
     assert cloud.rehearsal.http("POST", "/github/webhook", body, headers).status == 401
     assert not any(headers["x-github-delivery"] in text for text in table_strings(cloud))
+
+
+# --- the trained triage model, published to the artifacts bucket -----------------------------------------------
+
+
+def _labelled_issues(path: Path) -> None:
+    """Two labels told apart by cue words the keyword classifier does not know, among shared words,
+    so only a trained model labels the test issue (and calibrates a threshold below certainty)."""
+    chooser = random.Random(7)
+    shared = ["panel", "layout", "screen", "window", "theme", "colour", "border", "margin", "shadow", "corner",
+              "icon", "toolbar", "sidebar"]
+    cues = {"enhancement": ["zebra", "stripe", "gradient", "striped", "palette"],
+            "question": ["giraffe", "neck", "tall", "spacing", "spotted"]}
+    rows = ["label,title,body"]
+    for _ in range(40):
+        for label, words in cues.items():
+            title = " ".join(chooser.sample(words, 2) + chooser.sample(shared, 2))
+            body = " ".join(chooser.sample(shared, 6) + chooser.sample(words, 2))
+            rows.append(f"{label},{title},{body}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_a_model_published_with_devrel_train_is_what_triage_uses(cloud: Cloud, tmp_path: Path) -> None:
+    """README step 4 against the stack: `devrel train --publish` to the artifacts bucket, then a new
+    issue is labelled by that model (the keyword classifier would abstain on it)."""
+    data = tmp_path / "labelled.csv"
+    _labelled_issues(data)
+    bucket = cloud.stack.refs["ArtifactsBucket"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DEVREL_", "AWS_"))}
+    env.update({"DEVREL_ARTIFACTS_BUCKET": bucket, "DEVREL_REGION": cloud.rehearsal.region,
+                "DEVREL_AWS_ENDPOINT_URL": cloud.endpoint, "AWS_ACCESS_KEY_ID": "operator",
+                "AWS_SECRET_ACCESS_KEY": "operator", "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+    trained = subprocess.run(
+        [str(DEVREL), "train", "--data", str(data), "--out", str(tmp_path / "triage-model"), "--publish",
+         "--no-embeddings", "--data-dir", str(tmp_path / "data")],
+        env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    s3 = cloud.client("s3")
+    published = [obj["Key"] for obj in s3.list_objects_v2(Bucket=bucket, Prefix="triage-model/").get("Contents", [])]
+    assert published
+    try:
+        payload = json.loads((FIXTURES / "github" / "issues.opened.15.json").read_text())
+        number = 7101
+        payload["issue"].update({"number": number, "title": "Zebra stripe palette for the sidebar",
+                                 # Long enough to be a complete feature request (no follow-up wait).
+                                 "body": "A striped zebra gradient palette would suit the sidebar theme. The zebra "
+                                         "stripe palette sits next to the toolbar icons, with a striped gradient on "
+                                         "each panel border and a zebra pattern on the window corner shadow.",
+                                 "labels": []})
+        payload["repository"]["full_name"] = PROJECT_REPOSITORY
+        body, headers = github_delivery(cloud, "issues", payload)
+        assert cloud.rehearsal.http("POST", "/github/webhook", body, headers).status == 202
+        [execution] = eventually(lambda: [arn for arn in cloud.rehearsal.started_executions("TriageStateMachine")
+                                          if f"-{number}-" in arn])
+        finished = cloud.rehearsal.wait_for_execution(execution)
+        assert finished is not None and finished.status == "SUCCEEDED", finished
+        classification = finished.output["classification"]["result"]
+        assert (classification["type"], classification["abstained"]) == ("feature", False), classification
+    finally:
+        # Later issues in this session are triaged without it: remove it and recycle the warm
+        # sandbox that cached it (a new container would start without the cache).
+        for key in published:
+            s3.delete_object(Bucket=bucket, Key=key)
+        cloud.rehearsal.processes["TriageTasksFunction"].stop()
 
 
 # --- (ii) Slack: a mention answered from the index --------------------------------------------------------------
