@@ -360,11 +360,40 @@ def open_index(settings: Settings, dimension: int, opensearch_url: str | None = 
 # --- the runtimes ------------------------------------------------------------------------------------
 
 
+_sessions: dict[str, Any] = {}
+
+
 def _aws_client(settings: Settings, service: str) -> Any:
+    """A client from one boto3 session per region and process (a session loads botocore's data once)."""
     import boto3
 
+    with _lock:
+        session = _sessions.get(settings.region)
+        if session is None:
+            session = _sessions[settings.region] = boto3.session.Session(region_name=settings.region)
     endpoint: dict[str, Any] = {"endpoint_url": settings.aws_endpoint_url} if settings.aws_endpoint_url else {}
-    return boto3.session.Session(region_name=settings.region).client(service, **endpoint)
+    return session.client(service, **endpoint)
+
+
+class _LazyWorkflows:
+    """Step Functions, connected on first use: webhooks share Services but never start a workflow."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._built: Workflows | None = None
+
+    def _workflows(self) -> Workflows:
+        if self._built is None:
+            from devrel.adapters.workflows_sfn import StepFunctionsWorkflows
+
+            self._built = StepFunctionsWorkflows(_aws_client(self._settings, "stepfunctions"), {})
+        return self._built
+
+    def start(self, state_machine: str, payload: Any, name: str) -> str:
+        return self._workflows().start(state_machine, payload, name)
+
+    def describe(self, execution_id: str) -> Any:
+        return self._workflows().describe(execution_id)
 
 
 def build_services(settings: Settings) -> Services:
@@ -408,14 +437,12 @@ def _build_edge(settings: Settings) -> Services:
 def _build_cloud(settings: Settings) -> Services:
     from devrel.adapters.queue_sqs import SqsQueue
     from devrel.adapters.secrets import SecretsManagerSecrets
-    from devrel.adapters.workflows_sfn import StepFunctionsWorkflows
-
     assert settings.secrets_id is not None  # guaranteed by Settings validation in cloud mode
     return Services(
         settings=settings,
         store=build_store(settings),
         queue=SqsQueue(_aws_client(settings, "sqs"), settings.work_queue, settings.work_dead_letter_queue),
-        workflows=StepFunctionsWorkflows(_aws_client(settings, "stepfunctions"), {}),
+        workflows=_LazyWorkflows(settings),
         secrets=SecretsManagerSecrets(settings.secrets_id, settings.secrets_max_age_seconds,
                                       _aws_client(settings, "secretsmanager")),
     )
