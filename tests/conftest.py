@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,17 @@ class ServedApp:
     data_dir: Path
     process: subprocess.Popen[str]
     env: dict[str, str]
+    # Everything the runner printed, as it arrives (the activity lines among it).
+    output: list[str] = field(default_factory=list)
+
+    def wait_for_output(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = next((line for line in list(self.output) if text in line), None)
+            if found is not None:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"the runner never printed {text!r}")
 
 
 def start_serve(data_dir: Path, env_overrides: dict[str, str], *extra_args: str) -> ServedApp:
@@ -55,17 +66,19 @@ def start_serve(data_dir: Path, env_overrides: dict[str, str], *extra_args: str)
         seen.append(line)
         found = re.search(r"edge runner on (http://[\d.]+:\d+)", line)
         if found:
-            _drain(process)
-            return ServedApp(found.group(1), data_dir, process, env)
+            app = ServedApp(found.group(1), data_dir, process, env, output=seen)
+            _drain(process, seen)
+            return app
     process.kill()
     raise RuntimeError("devrel serve did not start:\n" + "".join(seen))
 
 
-def _drain(process: subprocess.Popen[str]) -> None:
+def _drain(process: subprocess.Popen[str], seen: list[str]) -> None:
     """Keep reading the child's output so a full pipe never blocks it."""
     def pump() -> None:
         assert process.stdout is not None
         for line in process.stdout:
+            seen.append(line)
             sys.stderr.write("[serve] " + line)
 
     threading.Thread(target=pump, daemon=True).start()

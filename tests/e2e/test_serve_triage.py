@@ -205,6 +205,10 @@ def test_dry_run_in_the_repository_config_only_suggests(app: Any, github: Github
     open_issue(app, 11, "Crash on start", "Version 1.0. It crashes with ValueError: x. Steps to reproduce: run it.")
     assert execution_status(app.data_dir) == "SUCCEEDED"
     assert github.comments == [] and github.labels == []
+    # What it would have done is on the console, one line per action, with the issue's link.
+    line = app.wait_for_output("[activity] comment dry-run:")
+    assert f"https://github.com/{REPO}/issues/11" in line
+    app.wait_for_output(f"[activity] label dry-run: https://github.com/{REPO}/issues/11")
 
 
 def test_a_later_similar_issue_is_flagged_as_a_possible_duplicate(app: Any, github: GithubStandIn) -> None:

@@ -37,6 +37,12 @@ class SlackAddress(BaseModel):
     # Slash commands and buttons: a URL that accepts replies for 30 minutes.
     response_url: str | None = None
 
+    @property
+    def link(self) -> str:
+        """Where a maintainer finds the thread (Slack's app URL scheme; no secret in it)."""
+        thread = f"&thread_ts={self.thread_ts}" if self.thread_ts else ""
+        return f"slack://channel?team={self.team}&id={self.channel}{thread}"
+
 
 class DiscordAddress(BaseModel):
     platform: Literal["discord"] = "discord"
@@ -45,6 +51,11 @@ class DiscordAddress(BaseModel):
     token: str = ""
     channel: str = ""
     guild: str = ""
+
+    @property
+    def link(self) -> str:
+        # Never the interaction token: it is a capability to post as the bot.
+        return f"https://discord.com/channels/{self.guild or '@me'}/{self.channel}"
 
 
 class GithubAddress(BaseModel):
@@ -55,15 +66,30 @@ class GithubAddress(BaseModel):
     # Discussions are answered through GraphQL, issues and pull requests through REST.
     discussion: bool = False
 
+    @property
+    def link(self) -> str:
+        kind = "discussions" if self.discussion else "issues"
+        return f"https://github.com/{self.repository}/{kind}/{self.number}" if self.number is not None \
+            else f"https://github.com/{self.repository}"
+
 
 class DiscourseAddress(BaseModel):
     platform: Literal["discourse"] = "discourse"
     topic_id: int
     post_number: int | None = None
 
+    @property
+    def link(self) -> str:
+        """Relative to the forum's URL, which the address does not carry."""
+        return f"/t/{self.topic_id}/{self.post_number or 1}"
+
 
 class ConsoleAddress(BaseModel):
     platform: Literal["console"] = "console"
+
+    @property
+    def link(self) -> str:
+        return "console"
 
 
 ReplyAddress = Annotated[

@@ -13,6 +13,7 @@ embedded index and the local models, everything under the data directory.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import threading
 import time
@@ -25,7 +26,16 @@ from typing import TYPE_CHECKING, Any
 
 from devrel.events import Feedback, InstallRevoked, IssueOpened, MemberJoined, PullRequestOpened, Question
 from devrel.ports import LLM, Artifacts, ChatPlatform, Embedder, IssueTracker, Queue, Secrets, Store, Workflows
-from devrel.records import EventLog, FeedbackLog, Rollups, SlackInstallations, Unanswered
+from devrel.records import (
+    Action,
+    ActivityLog,
+    EventLog,
+    FeedbackLog,
+    Rollups,
+    SlackInstallations,
+    Unanswered,
+    console_line,
+)
 from devrel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -128,6 +138,11 @@ class Services:
     # --- use cases, each given the ports it uses -------------------------------------------------
 
     @cached_property
+    def activity(self) -> ActivityLog:
+        """What the assistant did or would do; at the edge also one console line per action."""
+        return ActivityLog(self.store, self.clock, echo=_echo_on_console if self.settings.mode == "edge" else None)
+
+    @cached_property
     def conversations(self) -> Conversations:
         from devrel.usecases.conversation import Conversations, ReplyPolicy
 
@@ -136,7 +151,7 @@ class Services:
                              remember_seconds=settings.idempotency_ttl_seconds,
                              answer_overheard=settings.github_answer_all_comments)
         return Conversations(self.store, self.platforms, self.clock, policy, self.knowledge_ready,
-                             answerer=lambda: self.answerer, llm=lambda: self.llm)
+                             answerer=lambda: self.answerer, llm=lambda: self.llm, activity=self.activity)
 
     @cached_property
     def newcomers(self) -> Newcomers:
@@ -148,7 +163,8 @@ class Services:
     def onboarding_steps(self) -> OnboardingSteps:
         from devrel.usecases.onboarding import OnboardingSteps
 
-        return OnboardingSteps(self.store, self.platforms, self.clock, self.settings.project_repository)
+        return OnboardingSteps(self.store, self.platforms, self.clock, self.settings.project_repository,
+                               activity=self.activity)
 
     @cached_property
     def triage_steps(self) -> TriageSteps:
@@ -158,7 +174,7 @@ class Services:
         return TriageSteps(self.store, self.clock, self.issue_tracker,
                            classifier=lambda: issue_classifier(self.artifacts, lambda: self.embedder),
                            duplicates=duplicate_scorer(lambda: self.embedder),
-                           bot_login=self.settings.github_bot_login)
+                           bot_login=self.settings.github_bot_login, activity=self.activity)
 
     @cached_property
     def dispatcher(self) -> Dispatcher:
@@ -253,6 +269,11 @@ def github_threads(settings: Settings) -> Any:
     from devrel.knowledge.github_threads import GithubThreads
 
     return GithubThreads(settings.github_api_url, settings.local_secret("github_token"))
+
+
+def _echo_on_console(action: Action) -> None:
+    # stderr, unbuffered by line: `devrel serve` shows it as it happens, next to the access log.
+    print(console_line(action), file=sys.stderr, flush=True)
 
 
 # --- model clients ---------------------------------------------------------------------------------

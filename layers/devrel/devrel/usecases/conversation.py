@@ -11,13 +11,21 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from devrel.events import Feedback, InboundEvent, InstallRevoked, Question, Reply
 from devrel.idempotency import Idempotency
 from devrel.platforms.outbound import PlatformError, WorkingIndicator
 from devrel.ports import LLM, ChatMessage, ChatPlatform, PortError, Store
-from devrel.records import FeedbackLog, SlackInstallations, ThreadMemory, Unanswered, conversation_key
+from devrel.records import (
+    Action,
+    ActivityLog,
+    FeedbackLog,
+    SlackInstallations,
+    ThreadMemory,
+    Unanswered,
+    conversation_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +105,9 @@ class Conversations:
         knowledge_ready: Callable[[], bool],
         answerer: Callable[[], AnswerSource],
         llm: Callable[[], LLM | None],
+        activity: ActivityLog | None = None,
     ) -> None:
+        self.activity = activity or ActivityLog(store, clock)
         self._platforms = platforms
         self._clock = clock
         self._policy = policy
@@ -110,6 +120,13 @@ class Conversations:
 
     def reply_key(self, event: InboundEvent) -> tuple[str, str]:
         return self.replies.key(event.platform, event.delivery_id)
+
+    def _record(self, event: InboundEvent, status: Literal["posted", "failed"], text: str,
+                error: str | None = None) -> None:
+        addressed = event.intent.addressed if isinstance(event.intent, Question) else "directly"
+        self.activity.record(Action(kind="answer", platform=event.platform, target=event.reply_to.link,
+                                    status=status, reason=f"a question asked {addressed.replace('_', ' ')}",
+                                    run=event.delivery_id, detail=text[:500], error=error))
 
     def should_answer(self, event: InboundEvent) -> bool:
         question = event.intent
@@ -168,9 +185,12 @@ class Conversations:
             reply = self.compose_reply(event, history)
             message_id = post_with_retries(platform, event, reply, self._policy.attempts,
                                            self._policy.retry_delay_seconds, sleep)
-        except BaseException:
+        except BaseException as error:
             self.replies.release(event.platform, event.delivery_id)  # so the queue's retry can post
+            if isinstance(error, Exception):
+                self._record(event, "failed", "", f"{type(error).__name__}: {error}"[:300])
             raise
+        self._record(event, "posted", reply.text)
         self.replies.complete(event.platform, event.delivery_id, {"message_id": message_id, "at": self._clock()})
         self.memory.remember(thread, event.delivery_id, event.received_at, "assistant", reply.text, message_id)
         return "replied"

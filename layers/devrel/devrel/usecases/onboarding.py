@@ -9,14 +9,14 @@ the execution state they share (a test checks its fields against the definition'
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from devrel.events import InboundEvent, IssueOpened, MemberJoined, Platform, PullRequestOpened, Reply
 from devrel.idempotency import Idempotency
 from devrel.ports import ChatPlatform, Item, Store, Workflows, execution_name
-from devrel.records import PLATFORMS, EventLog
+from devrel.records import PLATFORMS, Action, ActivityLog, EventLog
 
 Result = TypeVar("Result", bound=BaseModel)
 
@@ -57,6 +57,8 @@ class OnboardingState(BaseModel):
     # The event that started onboarding: welcomes and reminders are posted where it came from.
     event: InboundEvent
     config: OnboardingConfig = Field(default_factory=OnboardingConfig)
+    # The execution's name: what the activity log files each action under.
+    run: str | None = None
     welcome: Step[Welcomed] | None = None
     progress: Step[Progress] | None = None
     nudge: Step[Nudged] | None = None
@@ -101,13 +103,14 @@ def start_onboarding(event: InboundEvent, newcomers: Newcomers, workflows: Workf
     if not starts_onboarding(event) or not newcomers.claim(event):
         return False
     assert event.actor is not None
+    run = execution_name("onboarding", event.platform, event.actor.id)
     state = OnboardingState(
         contributor=Contributor(platform=event.platform, id=event.actor.id, name=event.actor.name),
         event=event,
         config=config,
+        run=run,
     )
-    workflows.start(state_machine, state.model_dump(mode="json", exclude_none=True),
-                    execution_name("onboarding", event.platform, event.actor.id))
+    workflows.start(state_machine, state.model_dump(mode="json", exclude_none=True), run)
     return True
 
 
@@ -132,22 +135,33 @@ class OnboardingSteps:
     """The Task states of the onboarding state machine."""
 
     def __init__(self, store: Store, platforms: Mapping[str, ChatPlatform], clock: Callable[[], float],
-                 project_repository: str | None = None) -> None:
+                 project_repository: str | None = None, activity: ActivityLog | None = None) -> None:
+        self._activity = activity or ActivityLog(store, clock)
         self._store = store
         self._platforms = platforms
         self._clock = clock
         self._project = project_repository
         self._events = EventLog(store)
 
-    def _post(self, state: OnboardingState, text: str) -> str:
+    def _post(self, state: OnboardingState, kind: Literal["welcome", "nudge"], text: str, reason: str) -> str:
+        entry = Action(kind=kind, platform=state.event.platform, target=state.event.reply_to.link, status="posted",
+                       reason=reason, run=state.run or "", detail=text)
         platform = self._platforms.get(state.event.platform)
-        if platform is None:
-            raise LookupError(f"no {state.event.platform} adapter is configured to welcome "
-                              f"{state.event.thread or 'the user'}")
-        return platform.post_reply(state.event, Reply(text=text))
+        try:
+            if platform is None:
+                raise LookupError(f"no {state.event.platform} adapter is configured to welcome "
+                                  f"{state.event.thread or 'the user'}")
+            message_id = platform.post_reply(state.event, Reply(text=text))
+        except Exception as error:
+            self._activity.record(entry.model_copy(update={"status": "failed",
+                                                           "error": f"{type(error).__name__}: {error}"[:300]}))
+            raise
+        self._activity.record(entry)
+        return message_id
 
     def welcome(self, state: OnboardingState) -> Welcomed:
-        message_id = self._post(state, welcome_text(state.contributor.name, self._project))
+        message_id = self._post(state, "welcome", welcome_text(state.contributor.name, self._project),
+                                f"a newcomer: {state.event.kind}")
         return Welcomed(message_id=message_id, welcomed_at=self._clock())
 
     def check_progress(self, state: OnboardingState) -> Progress:
@@ -164,7 +178,7 @@ class OnboardingSteps:
 
     def nudge(self, state: OnboardingState) -> Nudged:
         count = (state.nudge.result.count if state.nudge else 0) + 1
-        self._post(state, NUDGE_TEXT)
+        self._post(state, "nudge", NUDGE_TEXT, "no activity since the welcome")
         return Nudged(count=count)
 
     def record_failure(self, state: dict[str, Any]) -> dict[str, Any]:

@@ -11,18 +11,21 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from devrel.events import InboundEvent, IssueOpened
+from devrel.events import GithubAddress, InboundEvent, IssueOpened
 from devrel.ports import IssueTracker, Item, Store, Workflows, execution_name
+from devrel.records import Action, ActivityLog
 from devrel.usecases import codeowners, issue_analysis
 from devrel.usecases.issue_analysis import CHECKLIST_PROMPTS, Analysis
 
 log = logging.getLogger(__name__)
 
 IssueType = Literal["bug", "feature", "question", "docs"]
+ActionKind = Literal["comment", "label", "close", "nudge"]
+T = TypeVar("T")
 
 
 class TriageConfig(BaseModel):
@@ -125,6 +128,8 @@ class TriageState(BaseModel):
 
     issue: IssueFacts
     config: TriageConfig = Field(default_factory=TriageConfig)
+    # The execution's name: what the activity log files each action under.
+    run: str | None = None
     analysis: Step | None = None
     duplicates: DuplicatesStep | None = None
     classification: Step | None = None
@@ -221,8 +226,9 @@ def start_triage(event: InboundEvent, workflows: Workflows, state_machine: str, 
     policy = dict(defaults)
     if tracker is not None and opened.repository:
         policy.update(tracker.repository_config(opened.repository))
-    state = {"issue": issue.model_dump(), "config": TriageConfig.model_validate(policy).model_dump()}
-    return workflows.start(state_machine, state, execution_name("triage", event.thread, event.delivery_id))
+    run = execution_name("triage", event.thread, event.delivery_id)
+    state = {"issue": issue.model_dump(), "config": TriageConfig.model_validate(policy).model_dump(), "run": run}
+    return workflows.start(state_machine, state, run)
 
 
 class TriageSteps:
@@ -236,7 +242,9 @@ class TriageSteps:
         classifier: Callable[[], Classifier],
         duplicates: DuplicateScorer,
         bot_login: str | None = None,
+        activity: ActivityLog | None = None,
     ) -> None:
+        self._activity = activity or ActivityLog(store, clock)
         self._store = store
         self._clock = clock
         self._tracker = tracker
@@ -244,6 +252,25 @@ class TriageSteps:
         self._classifier = classifier
         self._duplicates = duplicates
         self._bot_login = bot_login
+
+    def _do(self, state: dict[str, Any], kind: ActionKind, detail: str, reason: str,
+            action: Callable[[], T] | None) -> T | None:
+        """Take one privileged action (None: dry-run) and record it in the activity log, failed or not."""
+        issue = _issue(state)
+        target = issue.html_url or GithubAddress(repository=issue.repository, number=issue.number).link
+        entry = Action(kind=kind, platform="github", target=target, status="dry-run", reason=reason,
+                       run=str(state.get("run") or ""), detail=detail)
+        if action is None:
+            self._activity.record(entry)
+            return None
+        try:
+            done = action()
+        except Exception as error:
+            self._activity.record(entry.model_copy(update={"status": "failed", "error": f"{type(error).__name__}: "
+                                                                                   f"{error}"[:300]}))
+            raise
+        self._activity.record(entry.model_copy(update={"status": "posted"}))
+        return done
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
         """One Task state: `{"step": name, "input": the execution state}` -> the step's result."""
@@ -329,17 +356,24 @@ class TriageSteps:
         comment = compose_comment(issue, state, config)
         marker = Item(pk=f"triage#{issue.repository}", sk=f"{issue.number:010d}",
                       data={"labels": labels, "acted_at": acted_at})
+        reason = "triage of a new issue" if not _result(state, "follow_up") else "the author answered"
         if config.dry_run or self._tracker is None:
             self._store.put(marker)
+            self._do(state, "comment", comment, f"{reason} (dry run)", None)
+            if labels:
+                self._do(state, "label", ", ".join(labels), f"{reason} (dry run)", None)
             return {"dry_run": True, "labels": labels, "comment": comment, "acted_at": acted_at}
+        tracker = self._tracker
         previous = self._store.get(marker.pk, marker.sk)
         comment_id = previous.data.get("comment_id") if previous else None
         # Re-analysis after the author answered: comment again only if the conclusion changed.
         if previous is None or previous.data.get("labels") != labels:
-            comment_id = self._tracker.comment(issue.repository, issue.number, comment)
+            comment_id = self._do(state, "comment", comment, reason,
+                                  lambda: tracker.comment(issue.repository, issue.number, comment))
         marker = Item(pk=marker.pk, sk=marker.sk, data={**marker.data, "comment_id": comment_id})
         if labels:
-            self._tracker.add_labels(issue.repository, issue.number, labels)
+            self._do(state, "label", ", ".join(labels), reason,
+                     lambda: tracker.add_labels(issue.repository, issue.number, labels))
         self._store.put(marker)
         for assignee in _result(state, "assignees").get("assignees") or []:
             self._store.put(Item(pk=f"assigned#{assignee}", sk=f"{issue.repository}#{issue.number}"))
@@ -364,16 +398,18 @@ class TriageSteps:
         key = (f"nudges#{issue.repository}", f"{issue.number:010d}")
         record = self._store.get(*key)
         nudges = int(record.data.get("count", 0)) if record else 0
+        tracker = None if config.dry_run else self._tracker
         if nudges < config.max_nudges:
             acted_at = self._clock()
-            if self._tracker is not None and not config.dry_run:
-                self._tracker.comment(issue.repository, issue.number,
-                                f"@{issue.author}, friendly reminder: could you add the details asked above? "
-                                "Without them this issue will be marked stale.")
+            reminder = (f"@{issue.author}, friendly reminder: could you add the details asked above? "
+                        "Without them this issue will be marked stale.")
+            self._do(state, "nudge", reminder, f"no answer from the author, reminder {nudges + 1}",
+                     None if tracker is None else lambda: tracker.comment(issue.repository, issue.number, reminder))
             self._store.put(Item(pk=key[0], sk=key[1], data={"count": nudges + 1}))
             return {"keep_waiting": True, "nudges": nudges + 1, "acted_at": acted_at}
-        if self._tracker is not None and not config.dry_run:
-            self._tracker.add_labels(issue.repository, issue.number, [config.stale_label])
+        self._do(state, "label", config.stale_label, "no answer after the reminders",
+                 None if tracker is None else lambda: tracker.add_labels(issue.repository, issue.number,
+                                                                         [config.stale_label]))
         return {"keep_waiting": False, "nudges": nudges, "stale": True}
 
     def duplicate_verdict(self, state: dict[str, Any]) -> dict[str, Any]:
@@ -401,11 +437,15 @@ class TriageSteps:
         candidates = _result(state, "duplicates").get("candidates") or []
         if self._tracker is None or not candidates:
             return {"closed": False}
+        tracker = self._tracker
         original = candidates[0].get("url") or f"#{candidates[0]['number']}"
-        self._tracker.comment(issue.repository, issue.number,
-                        f"Closing as a duplicate of {original} ({_result(state, 'verdict').get('reason')}). "
-                        "Comment here if this is a different problem and a maintainer will reopen it.")
-        self._tracker.close(issue.repository, issue.number, "not_planned")
+        reason = str(_result(state, "verdict").get("reason") or "")
+        notice = (f"Closing as a duplicate of {original} ({reason}). "
+                  "Comment here if this is a different problem and a maintainer will reopen it.")
+        self._do(state, "comment", notice, f"duplicate of {original}",
+                 lambda: tracker.comment(issue.repository, issue.number, notice))
+        self._do(state, "close", f"not_planned, duplicate of {original}", reason,
+                 lambda: tracker.close(issue.repository, issue.number, "not_planned"))
         return {"closed": True, "original": original}
 
     def record_failure(self, state: dict[str, Any]) -> dict[str, Any]:
