@@ -1,0 +1,1 @@
+"""Community health: metrics over the event log and the repository's history, and message sentiment."""
