@@ -8,10 +8,47 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
+
+
+# No platform nests its payloads more than a dozen levels; far deeper input is an attack on the
+# recursion of every consumer (the parser, pydantic, repr), so it is refused before parsing.
+MAX_JSON_DEPTH = 64
+# A JSON string (escapes included), removed before counting brackets: brackets inside strings do not nest.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(raw: bytes, stop_above: int | None = None) -> int:
+    """The deepest nesting of arrays and objects in a JSON text, without parsing it (counting stops
+    once it passes `stop_above`)."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    depth = deepest = 0
+    for char in brackets:
+        if char in b"[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if stop_above is not None and deepest > stop_above:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+def loads_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """json.loads that refuses input nested deeper than `max_depth`; raises ValueError for any bad input."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if json_depth(data, stop_above=max_depth) > max_depth:
+        raise ValueError(f"JSON nested deeper than {max_depth} levels")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError as error:  # a backstop: the depth check above should make this unreachable
+        raise ValueError("JSON nested too deeply") from error
 
 
 @dataclass(frozen=True)
@@ -28,8 +65,8 @@ class HttpRequest:
         return self.headers.get(name.lower(), default)
 
     def json(self) -> Any:
-        """Parse the body as JSON; raises ValueError (-> 400) when it is not."""
-        return json.loads(self.body.decode("utf-8"))
+        """Parse the body as JSON; raises ValueError (-> 400) when it is not, or nests too deeply."""
+        return loads_json(self.body)
 
     def form(self) -> dict[str, str]:
         """Parse an application/x-www-form-urlencoded body (single values)."""

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from devrel.events import InboundEvent
 from devrel.http import HttpRequest, HttpResponse
 from devrel.runtime import Services
@@ -60,13 +62,22 @@ def handle_webhook(platform: WebhookPlatform, request: HttpRequest, services: Se
     try:
         inbound = platform.convert(request, services.settings)
     except ValueError as error:  # not JSON, or a payload missing what the platform always sends
-        log.warning("malformed %s request on %s: %s", platform.name, request.path, error)
+        log.warning("malformed %s request on %s: %s", platform.name, request.path, describe_error(error))
         return HttpResponse.error(400, "malformed request")
     accepted = False
     if inbound.event is not None:
         accepted = accept_event(inbound.event, services.store, services.queue, services.clock(),
                                 services.settings.idempotency_ttl_seconds)
     return inbound.reply(accepted)
+
+
+def describe_error(error: ValueError) -> str:
+    """What was wrong with a request, for the log: field locations and messages, never the values
+    (a rejected body may still carry an interaction token or a response_url)."""
+    if isinstance(error, ValidationError):
+        problems = error.errors(include_url=False, include_context=False, include_input=False)
+        return "; ".join(f"{'.'.join(str(part) for part in p['loc']) or 'body'}: {p['msg']}" for p in problems[:5])
+    return str(error)[:200]
 
 
 def webhook_handler(platform: WebhookPlatform) -> Callable[[HttpRequest, Services], HttpResponse]:

@@ -7,16 +7,21 @@ any, the worker should finish later through the interaction's webhook.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from discord_interactions import InteractionResponseFlags, InteractionResponseType, InteractionType, verify_key
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from devrel.events import Actor, DiscordAddress, Feedback, InboundEvent, Intent, MemberJoined, Question, Reply
+from devrel.platforms.signatures import is_fresh
 from devrel.platforms.text import split_markdown
 
 MESSAGE_LIMIT = 2000
+# An Ed25519 signature in hex; anything else is rejected before the library sees it.
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{128}")
 EPHEMERAL = InteractionResponseFlags.EPHEMERAL
 
 
@@ -86,12 +91,9 @@ def verify_signature(
     max_age: int = 300,
 ) -> bool:
     """Ed25519 over `timestamp + raw body`, with the timestamp within `max_age` seconds of `now`."""
-    if not public_key_hex or not timestamp or not signature_hex:
+    if not public_key_hex or not timestamp or not signature_hex or not _SIGNATURE.fullmatch(signature_hex):
         return False
-    try:
-        if abs(now - int(timestamp)) > max_age:
-            return False
-    except ValueError:  # not an integer
+    if not is_fresh(timestamp, now, max_age):
         return False
     # discord-interactions' check answers False for a bad key, signature or encoding.
     return bool(verify_key(body, signature_hex, timestamp, public_key_hex))
@@ -115,15 +117,76 @@ def _message(content: str, ephemeral: bool = True) -> dict[str, Any]:
     return {"type": InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE, "data": data}
 
 
-def _options(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {str(o.get("name")): o.get("value") for o in data.get("options") or [] if isinstance(o, dict)}
+# --- the fields of an interaction the converter reads, validated before it reads them ---------------
 
 
-def _actor(interaction: Mapping[str, Any]) -> Actor | None:
-    user = (interaction.get("member") or {}).get("user") or interaction.get("user")
-    if not isinstance(user, dict) or not user.get("id"):
+class _Fields(BaseModel):
+    # Every other field Discord sends is ignored; the ones read must have Discord's own types.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _User(_Fields):
+    id: str = ""
+    username: str | None = None
+    bot: bool = False
+
+
+class _Member(_Fields):
+    user: _User | None = None
+
+
+class _Option(_Fields):
+    name: str = ""
+    # string, integer, number or boolean options; sub-commands carry none
+    value: str | StrictInt | float | bool | None = None
+    focused: bool = False
+
+
+class _ResolvedMessage(_Fields):
+    content: str | None = None
+
+
+class _Resolved(_Fields):
+    messages: dict[str, _ResolvedMessage] = Field(default_factory=dict)
+
+
+class _Data(_Fields):
+    name: str | None = None
+    type: StrictInt | None = None
+    options: list[_Option] = Field(default_factory=list)
+    custom_id: str | None = None
+    target_id: str | None = None
+    resolved: _Resolved | None = None
+
+
+class _Channel(_Fields):
+    id: str | None = None
+
+
+class Interaction(_Fields):
+    """An interaction, as far as the assistant reads it (ids are snowflake strings, types integers)."""
+
+    type: StrictInt
+    id: str | None = None
+    token: str | None = None
+    application_id: str | None = None
+    channel_id: str | None = None
+    channel: _Channel | None = None
+    guild_id: str | None = None
+    member: _Member | None = None
+    user: _User | None = None
+    data: _Data | None = None
+
+
+def _options(data: _Data) -> dict[str, Any]:
+    return {option.name: option.value for option in data.options}
+
+
+def _actor(interaction: Interaction) -> Actor | None:
+    user = (interaction.member.user if interaction.member else None) or interaction.user
+    if user is None or not user.id:
         return None
-    return Actor(id=str(user["id"]), name=str(user.get("username") or ""), is_bot=bool(user.get("bot")))
+    return Actor(id=user.id, name=user.username or "", is_bot=user.bot)
 
 
 def help_text(topic: str | None = None) -> str:
@@ -140,28 +203,28 @@ def autocomplete_choices(partial: str, candidates: list[str], limit: int = 25) -
     return [{"name": c, "value": c} for c in (starts + contains)[:limit]]
 
 
-def plan_response(interaction: Mapping[str, Any], application_id: str | None = None) -> Plan:
+def plan_response(payload: Mapping[str, Any], application_id: str | None = None) -> Plan:
     """What to answer now and what to enqueue. Raises ValueError for a malformed interaction."""
-    kind = interaction.get("type")
+    interaction = Interaction.model_validate(payload)
+    kind = interaction.type
     if kind == InteractionType.PING:
         return Plan({"type": InteractionResponseType.PONG})
-    interaction_id, token = interaction.get("id"), interaction.get("token")
-    if not interaction_id or not token:
+    if not interaction.id or not interaction.token:
         raise ValueError("interaction without id or token")
-    data = interaction.get("data")
-    if not isinstance(data, dict):
+    data = interaction.data
+    if data is None:
         raise ValueError("interaction without data")
 
     if kind == InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
-        focused = next((o for o in data.get("options") or [] if isinstance(o, dict) and o.get("focused")), {})
-        candidates = list(HELP_TOPICS) if focused.get("name") == "topic" else []
-        choices = autocomplete_choices(str(focused.get("value") or ""), candidates)
+        focused = next((option for option in data.options if option.focused), _Option())
+        candidates = list(HELP_TOPICS) if focused.name == "topic" else []
+        choices = autocomplete_choices(str(focused.value or ""), candidates)
         return Plan(
             {"type": InteractionResponseType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT, "data": {"choices": choices}}
         )
 
     if kind == InteractionType.MESSAGE_COMPONENT:
-        custom_id = str(data.get("custom_id") or "")
+        custom_id = data.custom_id or ""
         ack = {"type": InteractionResponseType.DEFERRED_UPDATE_MESSAGE}
         if not custom_id.startswith("feedback:"):
             return Plan(ack)
@@ -180,15 +243,15 @@ def plan_response(interaction: Mapping[str, Any], application_id: str | None = N
     if kind != InteractionType.APPLICATION_COMMAND:
         return Plan(_message("This kind of interaction is not supported yet."))
 
-    name = str(data.get("name") or "")
-    if data.get("type") == CommandType.MESSAGE and name == ASK_ABOUT_MESSAGE:
-        target = ((data.get("resolved") or {}).get("messages") or {}).get(str(data.get("target_id")))
-        if not isinstance(target, dict):
+    name = data.name or ""
+    if data.type == CommandType.MESSAGE and name == ASK_ABOUT_MESSAGE:
+        target = (data.resolved.messages if data.resolved else {}).get(str(data.target_id))
+        if target is None:
             raise ValueError("message command without its resolved message")
         event = _event(
             interaction,
             "discord.message_command.ask",
-            str(target.get("content") or ""),
+            target.content or "",
             application_id,
             Question(),
         )
@@ -209,23 +272,24 @@ def plan_response(interaction: Mapping[str, Any], application_id: str | None = N
 
 
 def _event(
-    interaction: Mapping[str, Any],
+    interaction: Interaction,
     kind: str,
     text: str,
     application_id: str | None,
     intent: Intent,
 ) -> InboundEvent:
+    assert interaction.id and interaction.token  # checked by plan_response
     actor = _actor(interaction)
-    channel = str(interaction.get("channel_id") or (interaction.get("channel") or {}).get("id") or "")
-    guild = str(interaction.get("guild_id") or "dm")
+    channel = interaction.channel_id or (interaction.channel.id if interaction.channel else None) or ""
+    guild = interaction.guild_id or "dm"
     return InboundEvent(
         platform="discord",
         kind=kind,
-        delivery_id=str(interaction["id"]),
+        delivery_id=interaction.id,
         intent=intent,
         reply_to=DiscordAddress(
-            application_id=str(interaction.get("application_id") or application_id or ""),
-            token=str(interaction["token"]),
+            application_id=interaction.application_id or application_id or "",
+            token=interaction.token,
             channel=channel,
             guild=guild,
         ),

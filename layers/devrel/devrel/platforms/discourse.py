@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from devrel.events import Activity, Actor, DiscourseAddress, InboundEvent, Question
 from devrel.platforms.text import looks_like_question
 
 REGULAR_POST = 1  # post_type: 1 regular, 2 moderator action, 3 small action, 4 whisper
+# Post, topic and post numbers: positive integers, never strings.
+Id = Annotated[StrictInt, Field(ge=0, lt=2**53)]
+
+
+class Post(BaseModel):
+    """A post of a `post_created` delivery, as far as the assistant reads it (ids are integers)."""
+
+    # Every other field Discourse sends is ignored; the ones read must have Discourse's own types.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: Id
+    topic_id: Id
+    post_number: Id | None = None
+    username: str | None = None
+    user_id: StrictInt | None = None
+    post_type: StrictInt = REGULAR_POST
+    raw: str | None = None
+    topic_title: str | None = None
 
 
 def to_inbound_event(event_name: str, payload: Mapping[str, Any], own_username: str) -> InboundEvent | None:
@@ -16,33 +36,31 @@ def to_inbound_event(event_name: str, payload: Mapping[str, Any], own_username: 
 
     `post_created` covers new topics too (their first post), so `topic_created` is not needed.
     Posts are keyed by post id: a redelivery of the same post is one delivery, whatever its
-    X-Discourse-Event-Id.
+    X-Discourse-Event-Id. A post whose fields have the wrong type raises ValueError.
     """
     if event_name != "post_created":
         return None
-    post = payload.get("post")
-    if not isinstance(post, dict):
+    raw_post = payload.get("post")
+    if not isinstance(raw_post, dict):
         raise ValueError("post_created without a post object")
-    post_id, topic_id = post.get("id"), post.get("topic_id")
-    if post_id is None or topic_id is None:
-        raise ValueError("post without id or topic_id")
-    username = str(post.get("username") or "")
+    post = Post.model_validate(raw_post)
+    username = post.username or ""
     if username.lower() == own_username.lower():
         return None  # never answer its own posts
-    if post.get("post_type", REGULAR_POST) != REGULAR_POST:
+    if post.post_type != REGULAR_POST:
         return None
-    raw = str(post.get("raw") or "")
-    title = str(post.get("topic_title") or "")
-    post_number = int(post.get("post_number") or 0)
+    raw = post.raw or ""
+    title = post.topic_title or ""
+    post_number = post.post_number or 0
     text = f"{title}\n\n{raw}".strip() if post_number == 1 else raw
     return InboundEvent(
         platform="discourse",
         kind="discourse.post_created",
-        delivery_id=f"post:{post_id}",
+        delivery_id=f"post:{post.id}",
         intent=_intent(raw, text, post_number, own_username),
-        reply_to=DiscourseAddress(topic_id=int(topic_id), post_number=post_number or None),
-        thread=f"topic:{topic_id}",
-        actor=Actor(id=str(post.get("user_id") or username), name=username),
+        reply_to=DiscourseAddress(topic_id=post.topic_id, post_number=post_number or None),
+        thread=f"topic:{post.topic_id}",
+        actor=Actor(id=str(post.user_id if post.user_id is not None else username), name=username),
         text=text,
     )
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from devrel.events import (
     Activity,
@@ -35,39 +37,106 @@ HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
 FIRST_TIMER_ASSOCIATIONS = frozenset({"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"})
 
 
-def _actor(user: Mapping[str, Any] | None) -> Actor | None:
-    if not user:
+# --- the fields of a delivery the converter reads, validated before it reads them -------------------
+
+
+class _Fields(BaseModel):
+    # Every other field GitHub sends is ignored; the ones read must have GitHub's own types.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# Issue, pull request and discussion numbers and installation ids: positive integers, never strings.
+Number = Annotated[StrictInt, Field(ge=0, lt=2**53)]
+
+
+class _User(_Fields):
+    login: str = ""
+    id: Number | None = None
+    type: str | None = None
+
+
+class _Label(_Fields):
+    name: str
+
+
+class _Subject(_Fields):
+    """An issue, pull request, discussion or release: the fields they share."""
+
+    number: Number | None = None
+    title: str | None = None
+    name: str | None = None
+    body: str | None = None
+    labels: list[_Label] = Field(default_factory=list)
+    html_url: str | None = None
+    author_association: str | None = None
+
+
+class _Comment(_Fields):
+    body: str | None = None
+    author_association: str | None = None
+
+
+class _Repository(_Fields):
+    full_name: str = ""
+
+
+class _Installation(_Fields):
+    id: Number | None = None
+
+
+class Delivery(_Fields):
+    """A webhook delivery of one of HANDLED_EVENTS, as far as the assistant reads it."""
+
+    action: str = ""
+    repository: _Repository | None = None
+    issue: _Subject | None = None
+    pull_request: _Subject | None = None
+    discussion: _Subject | None = None
+    release: _Subject | None = None
+    comment: _Comment | None = None
+    sender: _User | None = None
+    installation: _Installation | None = None
+
+    @property
+    def subject(self) -> _Subject:
+        return self.issue or self.pull_request or self.discussion or self.release or _Subject()
+
+
+def _actor(user: _User | None) -> Actor | None:
+    if user is None:
         return None
-    login = str(user.get("login", ""))
-    is_bot = user.get("type") == "Bot" or login.endswith("[bot]")
-    return Actor(id=str(user.get("id", login)), name=login, is_bot=is_bot)
+    is_bot = user.type == "Bot" or user.login.endswith("[bot]")
+    return Actor(id=str(user.id if user.id is not None else user.login), name=user.login, is_bot=is_bot)
 
 
 def mentions(text: str, login: str | None) -> bool:
     return bool(login) and re.search(rf"@{re.escape(login or '')}\b", text, re.IGNORECASE) is not None
 
 
-def _intent(
-    event_name: str, action: str, payload: Mapping[str, Any], actor: Actor | None, text: str, bot_login: str | None
-) -> Intent:
-    subject: Mapping[str, Any] = payload.get("issue") or payload.get("pull_request") or {}
-    repository = str((payload.get("repository") or {}).get("full_name", ""))
-    association = (payload.get("comment") or subject).get("author_association")
+def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str, bot_login: str | None) -> Intent:
+    action, subject = delivery.action, delivery.subject
+    repository = delivery.repository.full_name if delivery.repository else ""
+    association = (delivery.comment or subject).author_association
     first_time = association in FIRST_TIMER_ASSOCIATIONS
+    # Triage and onboarding act on the number: an opened issue without one is no issue at all.
+    opened = event_name in ("issues", "pull_request") and action == "opened"
+    if opened and (subject.number is None or not repository):
+        raise ValueError(f"{event_name}.opened without a repository and a number")
     if event_name == "issues" and action == "opened":
+        assert subject.number is not None
         return IssueOpened(
             repository=repository,
-            number=int(subject.get("number") or 0),
-            title=str(subject.get("title") or ""),
-            body=str(subject.get("body") or ""),
-            labels=[str(label.get("name")) for label in subject.get("labels") or [] if isinstance(label, dict)],
-            html_url=subject.get("html_url"),
+            number=subject.number,
+            title=subject.title or "",
+            body=subject.body or "",
+            labels=[label.name for label in subject.labels],
+            html_url=subject.html_url,
             first_time=first_time,
         )
     if event_name == "pull_request" and action == "opened":
-        return PullRequestOpened(repository=repository, number=int(subject.get("number") or 0),
-                                 title=str(subject.get("title") or ""), html_url=subject.get("html_url"),
-                                 first_time=first_time)
+        assert subject.number is not None
+        return PullRequestOpened(repository=repository, number=subject.number, title=subject.title or "",
+                                 html_url=subject.html_url, first_time=first_time)
     own = bool(bot_login) and actor is not None and actor.name.lower() == (bot_login or "").lower()
     if own:
         return Activity()
@@ -83,34 +152,37 @@ def _intent(
 def to_inbound_event(
     event_name: str, delivery_id: str, payload: Mapping[str, Any], bot_login: str | None = None
 ) -> InboundEvent | None:
-    """The typed event for a delivery, or None when the assistant ignores it."""
+    """The typed event for a delivery, or None when the assistant ignores it.
+
+    Raises ValueError (pydantic's ValidationError is one) when a field it reads has the wrong type, so
+    a malformed delivery is refused at the edge instead of failing in the worker.
+    """
     if event_name not in HANDLED_EVENTS:
         return None
-    action = str(payload.get("action", ""))
+    action = payload.get("action", "")
+    if not isinstance(action, str):
+        raise ValueError("action must be a string")
     allowed = HANDLED_EVENTS[event_name]
     if allowed is not None and action not in allowed:
         return None
-    repo = str((payload.get("repository") or {}).get("full_name", ""))
-    subject: Mapping[str, Any] = (
-        payload.get("issue") or payload.get("pull_request") or payload.get("discussion")
-        or payload.get("release") or {}
-    )
-    comment: Mapping[str, Any] = payload.get("comment") or {}
-    number = subject.get("number")
+    delivery = Delivery.model_validate(payload)
+    repo = delivery.repository.full_name if delivery.repository else ""
+    subject, comment = delivery.subject, delivery.comment
+    number = subject.number
     thread = f"{repo}#{number}" if repo and number is not None else repo
-    title = str(subject.get("title") or subject.get("name") or "")
-    body = str(comment.get("body") or subject.get("body") or "")
+    title = subject.title or subject.name or ""
+    body = (comment.body if comment else None) or subject.body or ""
     text = body if comment else f"{title}\n\n{body}".strip()
-    actor = _actor(payload.get("sender"))
+    actor = _actor(delivery.sender)
     return InboundEvent(
         platform="github",
         kind=f"github.{event_name}.{action}" if action else f"github.{event_name}",
         delivery_id=delivery_id,
-        intent=_intent(event_name, action, payload, actor, text, bot_login),
+        intent=_intent(event_name, delivery, actor, text, bot_login),
         reply_to=GithubAddress(
             repository=repo,
-            number=number if isinstance(number, int) else None,
-            installation_id=(payload.get("installation") or {}).get("id"),
+            number=number,
+            installation_id=delivery.installation.id if delivery.installation else None,
             discussion=event_name.startswith("discussion"),
         ),
         thread=thread,

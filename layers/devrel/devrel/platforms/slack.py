@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from devrel.events import (
     Activity,
@@ -27,6 +28,8 @@ from devrel.events import (
     Reply,
     SlackAddress,
 )
+from devrel.http import loads_json
+from devrel.platforms.signatures import is_fresh
 
 SIGNATURE_VERSION = "v0"
 # Message subtypes that are a person saying something; every other subtype (edits, deletions,
@@ -53,13 +56,9 @@ def verify_signature(
     secret: str, body: bytes, timestamp: str | None, signature: str | None, now: float, max_age: int = 300
 ) -> bool:
     """X-Slack-Signature over `v0:<timestamp>:<raw body>`, within `max_age` seconds of `now`."""
-    if not secret or not timestamp or not signature:
+    if not secret or not timestamp or not signature or not signature.isascii():
         return False
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        return False
-    if abs(now - sent_at) > max_age:
+    if not is_fresh(timestamp, now, max_age):
         return False
     return hmac.compare_digest(signature_for(secret, timestamp, body), signature)
 
@@ -90,11 +89,108 @@ def thread_id(team: str, channel: str, root_ts: str) -> str:
     return f"{team}:{channel}:{root_ts}"
 
 
-def bot_user_of(payload: Mapping[str, Any]) -> str | None:
+# --- the fields of a payload the converters read, validated before they read them ------------------
+
+
+class _Fields(BaseModel):
+    # Every other field Slack sends is ignored; the ones read must have Slack's own types.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Authorization(_Fields):
+    is_bot: bool = False
+    user_id: str | None = None
+
+
+class _UserObject(_Fields):
+    id: str = ""
+
+
+class _Event(_Fields):
+    type: str
+    user: str | _UserObject | None = None
+    text: str | None = None
+    ts: str | None = None
+    thread_ts: str | None = None
+    channel: str | None = None
+    channel_type: str | None = None
+    bot_id: str | None = None
+    subtype: str | None = None
+    team: str | None = None
+
+
+class EventCallback(_Fields):
+    """An Events API `event_callback` of an event type the assistant handles."""
+
+    team_id: str | None = None
+    event_id: str | None = None
+    authorizations: list[_Authorization] = Field(default_factory=list)
+    event: _Event
+
+
+class _InteractionUser(_Fields):
+    id: str = ""
+    username: str | None = None
+    name: str | None = None
+    team_id: str | None = None
+
+
+class _Id(_Fields):
+    id: str | None = None
+
+
+class _Container(_Fields):
+    channel_id: str | None = None
+    message_ts: str | None = None
+    thread_ts: str | None = None
+
+
+class _Action(_Fields):
+    action_id: str = ""
+    value: str | None = None
+    action_ts: str | None = None
+
+
+class _Message(_Fields):
+    ts: str | None = None
+    thread_ts: str | None = None
+    text: str | None = None
+
+
+class Interaction(_Fields):
+    """A `block_actions` or `message_action` interactivity payload, as far as the assistant reads it."""
+
+    type: str
+    user: _InteractionUser = Field(default_factory=_InteractionUser)
+    team: _Id | None = None
+    channel: _Id | None = None
+    trigger_id: str | None = None
+    response_url: str | None = None
+    container: _Container | None = None
+    actions: list[_Action] = Field(default_factory=list)
+    message: _Message | None = None
+
+
+_HANDLED_EVENTS = _MEMBER_EVENTS | _REVOCATION_EVENTS | {"app_mention", "message"}
+_HANDLED_INTERACTIONS = frozenset({"block_actions", "message_action"})
+
+
+def _event_type(payload: Mapping[str, Any]) -> str:
+    event = payload.get("event")
+    if not isinstance(event, dict):
+        raise ValueError("event_callback without an event object")
+    kind = event.get("type", "")
+    if not isinstance(kind, str):
+        raise ValueError("event type must be a string")
+    return kind
+
+
+def bot_user_of(payload: Mapping[str, Any] | EventCallback) -> str | None:
     """The app's bot user in the workspace the event came from, as Slack reports it."""
-    for authorization in payload.get("authorizations") or []:
-        if isinstance(authorization, dict) and authorization.get("is_bot") and authorization.get("user_id"):
-            return str(authorization["user_id"])
+    callback = payload if isinstance(payload, EventCallback) else EventCallback.model_validate(payload)
+    for authorization in callback.authorizations:
+        if authorization.is_bot and authorization.user_id:
+            return authorization.user_id
     return None
 
 
@@ -112,47 +208,48 @@ def event_to_inbound(payload: Mapping[str, Any], bot_user_id: str | None = None)
 
     Messages are keyed by channel + ts, not by event_id: Slack sends an `app_mention` and a
     `message` for the same post (with different event ids), and a retry after a lost ack can come
-    with a new event_id too. Both collapse onto one delivery this way.
+    with a new event_id too. Both collapse onto one delivery this way. Event types the assistant
+    ignores are not validated (Slack wants them acknowledged); the fields of the others are, and a
+    wrong type raises ValueError.
     """
-    event = payload.get("event")
-    if not isinstance(event, dict):
-        raise ValueError("event_callback without an event object")
-    event_type = str(event.get("type", ""))
-    team = str(payload.get("team_id") or event.get("team") or "")
-    event_id = str(payload.get("event_id") or "")
-    bot_user = bot_user_id or bot_user_of(payload)
+    if _event_type(payload) not in _HANDLED_EVENTS:
+        return None
+    callback = EventCallback.model_validate(payload)
+    event = callback.event
+    event_type = event.type
+    team = callback.team_id or event.team or ""
+    event_id = callback.event_id or ""
+    bot_user = bot_user_id or bot_user_of(callback)
 
     if event_type in _MEMBER_EVENTS or event_type in _REVOCATION_EVENTS:
         if not event_id:
             raise ValueError("event_callback without event_id")
-        user = event.get("user")
-        user_id = str(user.get("id", "")) if isinstance(user, dict) else str(user or "")
+        user = event.user
+        user_id = user.id if isinstance(user, _UserObject) else user or ""
         intent: Intent = MemberJoined() if event_type in _MEMBER_EVENTS else InstallRevoked(team=team)
         return InboundEvent(
             platform="slack",
             kind=f"slack.{event_type}",
             delivery_id=event_id,
             intent=intent,
-            reply_to=SlackAddress(team=team, channel=str(event.get("channel") or "")),
+            reply_to=SlackAddress(team=team, channel=event.channel or ""),
             thread=team,
             actor=Actor(id=user_id) if user_id else None,
         )
-    if event_type not in ("app_mention", "message"):
-        return None
-    if event.get("bot_id") or str(event.get("subtype") or "") not in _SPOKEN_SUBTYPES:
+    if event.bot_id or (event.subtype or "") not in _SPOKEN_SUBTYPES:
         return None  # loop guard and edits/joins/deletions
-    user = str(event.get("user") or "")
+    user = event.user if isinstance(event.user, str) else ""
     if not user or (bot_user and user == bot_user):
         return None
-    channel, ts = str(event.get("channel") or ""), str(event.get("ts") or "")
+    channel, ts = event.channel or "", event.ts or ""
     if not channel or not ts:
         raise ValueError("message event without channel or ts")
-    thread_ts = str(event.get("thread_ts") or "")
-    text = str(event.get("text") or "")
+    thread_ts = event.thread_ts or ""
+    text = event.text or ""
     mentioned = event_type == "app_mention" or (bot_user is not None and f"<@{bot_user}" in text)
     if mentioned:
         kind, question = "slack.app_mention", Question()
-    elif event.get("channel_type") == "im":
+    elif event.channel_type == "im":
         kind, question = "slack.message.im", Question()
     elif thread_ts and thread_ts != ts:
         kind, question = "slack.message.thread", Question(addressed="in_thread")
@@ -194,22 +291,27 @@ def command_to_inbound(form: Mapping[str, str]) -> InboundEvent | None:
 
 
 def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
-    """Buttons (feedback, approve/reject), the message shortcut and the ask modal, or None."""
-    kind = str(payload.get("type", ""))
-    user = payload.get("user") or {}
-    team = str((payload.get("team") or {}).get("id") or user.get("team_id") or "")
-    actor = Actor(id=str(user.get("id", "")), name=str(user.get("username") or user.get("name") or ""))
-    trigger = str(payload.get("trigger_id") or "")
-    if kind == "block_actions":
-        actions = payload.get("actions") or []
-        if not actions or not isinstance(actions[0], dict):
+    """Buttons (feedback, approve/reject) and the message shortcut, or None.
+
+    Other interaction types are acknowledged unread; the fields of these two are validated, and a wrong
+    type raises ValueError."""
+    if payload.get("type") not in _HANDLED_INTERACTIONS:
+        return None
+    interaction = Interaction.model_validate(payload)
+    user = interaction.user
+    team = (interaction.team.id if interaction.team else None) or user.team_id or ""
+    actor = Actor(id=user.id, name=user.username or user.name or "")
+    trigger = interaction.trigger_id or ""
+    channel_of = interaction.channel.id if interaction.channel else None
+    if interaction.type == "block_actions":
+        if not interaction.actions:
             raise ValueError("block_actions without actions")
-        action = actions[0]
-        container = payload.get("container") or {}
-        channel = str(container.get("channel_id") or (payload.get("channel") or {}).get("id") or "")
-        message_ts = str(container.get("message_ts") or "")
-        action_id = str(action.get("action_id") or "")
-        value = str(action.get("value") or "")
+        action = interaction.actions[0]
+        container = interaction.container or _Container()
+        channel = container.channel_id or channel_of or ""
+        message_ts = container.message_ts or ""
+        action_id = action.action_id
+        value = action.value or ""
         intent: Intent = (
             Feedback(vote="up" if action_id == "feedback_up" else "down", answer=value or None)
             if action_id in FEEDBACK_ACTIONS
@@ -218,31 +320,30 @@ def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
         return InboundEvent(
             platform="slack",
             kind=f"slack.action.{action_id}",
-            delivery_id=f"act:{action_id}:{action.get('action_ts') or trigger}",
+            delivery_id=f"act:{action_id}:{action.action_ts or trigger}",
             intent=intent,
-            reply_to=SlackAddress(team=team, channel=channel, response_url=payload.get("response_url") or None),
-            thread=thread_id(team, channel, str(container.get("thread_ts") or message_ts)),
+            reply_to=SlackAddress(team=team, channel=channel, response_url=interaction.response_url or None),
+            thread=thread_id(team, channel, container.thread_ts or message_ts),
             actor=actor,
             text=value,
         )
-    if kind == "message_action":  # "Ask about this message" shortcut
-        message = payload.get("message") or {}
-        channel = str((payload.get("channel") or {}).get("id") or "")
-        ts = str(message.get("ts") or "")
-        if not channel or not ts or not trigger:
-            raise ValueError("message shortcut without channel, message or trigger")
-        thread_ts = str(message.get("thread_ts") or ts)
-        return InboundEvent(
-            platform="slack",
-            kind="slack.shortcut.ask",
-            delivery_id=f"sc:{trigger}",
-            intent=Question(),
-            reply_to=SlackAddress(team=team, channel=channel, thread_ts=thread_ts, message_ts=ts),
-            thread=thread_id(team, channel, thread_ts),
-            actor=actor,
-            text=str(message.get("text") or ""),
-        )
-    return None
+    # message_action: the "Ask about this message" shortcut
+    message = interaction.message or _Message()
+    channel = channel_of or ""
+    ts = message.ts or ""
+    if not channel or not ts or not trigger:
+        raise ValueError("message shortcut without channel, message or trigger")
+    thread_ts = message.thread_ts or ts
+    return InboundEvent(
+        platform="slack",
+        kind="slack.shortcut.ask",
+        delivery_id=f"sc:{trigger}",
+        intent=Question(),
+        reply_to=SlackAddress(team=team, channel=channel, thread_ts=thread_ts, message_ts=ts),
+        thread=thread_id(team, channel, thread_ts),
+        actor=actor,
+        text=message.text or "",
+    )
 
 
 def parse_interaction(form: Mapping[str, str]) -> dict[str, Any]:
@@ -250,7 +351,7 @@ def parse_interaction(form: Mapping[str, str]) -> dict[str, Any]:
     raw = form.get("payload")
     if raw is None:
         raise ValueError("interactivity request without payload")
-    payload = json.loads(raw)
+    payload = loads_json(raw)
     if not isinstance(payload, dict):
         raise ValueError("interactivity payload must be an object")
     return payload
