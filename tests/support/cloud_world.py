@@ -23,7 +23,6 @@ from nacl.signing import SigningKey
 
 from devrel.models.catalog import resolve_gguf
 from devrel.models.local_server import LocalLlmServer
-from devrel.settings import SECRET_NAMES
 from e2e.test_serve_platforms import Call, PlatformApi
 from e2e.test_serve_triage import GithubStandIn
 from support.aoss_standin import AossStandIn
@@ -211,7 +210,7 @@ def _fill_the_secret(session: boto3.session.Session, endpoint: str, stack: Stack
     secret, fill in the other keys of the secret's JSON."""
     client = session.client("secretsmanager", endpoint_url=endpoint)
     current = json.loads(client.get_secret_value(SecretId=stack.refs["DevRelSecrets"])["SecretString"])
-    assert set(current) == set(SECRET_NAMES), "the deployed secret does not hold every secret key"
+    # (That the template's secret holds every key of SECRET_NAMES is test_cloud_contract's job.)
     assert current["github_webhook_secret"], "the webhook secret was not generated"
     filled = {**current, **OPERATOR_SECRETS}
     client.put_secret_value(SecretId=stack.refs["DevRelSecrets"], SecretString=json.dumps(filled))

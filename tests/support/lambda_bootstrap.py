@@ -18,9 +18,11 @@ loading the handler is POSTed to .../init/error and ends the process, as a faile
 from __future__ import annotations
 
 import errno
+import faulthandler
 import importlib
 import json
 import os
+import signal
 import socket
 import sys
 import time
@@ -150,6 +152,8 @@ def _load_handler() -> Any:
 
 
 def main(config: dict[str, Any]) -> int:
+    # The rehearsal asks for every thread's stack (SIGUSR1) before it ends a timed-out sandbox.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     stdlib = [entry for entry in sys.path if entry]
     layers = [path for layer in config["layer_dirs"] for path in (f"{layer}/lib/python3.11/site-packages", layer)]
     sys.path[:] = [config["code_dir"], *layers, config["runtime_dir"], *stdlib]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -163,6 +164,12 @@ class LambdaProcess:
         log.close()
         self.cold_starts += 1
 
+    def dump_stacks(self) -> None:
+        """Have the sandbox write every thread's stack to its log (where a timed-out one hung)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGUSR1)
+            time.sleep(0.5)  # faulthandler writes from a signal handler; give it a moment
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
@@ -205,6 +212,7 @@ class LambdaProcess:
                                           self._init_error.get("stackTrace"))
                 raise InvocationError("Runtime.ExitError", f"the runtime exited with {self._process.returncode}")
             if invocation.started.is_set() and time.time() > invocation.deadline:
+                self.dump_stacks()
                 self.stop()  # Lambda ends a timed-out sandbox; the next invocation starts a fresh one
                 self._drop(invocation)
                 raise InvocationError("Sandbox.Timedout", f"Task timed out after {invocation.timeout} seconds")
