@@ -88,8 +88,9 @@ def handle(route: str, request: HttpRequest, services: Services) -> HttpResponse
 
 def body_for(route: str, payload: Any) -> bytes:
     """The wire body for a payload: JSON, or the form encoding Slack uses for commands and interactivity
-    (a dict of fields for commands; any JSON value, put in the `payload` field, for interactivity)."""
-    if route == "slack_commands":
+    (a dict of fields for commands, anything else is sent as JSON; any JSON value, put in the `payload`
+    field, for interactivity)."""
+    if route == "slack_commands" and isinstance(payload, dict):
         return urlencode({str(k): str(v) for k, v in dict(payload).items()}).encode()
     if route == "slack_interactivity":
         return urlencode({"payload": json.dumps(payload)}).encode()

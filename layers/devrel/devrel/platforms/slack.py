@@ -295,7 +295,10 @@ def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
 
     Other interaction types are acknowledged unread; the fields of these two are validated, and a wrong
     type raises ValueError."""
-    if payload.get("type") not in _HANDLED_INTERACTIONS:
+    kind = payload.get("type")
+    if not isinstance(kind, str):
+        raise ValueError("interaction type must be a string")
+    if kind not in _HANDLED_INTERACTIONS:
         return None
     interaction = Interaction.model_validate(payload)
     user = interaction.user
