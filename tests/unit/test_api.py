@@ -35,14 +35,18 @@ class FakeAnswerer:
         return FakeAnswer("Set `timeout`.", [Citation("c1", "https://x/README.md#L3", "timeout = 5", 3, 3)])
 
 
+TOKEN = "unit-admin-token"
+
+
 @pytest.fixture
 def services(tmp_path: Path) -> Services:
-    return fake_services(tmp_path)
+    return fake_services(tmp_path, api_admin_token=TOKEN)
 
 
-def call(services: Services, method: str, route: str, body: bytes = b"") -> tuple[int, Any]:
-    request = HttpRequest(method, f"/api/{route}", {"content-type": "application/json"}, body,
-                          path_params={"proxy": route})
+def call(services: Services, method: str, route: str, body: bytes = b"", token: str | None = TOKEN,
+         query: dict[str, list[str]] | None = None) -> tuple[int, Any]:
+    headers = {"content-type": "application/json"} | ({"authorization": f"Bearer {token}"} if token else {})
+    request = HttpRequest(method, f"/api/{route}", headers, body, query or {}, path_params={"proxy": route})
     response = handle_api(request, services)
     return response.status, json.loads(response.body) if response.body else None
 
@@ -89,3 +93,23 @@ def test_stats_show_the_roll_ups_and_the_questions_kept_for_maintainers(services
 def test_unknown_routes_are_404(services: Services) -> None:
     assert call(services, "GET", "nothing")[0] == 404
     assert call(services, "DELETE", "health")[0] == 404
+
+
+@pytest.mark.parametrize("route", ["stats", "metrics"])
+def test_maintainer_endpoints_need_the_token(services: Services, route: str) -> None:
+    assert call(services, "GET", route, token=None)[0] == 401
+    assert call(services, "GET", route, token="wrong")[0] == 401
+    assert call(services, "GET", route)[0] == 200
+
+
+def test_without_a_configured_token_maintainer_endpoints_stay_closed(tmp_path: Path) -> None:
+    bare = fake_services(tmp_path)
+    assert call(bare, "GET", "stats", token="")[0] == 401
+    assert call(bare, "GET", "stats", token="anything")[0] == 401
+
+
+def test_metrics_report_the_weeks_asked_for(services: Services) -> None:
+    status, body = call(services, "GET", "metrics", query={"weeks": ["4"]})
+    assert status == 200 and len(body["weeks"]) == 4
+    assert {"bus_factor", "docs_gaps", "leaderboard", "maintainer_load", "current"} <= set(body)
+    assert call(services, "GET", "metrics", query={"weeks": ["many"]})[0] == 400

@@ -87,6 +87,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 # Subcommands that live with their feature; each module exposes `register(subparsers)`.
 COMMAND_MODULES = (
+    "devrel.commands.backfill",
     "devrel.commands.ingest",
     "devrel.commands.ask",
     "devrel.commands.discord_register",

@@ -6,6 +6,7 @@ Sort keys that are times are zero-padded (`{epoch:017.6f}`), so lexical order is
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections import Counter
@@ -35,6 +36,13 @@ class LoggedEvent:
     kind: str
     actor: str | None
     actor_id: str | None
+    platform: str = ""
+    thread: str = ""
+    # The intent's type ("question", "issue_opened", ...) and the platform's delivery id.
+    intent: str = ""
+    delivery_id: str = ""
+    # VADER's compound score of the message, when it had text.
+    sentiment: float | None = None
 
 
 class EventLog:
@@ -43,13 +51,14 @@ class EventLog:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def append(self, event: InboundEvent) -> None:
+    def append(self, event: InboundEvent, sentiment: float | None = None) -> None:
         self._store.put(Item(
             pk=f"events#{event.platform}",
             sk=_time_key(event.received_at, event.delivery_id),
-            data={"kind": event.kind, "thread": event.thread,
+            data={"kind": event.kind, "thread": event.thread, "intent": event.intent.type,
                   "actor": event.actor.name if event.actor else None,
-                  "actor_id": event.actor.id if event.actor else None},
+                  "actor_id": event.actor.id if event.actor else None,
+                  **({"sentiment": round(sentiment, 4)} if sentiment is not None else {})},
         ))
 
     def since(self, platform: Platform, since: float, limit: int = 50_000) -> Iterator[LoggedEvent]:
@@ -58,7 +67,10 @@ class EventLog:
             at = _time_of(item.sk)
             if at < since:
                 return
-            yield LoggedEvent(at, str(item.data.get("kind")), item.data.get("actor"), item.data.get("actor_id"))
+            data = item.data
+            yield LoggedEvent(at, str(data.get("kind")), data.get("actor"), data.get("actor_id"), platform,
+                              str(data.get("thread") or ""), str(data.get("intent") or ""),
+                              item.sk.split("#", 1)[1] if "#" in item.sk else "", data.get("sentiment"))
 
     def counts(self, since: float, limit: int = 50_000) -> dict[str, Counter[str]]:
         """Events since `since` by platform and kind."""
@@ -116,8 +128,14 @@ class Digests:
 
 
 class FeedbackLog:
-    def __init__(self, store: Store) -> None:
+    """Thumbs up/down on answers: from platform buttons (`record`) and from the web widget (`record_vote`)."""
+
+    # The web widget's votes have no platform event; they are kept under this channel.
+    WEB = "web"
+
+    def __init__(self, store: Store, ttl_seconds: int = 400 * 24 * 3600) -> None:
         self._store = store
+        self._ttl = ttl_seconds
 
     def record(self, event: InboundEvent, vote: Literal["up", "down"], answer: str | None) -> None:
         self._store.put(Item(
@@ -126,6 +144,53 @@ class FeedbackLog:
             data={"vote": vote, "thread": event.thread, "actor": event.actor.id if event.actor else None,
                   "answer": answer},
         ))
+
+    def record_vote(self, channel: str, thread: str, vote: Literal["up", "down"], at: float, question: str = "",
+                    page_url: str | None = None) -> None:
+        self._store.put(Item(
+            pk=f"feedback#{channel}", sk=_time_key(at, uuid.uuid4().hex[:8]),
+            data={"vote": vote, "thread": thread, "question": question, "page_url": page_url},
+            expires_at=int(at) + self._ttl,
+        ))
+
+    def since(self, channel: str, since: float, limit: int = 1000) -> list[dict[str, Any]]:
+        """Votes of one channel at or after `since`, newest first, each with its time (`at`)."""
+        found = []
+        for item in self._store.query(f"feedback#{channel}", limit=limit, newest_first=True):
+            at = _time_of(item.sk)
+            if at < since:
+                break
+            found.append({**item.data, "at": at})
+        return found
+
+
+class VisitorLimits:
+    """A sliding-window request budget per visitor, kept in the Store: each admitted request is one
+    item that expires when it leaves the window, so the count is one query and nothing is swept.
+
+    Visitors are keyed by a hash of their address: the Store never holds the address itself.
+    """
+
+    def __init__(self, store: Store, clock: Callable[[], float], limit: int, window_seconds: int) -> None:
+        self._store = store
+        self._clock = clock
+        self._limit = limit
+        self._window = window_seconds
+
+    def admit(self, scope: str, visitor: str) -> float | None:
+        """Count one request; None when it is within the budget, else the seconds until one is free.
+
+        Two requests racing at the last free slot may both pass: the budget is approximate by one,
+        which a rate limit can afford, and it keeps admission at one query and one write.
+        """
+        now = self._clock()
+        pk = f"visits#{scope}#{hashlib.sha256(visitor.encode()).hexdigest()[:24]}"
+        recent = [_time_of(item.sk) for item in self._store.query(pk, limit=self._limit, newest_first=True)]
+        recent = [at for at in recent if at > now - self._window]
+        if len(recent) >= self._limit:
+            return max(1.0, min(recent) + self._window - now)
+        self._store.put(Item(pk, _time_key(now, uuid.uuid4().hex[:8]), {}, expires_at=int(now + self._window) + 1))
+        return None
 
 
 class SlackInstallations:
@@ -259,3 +324,47 @@ def console_line(action: Action) -> str:
     status = action.status if action.status != "failed" else f"FAILED ({action.error})"
     reason = f" - {action.reason}" if action.reason else ""
     return f"[activity] {action.kind} {status}: {action.target}{reason}"
+
+
+class CommitLog:
+    """The repository's history as the health metrics need it: who changed which paths, when
+    (loaded by `devrel backfill` from a clone's git log)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(self, repository: str, sha: str, author: str, at: float, files: dict[str, int]) -> None:
+        # The 300 largest changes are enough to attribute areas; a vendoring commit can touch thousands.
+        largest = dict(sorted(files.items(), key=lambda kv: -kv[1])[:300])
+        self._store.put(Item(pk=f"commits#{repository}", sk=_time_key(at, sha),
+                             data={"author": author, "files": largest}))
+
+    def since(self, repository: str, since: float, limit: int = 100_000
+              ) -> Iterator[tuple[str, str, float, dict[str, int]]]:
+        """(sha, author, at, files) newest first."""
+        for item in self._store.query(f"commits#{repository}", limit=limit, newest_first=True):
+            at = _time_of(item.sk)
+            if at < since:
+                return
+            yield item.sk.split("#", 1)[1], str(item.data.get("author") or ""), at, dict(item.data.get("files") or {})
+
+
+class DocsGaps:
+    """Questions the assistant could not answer confidently, with the pages closest to them."""
+
+    PK = "docs-gaps"
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 180 * 24 * 3600
+                 ) -> None:
+        self._store = store
+        self._clock = clock
+        self._ttl = ttl_seconds
+
+    def keep(self, question: str, pages: list[str], run: str) -> None:
+        now = self._clock()
+        self._store.put(Item(self.PK, _time_key(now, run), {"question": question[:1000], "pages": pages[:5]},
+                             int(now) + self._ttl))
+
+    def latest(self, limit: int = 500) -> list[dict[str, Any]]:
+        return [{**item.data, "at": _time_of(item.sk)} for item in self._store.query(self.PK, limit=limit,
+                                                                                        newest_first=True)]

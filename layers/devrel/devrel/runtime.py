@@ -29,6 +29,8 @@ from devrel.ports import LLM, Artifacts, ChatPlatform, Embedder, IssueTracker, Q
 from devrel.records import (
     Action,
     ActivityLog,
+    CommitLog,
+    DocsGaps,
     EventLog,
     FeedbackLog,
     Rollups,
@@ -39,6 +41,7 @@ from devrel.records import (
 from devrel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from devrel.adapters.git_history import GitHistory
     from devrel.adapters.outbound_github import GithubPlatform
     from devrel.adapters.outbound_http import JsonApi
     from devrel.adapters.queue_sqlite import SqliteQueue
@@ -209,6 +212,15 @@ class Services:
             PullRequestOpened: [start_onboarding],
         })
 
+    def health(self, weeks: int = 12) -> dict[str, Any]:
+        """The community-health report (metrics per week, bus factor, docs gaps, leaderboard)."""
+        from devrel.health.report import health_report
+
+        settings = self.settings
+        return health_report(self.event_log, CommitLog(self.store), self.activity, DocsGaps(self.store, self.clock),
+                             settings.project_repository or "local", self.clock(), weeks,
+                             settings.leaderboard_points, settings.leaderboard_opt_out)
+
     @cached_property
     def event_log(self) -> EventLog:
         return EventLog(self.store)
@@ -262,6 +274,13 @@ def discord_bot_api(settings: Settings, token: str) -> JsonApi:
     from devrel.adapters.outbound_http import JsonApi
 
     return JsonApi("discord", settings.discord_api_url, headers={"Authorization": f"Bot {token}"})
+
+
+def git_history(checkout: Path) -> GitHistory:
+    """The commits of a local clone (`devrel backfill`)."""
+    from devrel.adapters.git_history import GitHistory
+
+    return GitHistory(checkout)
 
 
 def github_threads(settings: Settings) -> Any:

@@ -6,13 +6,15 @@ This is the only module that reads the environment. Everything else receives a `
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -32,6 +34,8 @@ SECRET_NAMES = (
     "discourse_webhook_secret",
     "discourse_api_key",
     "llm_api_key",
+    # Bearer token for the maintainers' endpoints (/api/stats, /api/metrics, /api/activity, the dashboard).
+    "api_admin_token",
 )
 
 
@@ -73,6 +77,15 @@ class Settings(BaseSettings):
 
     # Slack channel id for the weekly digest (none: the digest is only kept for the API).
     digest_slack_channel: str | None = None
+    # Discord channel id for the weekly digest (posted with the bot token).
+    digest_discord_channel: str | None = None
+    # Health alerts in the digest: when this week's first response (p50, hours) or the unanswered
+    # questions rise past these.
+    alert_first_response_hours: float = Field(default=48.0, gt=0)
+    alert_unanswered_questions: int = Field(default=10, ge=0)
+    # Contributor points (merged_pr, review, answer, docs_change, commit) and who opted out of the board.
+    leaderboard_points: dict[str, int] = Field(default_factory=dict)
+    leaderboard_opt_out: list[str] = Field(default_factory=list)
 
     # How long idempotency keys (platform delivery ids) are remembered.
     idempotency_ttl_seconds: int = Field(default=3 * 24 * 3600, ge=60)
@@ -103,6 +116,12 @@ class Settings(BaseSettings):
     discourse_api_username: str = "system"
     # Signed requests whose timestamp is further than this from now are treated as replays.
     signature_max_age_seconds: int = Field(default=300, ge=1)
+    # Browser origins allowed to call /api/* (the web widget on a docs site): a list, or one
+    # comma-separated string as the template passes it; "*" allows any. Empty: same origin only.
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # What one visitor (source IP) may send to /api/ask and /api/feedback per window, each.
+    visitor_rate_limit: int = Field(default=20, ge=1)
+    visitor_rate_window_seconds: int = Field(default=60, ge=1)
     # Attempts at posting one reply before the worker hands the message back to the queue.
     reply_attempts: int = Field(default=3, ge=1)
     reply_retry_delay_seconds: float = Field(default=0.5, ge=0)
@@ -114,6 +133,7 @@ class Settings(BaseSettings):
     discourse_webhook_secret: SecretStr | None = None
     discourse_api_key: SecretStr | None = None
     llm_api_key: SecretStr | None = None
+    api_admin_token: SecretStr | None = None
 
     # Models. Cloud: an OpenAI-compatible endpoint (llm_api_key is its key). Edge: with no
     # llm_base_url a local llama.cpp server is started on a GGUF from llm_gguf_path or the catalog.
@@ -139,6 +159,16 @@ class Settings(BaseSettings):
     embed_dimension: int | None = Field(default=None, ge=1)
     embed_threads: int | None = Field(default=None, ge=1)
     embed_batch_size: int = Field(default=16, ge=1)
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _origins_from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip().rstrip("/") for origin in text.split(",") if origin.strip()]
+        return value
 
     @model_validator(mode="after")
     def _cloud_needs_secret_store(self) -> Settings:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hmac
+from collections.abc import Callable
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -39,13 +41,46 @@ def ask(request: HttpRequest, services: Services) -> HttpResponse:
     })
 
 
+def authorized(request: HttpRequest, services: Services) -> bool:
+    """The maintainers' endpoints need `Authorization: Bearer <api_admin_token>`; none configured: closed."""
+    token = services.secrets.get("api_admin_token")
+    scheme, _, given = (request.header("authorization") or "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def admin(route: Route) -> Route:
+    def guarded(request: HttpRequest, services: Services) -> HttpResponse:
+        if not authorized(request, services):
+            return HttpResponse(401, body='{"error": "a maintainer token is required"}',
+                                headers={"content-type": "application/json", "www-authenticate": "Bearer"})
+        return route(request, services)
+
+    return guarded
+
+
+def metrics(request: HttpRequest, services: Services) -> HttpResponse:
+    """Community health per week, bus factor, maintainer load, docs gaps, leaderboard."""
+    weeks = request.query.get("weeks") or ["12"]
+    try:
+        count = max(1, min(104, int(weeks[-1])))
+    except ValueError:
+        return HttpResponse.error(400, "weeks must be a number")
+    return HttpResponse.json(200, services.health(count))
+
+
 def stats(request: HttpRequest, services: Services) -> HttpResponse:
     """Community health: the latest hourly roll-ups of events by platform and kind."""
     return HttpResponse.json(200, {"hourly": services.rollups.latest(24 * 7),
                                    "unanswered": services.unanswered.latest(50)})
 
 
-ROUTES = {("GET", "health"): health, ("POST", "ask"): ask, ("GET", "stats"): stats}
+Route = Callable[[HttpRequest, Services], HttpResponse]
+ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "health"): health,
+    ("POST", "ask"): ask,
+    ("GET", "stats"): admin(stats),
+    ("GET", "metrics"): admin(metrics),
+}
 
 
 def handle_api(request: HttpRequest, services: Services) -> HttpResponse:

@@ -20,6 +20,7 @@ from devrel.ports import LLM, ChatMessage, ChatPlatform, PortError, Store
 from devrel.records import (
     Action,
     ActivityLog,
+    DocsGaps,
     FeedbackLog,
     SlackInstallations,
     ThreadMemory,
@@ -116,6 +117,7 @@ class Conversations:
         self._llm = llm
         self.memory = ThreadMemory(store, clock)
         self.unanswered = Unanswered(store)
+        self.docs_gaps = DocsGaps(store, clock)
         self.replies = Idempotency(store, "reply", clock, CLAIM_SECONDS, policy.remember_seconds)
 
     def reply_key(self, event: InboundEvent) -> tuple[str, str]:
@@ -149,6 +151,8 @@ class Conversations:
         if self._knowledge_ready():
             # Retrieval first: quoted passages with checked permalinks, phrased by the LLM when there is one.
             answer = self._answerer().answer(event.text, history=history)
+            if not answer.confident:  # a docs gap: maintainers see these grouped by nearest page
+                self.docs_gaps.keep(event.text, [c.url for c in answer.citations], event.delivery_id)
             sources = [c.url for c in answer.citations if c.url not in answer.text]
             return Reply(text=answer.text, sources=sources)
         llm = self._llm()

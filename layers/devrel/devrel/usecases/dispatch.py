@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pydantic import BaseModel
 
 from devrel.events import InboundEvent
+from devrel.health.sentiment import score
 from devrel.records import EventLog
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ class Dispatcher:
 
     def dispatch(self, event: InboundEvent) -> str:
         """Log `event` and run its intent's handlers; returns what was done."""
-        self._events.append(event)
+        self._events.append(event, sentiment=score(event.text) if event.text.strip() else None)
         outcomes = [outcome for handler in self._handlers.get(type(event.intent), ())
                     if (outcome := handler(event))]
         return ",".join(outcomes) or "recorded"

@@ -1,0 +1,48 @@
+"""The community-health report the dashboard, the API and the weekly digest show."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from devrel.health.metrics import DAY, Commit, bus_factor, leaderboard, maintainer_load, weekly
+from devrel.records import PLATFORMS, ActivityLog, CommitLog, DocsGaps, EventLog
+
+HISTORY_DAYS = 400
+
+
+def docs_gap_groups(gaps: Iterable[dict[str, Any]], per_group: int = 10) -> list[dict[str, Any]]:
+    """Unconfident questions grouped by the docs page closest to them (their first citation)."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for gap in gaps:
+        pages = gap.get("pages") or []
+        # The page, not the lines: questions citing different parts of one page share its gap.
+        groups[pages[0].split("#", 1)[0] if pages else ""].append(gap)
+    result = []
+    for page, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        topic = page.rstrip("/").rsplit("/", 1)[-1] if page else "(nothing close in the docs)"
+        pages = list(dict.fromkeys(p for m in members for p in m.get("pages") or []))[:5]
+        result.append({"topic": topic, "count": len(members),
+                       "questions": [m["question"] for m in members[:per_group]], "pages": pages})
+    return result
+
+
+def health_report(events: EventLog, commits: CommitLog, activity: ActivityLog, gaps: DocsGaps, repository: str,
+                  now: float, weeks: int = 12, points: dict[str, int] | None = None,
+                  opted_out: Iterable[str] = ()) -> dict[str, Any]:
+    since = now - HISTORY_DAYS * DAY
+    logged = [event for platform in PLATFORMS for event in events.since(platform, since, limit=200_000)]
+    history = [Commit(sha, author, at, files) for sha, author, at, files in commits.since(repository, since)]
+    answered = frozenset(action.run for action in activity.latest(days=weeks * 7, limit=100_000, kind="answer",
+                                                                  status="posted"))
+    rows = weekly(logged, history, now, weeks, answered)
+    return {
+        "weeks": rows,
+        "current": rows[-1] if rows else {},
+        "previous": rows[-2] if len(rows) > 1 else {},
+        "bus_factor": bus_factor(history, now - 365 * DAY),
+        "maintainer_load": maintainer_load(logged, now - 28 * DAY),
+        "docs_gaps": docs_gap_groups(gaps.latest()),
+        "leaderboard": leaderboard(logged, history, now - 90 * DAY, points, opted_out),
+    }
