@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devrel.events import Actor, InboundEvent, MemberJoined, SlackAddress
+from devrel.events import Actor, DiscordAddress, InboundEvent, MemberJoined, Question, SlackAddress
 from devrel.handlers.jobs import hourly_rollup, weekly_community_digest
 from devrel.runtime import Services
 from support.fakes import FakeClock, RecordingPlatform, fake_services
@@ -48,3 +48,21 @@ def test_the_hourly_roll_up_counts_the_last_hour_and_is_kept(tmp_path: Path) -> 
     result = hourly_rollup({}, services)
     assert result["counts"] == {"slack": {"slack.app_mention": 2}}
     assert services.rollups.get(result["hour"]) == result["counts"]
+
+
+def test_the_digest_reports_the_health_numbers_with_their_change_and_alerts(tmp_path: Path) -> None:
+    services = fake_services(tmp_path, {"slack": RecordingPlatform(), "discord": RecordingPlatform("discord")},
+                             clock=FakeClock(NOW), digest_slack_channel="C-digest", digest_discord_channel="D-9",
+                             alert_unanswered_questions=1)
+    for n in range(3):  # three questions a week ago, nobody answered
+        services.event_log.append(InboundEvent(platform="discourse", kind="discourse.post_created",
+                                               delivery_id=f"q{n}", thread=f"topic:{n}", intent=Question(),
+                                               actor=Actor(id=f"u{n}", name=f"u{n}"), received_at=NOW - 3 * 86400))
+    result = weekly_community_digest({}, services)
+    text = result["text"]
+    assert "active contributors:" in text and "questions waiting for an answer: 3" in text
+    assert result["alerts"] and "over the threshold of 1" in result["alerts"][0]
+    assert text.count(":warning:") == 1
+    [(to_discord, _)] = services.platforms["discord"].posted  # type: ignore[attr-defined]
+    assert isinstance(to_discord.reply_to, DiscordAddress) and to_discord.reply_to.channel == "D-9"
+    assert set(result["posted"]) == {"slack", "discord"}

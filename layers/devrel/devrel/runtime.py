@@ -503,7 +503,7 @@ def _platforms(services: Services) -> Mapping[str, ChatPlatform]:
     def discord() -> ChatPlatform | None:
         from devrel.adapters.outbound_discord import DiscordPlatform
 
-        return DiscordPlatform(settings.discord_api_url)
+        return DiscordPlatform(settings.discord_api_url, bot_token=secrets.get("discord_bot_token"))
 
     def discourse() -> ChatPlatform | None:
         api_key = secrets.get("discourse_api_key")

@@ -1,6 +1,7 @@
 """Discord replies through the interaction webhook: edit the deferred response, then follow up.
 
-The interaction token authorises these calls for 15 minutes, so no bot token is needed.
+The interaction token authorises these calls for 15 minutes, so answers need no bot token. Posts
+the assistant starts itself (the weekly digest) go to a channel with the bot token.
 """
 
 from __future__ import annotations
@@ -16,11 +17,16 @@ from devrel.platforms.outbound import PlatformError
 class DiscordPlatform:
     name = "discord"
 
-    def __init__(self, api_url: str, timeout: float = 10.0, api: JsonApi | None = None) -> None:
+    def __init__(self, api_url: str, timeout: float = 10.0, api: JsonApi | None = None,
+                 bot_token: str | None = None) -> None:
         self._api = api or JsonApi("discord", api_url, timeout=timeout)
+        self._bot = JsonApi("discord", api_url, timeout=timeout, headers={"Authorization": f"Bot {bot_token}"}) \
+            if bot_token else None
 
     def post_reply(self, event: InboundEvent, reply: Reply) -> str:
         to = event.reply_to
+        if isinstance(to, DiscordAddress) and not to.token and to.channel:
+            return self._post_in_channel(to.channel, reply)
         if not isinstance(to, DiscordAddress) or not to.application_id or not to.token:
             raise PlatformError("discord", "event has no interaction webhook to answer", retryable=False)
         hook = f"webhooks/{to.application_id}/{to.token}"
@@ -29,4 +35,12 @@ class DiscordPlatform:
         posted: dict[str, Any] = self._api.request("PATCH", f"{hook}/messages/@original", messages[0])
         for message in messages[1:]:
             posted = self._api.request("POST", hook, message, params={"wait": "true"})
+        return str(posted.get("id", ""))
+
+    def _post_in_channel(self, channel: str, reply: Reply) -> str:
+        if self._bot is None:
+            raise PlatformError("discord", "posting in a channel needs the bot token", retryable=False)
+        posted: dict[str, Any] = {}
+        for message in reply_messages(reply):
+            posted = self._bot.request("POST", f"channels/{channel}/messages", message)
         return str(posted.get("id", ""))

@@ -7,7 +7,7 @@ from typing import Any
 from devrel.records import Digests
 from devrel.runtime import Services
 from devrel.usecases.analytics import roll_up
-from devrel.usecases.digest import weekly_digest
+from devrel.usecases.digest import AlertThresholds, weekly_digest
 from devrel.usecases.reindex_job import scheduled_reindex
 
 
@@ -16,10 +16,11 @@ def hourly_rollup(event: Any, services: Services) -> dict[str, Any]:
 
 
 def weekly_community_digest(event: Any, services: Services) -> dict[str, Any]:
-    channel = services.settings.digest_slack_channel
-    slack = services.platforms.get("slack") if channel else None
+    settings = services.settings
+    channels = {"slack": settings.digest_slack_channel, "discord": settings.digest_discord_channel}
+    thresholds = AlertThresholds(settings.alert_first_response_hours, settings.alert_unanswered_questions)
     return weekly_digest(services.event_log, services.newcomers, Digests(services.store), services.clock,
-                         slack, channel)
+                         services.platforms, channels, services.health(weeks=2), thresholds)
 
 
 def reindex_sources(event: Any, services: Services) -> dict[str, Any]:

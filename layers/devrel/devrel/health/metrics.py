@@ -152,6 +152,15 @@ def weekly(events: Sequence[LoggedEvent], commits: Sequence[Commit], now: float,
     return rows
 
 
+def unanswered_now(events: Sequence[LoggedEvent], now: float, answered_runs: frozenset[str] = frozenset(),
+                   within_days: int = 30) -> int:
+    """Questions of the last `within_days` days still waiting for anyone, two days or more after asking."""
+    return sum(1 for talk in conversations(events)
+               if talk.opened.intent == "question" and talk.first_response is None
+               and talk.opened.delivery_id not in answered_runs
+               and UNANSWERED_AFTER < now - talk.opened.at <= within_days * DAY)
+
+
 def _retention(newcomers: set[str], activity: dict[str, list[float]], first: dict[str, float], now: float,
                days: int) -> float | None:
     """Share of the week's newcomers who came back between a day and `days` days after their first

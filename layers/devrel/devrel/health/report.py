@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from devrel.health.metrics import DAY, Commit, bus_factor, leaderboard, maintainer_load, weekly
+from devrel.health.metrics import DAY, Commit, bus_factor, leaderboard, maintainer_load, unanswered_now, weekly
 from devrel.records import PLATFORMS, ActivityLog, CommitLog, DocsGaps, EventLog
 
 HISTORY_DAYS = 400
@@ -37,9 +37,10 @@ def health_report(events: EventLog, commits: CommitLog, activity: ActivityLog, g
     answered = frozenset(action.run for action in activity.latest(days=weeks * 7, limit=100_000, kind="answer",
                                                                   status="posted"))
     rows = weekly(logged, history, now, weeks, answered)
+    current = {**(rows[-1] if rows else {}), "unanswered_now": unanswered_now(logged, now, answered)}
     return {
         "weeks": rows,
-        "current": rows[-1] if rows else {},
+        "current": current,
         "previous": rows[-2] if len(rows) > 1 else {},
         "bus_factor": bus_factor(history, now - 365 * DAY),
         "maintainer_load": maintainer_load(logged, now - 28 * DAY),

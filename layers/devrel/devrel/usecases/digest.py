@@ -1,41 +1,99 @@
-"""The weekly community digest: what happened across platforms, kept in the Store and, when a
-channel is configured, posted there."""
+"""The weekly community digest: what happened across platforms and how the community is doing
+(the health metrics of the week against the week before), kept in the Store and posted to the
+configured Slack and Discord channels, with an alert when a number crosses its threshold."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from devrel.events import InboundEvent, Reply, SlackAddress
+from devrel.events import DiscordAddress, InboundEvent, Reply, SlackAddress
 from devrel.ports import ChatPlatform
 from devrel.records import Digests, EventLog
 from devrel.usecases.onboarding import Newcomers
 
 WEEK_SECONDS = 7 * 24 * 3600
 
+# (key in the health report's weekly rows, how it reads, whether a rise is bad news)
+HEADLINES = (
+    ("first_response_hours_p50", "first response (median, hours)", True),
+    ("time_to_close_hours_p50", "time to close (median, hours)", True),
+    ("unanswered_now", "questions waiting for an answer", True),
+    ("active_contributors", "active contributors", False),
+    ("new_contributors", "new contributors", False),
+    ("sentiment_mean", "mood (-1 to 1)", False),
+)
 
-def render(counts: dict[str, Counter[str]], newcomers: int) -> str:
-    if not counts:
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    first_response_hours: float = 48.0
+    unanswered_questions: int = 10
+
+
+def _change(now: Any, before: Any) -> str:
+    if not isinstance(now, int | float) or not isinstance(before, int | float):
+        return ""
+    delta = now - before
+    return " (no change)" if delta == 0 else f" ({'+' if delta > 0 else ''}{round(delta, 2)} from last week)"
+
+
+def alerts(current: dict[str, Any], thresholds: AlertThresholds) -> list[str]:
+    found = []
+    response = current.get("first_response_hours_p50")
+    if isinstance(response, int | float) and response > thresholds.first_response_hours:
+        found.append(f"first responses take {response} h (median), over the {thresholds.first_response_hours} h "
+                     "threshold")
+    unanswered = current.get("unanswered_now")
+    if isinstance(unanswered, int) and unanswered > thresholds.unanswered_questions:
+        found.append(f"{unanswered} questions are waiting for an answer, over the threshold of "
+                     f"{thresholds.unanswered_questions}")
+    return found
+
+
+def render(counts: dict[str, Counter[str]], newcomers: int, health: dict[str, Any] | None = None,
+           warnings: list[str] | None = None) -> str:
+    current, previous = (health or {}).get("current") or {}, (health or {}).get("previous") or {}
+    if not counts and not any(isinstance(current.get(key), int | float) and current.get(key)
+                              for key, _, _ in HEADLINES):
         return "Weekly digest: a quiet week, no community activity recorded."
     lines = ["*Weekly community digest*"]
+    lines.extend(f":warning: {warning}" for warning in warnings or [])
+    for key, label, _ in HEADLINES:
+        if current.get(key) is not None:
+            lines.append(f"- {label}: {current[key]}{_change(current[key], previous.get(key))}")
     for platform, kinds in sorted(counts.items()):
         top = ", ".join(f"{kind.split('.', 1)[1]} x{n}" for kind, n in kinds.most_common(5))
         lines.append(f"- {platform}: {sum(kinds.values())} events ({top})")
     lines.append(f"- newcomers welcomed: {newcomers}")
+    gaps = (health or {}).get("docs_gaps") or []
+    if gaps:
+        listed = ", ".join(f"{gap['topic']} ({gap['count']})" for gap in gaps[:3])
+        lines.append(f"- docs gaps: {listed}")
     return "\n".join(lines)
 
 
 def weekly_digest(events: EventLog, newcomers: Newcomers, digests: Digests, clock: Callable[[], float],
-                  slack: ChatPlatform | None = None, channel: str | None = None) -> dict[str, Any]:
+                  platforms: Mapping[str, ChatPlatform], channels: Mapping[str, str | None],
+                  health: dict[str, Any] | None = None, thresholds: AlertThresholds | None = None
+                  ) -> dict[str, Any]:
+    """Compose, keep and post the digest; `channels` maps platform ("slack", "discord") to a channel id."""
     now = clock()
     since = now - WEEK_SECONDS
     counts = events.counts(since)
-    text = render(counts, newcomers.count_since(since))
+    warnings = alerts((health or {}).get("current") or {}, thresholds or AlertThresholds())
+    text = render(counts, newcomers.count_since(since), health, warnings)
     digests.save(now, text, {p: dict(k) for p, k in counts.items()})
-    posted = None
-    if channel and slack is not None:
-        target = InboundEvent(platform="slack", kind="slack.digest", delivery_id=f"digest-{int(now)}",
-                              reply_to=SlackAddress(channel=channel), thread=channel)
-        posted = slack.post_reply(target, Reply(text=text))
-    return {"text": text, "posted": posted}
+    posted: dict[str, str] = {}
+    addresses = {"slack": lambda channel: SlackAddress(channel=channel),
+                 "discord": lambda channel: DiscordAddress(channel=channel)}
+    for platform, channel in channels.items():
+        adapter = platforms.get(platform)
+        if not channel or adapter is None or platform not in addresses:
+            continue
+        target = InboundEvent(platform=platform, kind=f"{platform}.digest",  # type: ignore[arg-type]
+                              delivery_id=f"digest-{int(now)}", reply_to=addresses[platform](channel), thread=channel)
+        posted[platform] = adapter.post_reply(target, Reply(text=text))
+    return {"text": text, "posted": posted or None, "alerts": warnings}
