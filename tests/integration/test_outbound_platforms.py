@@ -19,7 +19,7 @@ from devrel.adapters.outbound_discord import DiscordPlatform
 from devrel.adapters.outbound_discourse import DiscoursePlatform
 from devrel.adapters.outbound_github import GithubPlatform
 from devrel.adapters.outbound_slack import SlackPlatform
-from devrel.events import InboundEvent, Reply
+from devrel.events import DiscordAddress, InboundEvent, Reply
 from devrel.platforms.outbound import PlatformError
 from devrel.queue_messages import upgrade_legacy
 
@@ -169,6 +169,20 @@ def test_discord_edits_the_deferred_response_then_follows_up(api: StandIn) -> No
     contents = [s.json()["content"] for s in api.seen]
     assert all(len(c) <= 2000 and c.count("```") == 2 for c in contents)
     assert api.seen[0].json()["allowed_mentions"] == {"parse": []}
+
+
+def test_discord_posts_the_assistants_own_messages_in_a_channel_with_the_bot_token(api: StandIn) -> None:
+    api.on("POST", "/api/v10/channels/D9/messages", ok({"id": "m7"}))
+    digest = InboundEvent(platform="discord", kind="discord.digest", delivery_id="digest-1",
+                          reply_to=DiscordAddress(channel="D9"))
+    platform = DiscordPlatform(f"{api.url}/api/v10", bot_token="bot-secret")
+    assert platform.post_reply(digest, Reply(text="Weekly digest")) == "m7"
+    [call] = api.seen
+    assert call.headers["authorization"] == "Bot bot-secret"
+    assert call.json()["allowed_mentions"] == {"parse": []}
+    with pytest.raises(PlatformError) as no_token:
+        DiscordPlatform(f"{api.url}/api/v10").post_reply(digest, Reply(text="x"))
+    assert not no_token.value.retryable
 
 
 def test_discord_waits_out_a_short_rate_limit(api: StandIn) -> None:
