@@ -42,6 +42,7 @@ from devrel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from devrel.adapters.git_history import GitHistory
+    from devrel.adapters.github_history import GithubHistory
     from devrel.adapters.outbound_github import GithubPlatform
     from devrel.adapters.outbound_http import JsonApi
     from devrel.adapters.queue_sqlite import SqliteQueue
@@ -281,6 +282,15 @@ def git_history(checkout: Path) -> GitHistory:
     from devrel.adapters.git_history import GitHistory
 
     return GitHistory(checkout)
+
+
+def github_history(services: Services) -> GithubHistory | None:
+    """Past issues and pull requests through the configured GitHub credentials; None without them."""
+    if services.github is None:
+        return None
+    from devrel.adapters.github_history import GithubHistory
+
+    return GithubHistory(services.github)
 
 
 def github_threads(settings: Settings) -> Any:
