@@ -42,3 +42,14 @@ def test_comment_events_carry_the_comment_text() -> None:
     payload = json.loads((FIXTURES / "issue_comment.created.0.json").read_text())
     event = to_inbound_event("issue_comment", "d-4", payload)
     assert event is not None and event.text == payload["comment"]["body"]
+
+
+def test_a_merged_pull_request_is_told_from_a_closed_one() -> None:
+    payload = json.loads((FIXTURES / "pull_request.opened.0.json").read_text())
+    payload["action"] = "closed"
+    payload["pull_request"]["merged"] = True
+    merged = to_inbound_event("pull_request", "d-5", payload)
+    payload["pull_request"]["merged"] = False
+    closed = to_inbound_event("pull_request", "d-6", payload)
+    assert merged is not None and merged.kind == "github.pull_request.merged"
+    assert closed is not None and closed.kind == "github.pull_request.closed"

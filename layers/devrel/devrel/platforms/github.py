@@ -69,6 +69,8 @@ class _Subject(_Fields):
     labels: list[_Label] = Field(default_factory=list)
     html_url: str | None = None
     author_association: str | None = None
+    # Pull requests: closed by a merge (the community-health leaderboard counts merges).
+    merged: bool | None = None
 
 
 class _Comment(_Fields):
@@ -149,6 +151,12 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
     return Activity()
 
 
+def _kind(event_name: str, action: str, delivery: Delivery) -> str:
+    if event_name == "pull_request" and action == "closed" and delivery.pull_request and delivery.pull_request.merged:
+        return "github.pull_request.merged"
+    return f"github.{event_name}.{action}" if action else f"github.{event_name}"
+
+
 def to_inbound_event(
     event_name: str, delivery_id: str, payload: Mapping[str, Any], bot_login: str | None = None
 ) -> InboundEvent | None:
@@ -176,7 +184,7 @@ def to_inbound_event(
     actor = _actor(delivery.sender)
     return InboundEvent(
         platform="github",
-        kind=f"github.{event_name}.{action}" if action else f"github.{event_name}",
+        kind=_kind(event_name, action, delivery),
         delivery_id=delivery_id,
         intent=_intent(event_name, delivery, actor, text, bot_login),
         reply_to=GithubAddress(
