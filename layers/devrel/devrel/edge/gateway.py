@@ -8,14 +8,19 @@ HTTP response.
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import logging
 import re
 import socket
+import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -145,29 +150,208 @@ def build_event(
 
 Invoke = Callable[[str, Any], Any]
 
+# What the Server header says: no software versions for scanners to match against.
+SERVER_NAME = "devrel-edge"
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
-def make_server(host: str, port: int, routes: list[Route], invoke: Invoke) -> ThreadingHTTPServer:
+
+@dataclass(frozen=True)
+class GatewayLimits:
+    """How much of the server one client may take: connections, time and bytes.
+
+    A connection may wait `idle_seconds` for its next request; once a request starts, its line and
+    headers must arrive within `header_seconds` and the whole request within `read_seconds`, with
+    no pause longer than `idle_seconds`. At most `max_connections` connections are served at once;
+    the next waits up to `handler_wait_seconds` for a free handler (meanwhile the kernel queues up to
+    `backlog` more), then gets a 503.
+    """
+
+    backlog: int = 128
+    max_connections: int = 100
+    handler_wait_seconds: float = 5.0
+    idle_seconds: float = 5.0
+    header_seconds: float = 10.0
+    read_seconds: float = 30.0
+    write_seconds: float = 30.0
+    # Largest request body by the route's first path segment ("github" for /github/webhook); "*" for others.
+    body_limits: Mapping[str, int] = field(default_factory=lambda: {"*": MAX_BODY_BYTES})
+    # A body over its limit is still read (and discarded) up to this many bytes, so that a client
+    # that sends everything before reading sees the 413 instead of a reset connection.
+    drain_bytes: int = 32 * 1024 * 1024
+
+    def body_limit(self, path: str) -> int:
+        segment = path.strip("/").split("/", 1)[0]
+        return self.body_limits.get(segment, self.body_limits.get("*", MAX_BODY_BYTES))
+
+
+class _RequestReader(io.RawIOBase):
+    """A connection's reads, bounded in time (see GatewayLimits): plain socket timeouts only bound
+    each read, so a client sending a byte at a time could otherwise hold a thread forever."""
+
+    def __init__(self, sock: socket.socket, limits: GatewayLimits) -> None:
+        self._sock = sock
+        self._limits = limits
+        self._deadline: float | None = None
+        self.started: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def await_request(self) -> None:
+        """Before each request: only the idle timeout applies until its first byte arrives."""
+        self._deadline = self.started = None
+
+    def set_deadline(self, deadline: float) -> None:
+        self._deadline = deadline
+
+    def readinto(self, buffer: Any) -> int:
+        timeout = self._limits.idle_seconds
+        if self._deadline is not None:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the request did not arrive in time")
+            timeout = min(timeout, remaining)
+        self._sock.settimeout(timeout)
+        count = self._sock.recv_into(buffer)
+        if self.started is None and count:
+            self.started = time.monotonic()
+            self._deadline = self.started + self._limits.header_seconds
+        return count
+
+
+class GatewayServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer with a deep listen queue and a bounded number of handler threads."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
+                 limits: GatewayLimits) -> None:
+        # The stdlib's backlog of 5 drops connections in any burst; read by server_activate().
+        self.request_queue_size = limits.backlog
+        self.limits = limits
+        self._slots = threading.BoundedSemaphore(limits.max_connections)
+        self._closing = threading.Event()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._wait_for_slot():
+            self._turn_away(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _wait_for_slot(self) -> bool:
+        # In short steps, so shutdown() is not held up by a full server.
+        deadline = time.monotonic() + self.limits.handler_wait_seconds
+        while not self._closing.is_set():
+            if self._slots.acquire(timeout=min(0.1, max(0.0, deadline - time.monotonic()))):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+        return False
+
+    def _turn_away(self, request: socket.socket) -> None:
+        payload = b'{"error":"Service Unavailable"}'
+        head = (f"HTTP/1.1 503 Service Unavailable\r\nServer: {SERVER_NAME}\r\ncontent-type: application/json\r\n"
+                f"retry-after: 1\r\nconnection: close\r\ncontent-length: {len(payload)}\r\n\r\n")
+        try:
+            request.settimeout(1.0)
+            request.sendall(head.encode("ascii") + payload)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def shutdown(self) -> None:
+        self._closing.set()
+        super().shutdown()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):  # resets and broken pipes: the client went away
+            log.debug("connection from %s ended: %r", client_address, error)
+        else:
+            log.exception("gateway error on a connection from %s", client_address)
+
+
+def make_server(host: str, port: int, routes: list[Route], invoke: Invoke,
+                limits: GatewayLimits | None = None) -> GatewayServer:
     table = RouteTable(routes)
+    limits = limits or GatewayLimits()
 
     class GatewayHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        server_version = "devrel-edge"
+        server_version = SERVER_NAME
+
+        def version_string(self) -> str:
+            return SERVER_NAME
 
         def setup(self) -> None:
             super().setup()
             # Headers and body go out as separate writes; without this, Nagle's algorithm and the
             # client's delayed ACK add ~40 ms to every keep-alive request.
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.rfile.close()
+            self._reader = _RequestReader(self.connection, limits)
+            self.rfile = io.BufferedReader(self._reader)
+            self._continue_withheld = False
+
+        def handle_one_request(self) -> None:
+            self._reader.await_request()
+            self._continue_withheld = False
+            super().handle_one_request()
+
+        def handle_expect_100(self) -> bool:
+            length = self._content_length()
+            if length is None or length > limits.body_limit(urlsplit(self.path).path):
+                # The refusal is the answer to the Expect: the client sends no body.
+                self._continue_withheld = True
+                return True
+            return super().handle_expect_100()
+
+        def _content_length(self) -> int | None:
+            """The declared body length, 0 when absent, None when malformed or ambiguous."""
+            values = {value.strip() for value in self.headers.get_all("content-length") or []}
+            if not values:
+                return 0
+            text = values.pop()
+            if values or not (text.isascii() and text.isdigit()):
+                return None
+            return int(text)
 
         def _handle(self) -> None:
             started = time.perf_counter()
             split = urlsplit(self.path)
             method = self.command.upper()
-            length = int(self.headers.get("content-length") or 0)
-            if length > MAX_BODY_BYTES:
-                self._send(HttpResponse.error(413, "Request Entity Too Large"))
+            if self.headers.get("transfer-encoding"):
+                self._refuse(HttpResponse.error(411, "a Content-Length is required"), None)
                 return
-            body = self.rfile.read(length) if length else b""
+            length = self._content_length()
+            if length is None:
+                self._refuse(HttpResponse.error(400, "invalid Content-Length"), None)
+                return
+            if length > limits.body_limit(split.path):
+                self._refuse(HttpResponse.error(413, "Request Entity Too Large"),
+                             0 if self._continue_withheld else length)
+                return
+            if self._reader.started is not None:
+                self._reader.set_deadline(self._reader.started + limits.read_seconds)
+            try:
+                body = self.rfile.read(length) if length else b""
+            except TimeoutError:
+                self._refuse(HttpResponse.error(408, "Request Timeout"), None)
+                return
+            if len(body) < length:  # the client hung up mid-body
+                self.close_connection = True
+                return
             match = table.match(method, split.path)
             if match is None:
                 self._send(HttpResponse.error(404, "Not Found"))
@@ -186,12 +370,55 @@ def make_server(host: str, port: int, routes: list[Route], invoke: Invoke) -> Th
             log.debug("%s %s -> %s in %.1f ms", method, split.path, response.status,
                       (time.perf_counter() - started) * 1000)
 
-        def _send(self, response: HttpResponse) -> None:
+        def _method_not_allowed(self) -> None:
+            self._refuse(HttpResponse.json(405, {"error": "Method Not Allowed"},
+                                           {"allow": ", ".join(ALLOWED_METHODS)}), self._content_length())
+
+        def __getattr__(self, name: str) -> Any:
+            # BaseHTTPRequestHandler looks up do_<METHOD>; any method not defined here is a 405.
+            if name.startswith("do_"):
+                return self._method_not_allowed
+            raise AttributeError(name)
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """The stdlib's protocol errors (414, 431, 400 ...) as JSON, not its HTML page."""
+            self.log_error("code %d, message %s", code, message)
+            self._refuse(HttpResponse.error(code, message or HTTPStatus(code).phrase), None)
+
+        def _refuse(self, response: HttpResponse, unread: int | None) -> None:
+            """Answer and close. `unread` body bytes (None: unknown) are read and discarded first, up
+            to a bound, so that the client is not reset while it is still sending."""
+            self.close_connection = True
+            self._send(response, close=True)
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_WR)
+                self._discard(unread)
+
+        def _discard(self, unread: int | None) -> None:
+            now = time.monotonic()
+            started = self._reader.started or now
+            if unread is None:  # whatever is already on its way, briefly
+                unread, deadline = limits.drain_bytes, now + min(1.0, limits.idle_seconds)
+            else:
+                deadline = started + limits.read_seconds
+            self._reader.set_deadline(deadline)
+            left = min(unread, limits.drain_bytes)
+            while left > 0:
+                chunk = self.rfile.read1(min(left, 65536))
+                if not chunk:
+                    return
+                left -= len(chunk)
+
+        def _send(self, response: HttpResponse, close: bool = False) -> None:
             payload = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+            # Reads may have left a short timeout on the socket; a response gets its own.
+            self.connection.settimeout(limits.write_seconds)
             self.send_response(response.status)
             for name, value in response.headers.items():
-                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                if name.lower() not in ("content-length", "connection", "transfer-encoding", "server"):
                     self.send_header(name, value)
+            if close:
+                self.send_header("connection", "close")
             self.send_header("content-length", str(len(payload)))
             self.end_headers()
             if self.command != "HEAD":
@@ -202,6 +429,4 @@ def make_server(host: str, port: int, routes: list[Route], invoke: Invoke) -> Th
         def log_message(self, format: str, *args: Any) -> None:
             log.info("%s - %s", self.address_string(), format % args)
 
-    server = ThreadingHTTPServer((host, port), GatewayHandler)
-    server.daemon_threads = True
-    return server
+    return GatewayServer((host, port), GatewayHandler, limits)
