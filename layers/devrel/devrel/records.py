@@ -90,11 +90,25 @@ class Unanswered:
 
     def keep(self, event: InboundEvent, error: str) -> None:
         self._store.put(Item(pk=f"unanswered#{event.platform}", sk=_time_key(event.received_at, event.delivery_id),
-                             data={"event": event.model_dump(mode="json"), "error": error}))
+                             data={"event": without_capabilities(event.model_dump(mode="json")), "error": error}))
 
     def latest(self, per_platform: int = 50) -> list[dict[str, Any]]:
-        return [item.data["event"] for platform in PLATFORMS
+        # Redacted on the way out too, for records kept before capabilities were left out.
+        return [without_capabilities(item.data["event"]) for platform in PLATFORMS
                 for item in self._store.query(f"unanswered#{platform}", limit=per_platform, newest_first=True)]
+
+
+# Fields of a reply address that let their holder post as the bot (Discord's interaction token,
+# Slack's response_url): needed by the worker for one reply, never by a maintainer reading a record.
+CAPABILITY_FIELDS = ("token", "response_url")
+
+
+def without_capabilities(event: dict[str, Any]) -> dict[str, Any]:
+    """A dumped event with the capability fields of its reply address removed."""
+    reply_to = event.get("reply_to")
+    if not isinstance(reply_to, dict):
+        return event
+    return {**event, "reply_to": {k: v for k, v in reply_to.items() if k not in CAPABILITY_FIELDS}}
 
 
 class Rollups:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from devrel.knowledge.credentials import is_secrets_file
 from devrel.knowledge.documents import Chunk, ChunkKind
 
 MAX_LINES = 40
@@ -286,6 +287,8 @@ SPECIAL_NAMES = {"Makefile", "Dockerfile", "CODEOWNERS", "LICENSE", "CONTRIBUTIN
 
 def is_indexable(path: str) -> bool:
     name = PurePosixPath(path)
+    if is_secrets_file(path):  # config in a secrets file's format (secrets.yaml, credentials.json) is still secret
+        return False
     return name.suffix.lower() in DOC_SUFFIXES | CODE_SUFFIXES or name.name in SPECIAL_NAMES
 
 

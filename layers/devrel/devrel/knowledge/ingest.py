@@ -20,6 +20,7 @@ from typing import TextIO
 
 from devrel.knowledge.chunkers import chunk_file, is_indexable
 from devrel.knowledge.conversations import FAQ_NAMES, chunk_faq, read_threads
+from devrel.knowledge.credentials import redact_credentials
 from devrel.knowledge.documents import Chunk, Origin, content_hash
 from devrel.knowledge.index import VectorIndex
 from devrel.ports import Embedder, PortError
@@ -189,6 +190,8 @@ def _items(files: Sequence[tuple[str, Path]], report: IngestReport) -> Iterator[
     """Items of (path as indexed, file on disk) pairs."""
     for rel, location in files:
         text = _read_text(location)
+        # Credentials are redacted before anything is chunked; a secrets file is not indexed at all.
+        text = redact_credentials(rel, text) if text is not None else None
         if text is None:
             report.skipped.append(rel)
             continue

@@ -1,0 +1,76 @@
+"""Log configuration, and redaction of capabilities from every log line.
+
+Platform SDKs log what they send at DEBUG (slack-sdk the full response_url and OAuth parameters,
+urllib3 the request line with a Discord interaction token in its path, PyGithub the installation
+token it receives), and an error message may quote a URL. A response_url, an interaction token or a
+bot token lets whoever reads the log post as the bot, so each handler the process logs through gets
+a filter that rewrites such values, in messages and tracebacks alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import traceback
+
+REDACTED = "[redacted]"
+
+# (pattern, replacement): capability formats of the platforms the assistant talks to.
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Slack tokens: bot, user, app-level, refresh and configuration tokens.
+    (re.compile(r"\b(xox[a-z]|xapp|xoxe\.xox[a-z])-[A-Za-z0-9-]{6,}"), rf"\1-{REDACTED}"),
+    # GitHub tokens: personal, OAuth, user-to-server, installation (server-to-server), refresh, fine-grained.
+    (re.compile(r"\b(gh[pousr]_)[A-Za-z0-9]{16,}"), rf"\1{REDACTED}"),
+    (re.compile(r"\b(github_pat_)[A-Za-z0-9_]{20,}"), rf"\1{REDACTED}"),
+    # Slack response_urls and incoming webhooks: the whole path is the capability.
+    (re.compile(r"(https?://hooks\.slack(?:-gov)?\.com)/[^\s'\"<>)]+"), rf"\1/{REDACTED}"),
+    # Discord (interaction and channel) webhooks: the part after the application or webhook id.
+    (re.compile(r"(webhooks/\d+/)[^\s/'\"?]+"), rf"\1{REDACTED}"),
+    # Authorization header values.
+    (re.compile(r"\b(Bearer|Bot|Basic|token)(\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1\2{REDACTED}"),
+    # Secret-named fields in dict reprs, JSON, form and query strings.
+    (re.compile(r"""(\b(?:client_secret|code|token|access_token|refresh_token|bot_token|api_key|password|secret)"""
+                r"""['"]?\s*[:=]\s*['"]?)[^'"\s,&})]+"""), rf"\1{REDACTED}"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every capability the rules recognise replaced by [redacted]."""
+    for pattern, replacement in _RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message (arguments merged in) and traceback through `redact`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[0] is not None:
+            # Formatted here so the formatter uses this text and never formats the raw exception.
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def protect(logger: logging.Logger | None = None) -> None:
+    """Add the redacting filter to each handler of `logger` (the root logger by default): a handler's
+    filters see the records of every logger that propagates to it."""
+    target = logger if logger is not None else logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(existing, RedactingFilter) for existing in handler.filters):
+            handler.addFilter(RedactingFilter())
+
+
+def configure_logging(verbose: bool) -> None:
+    """The command line's logging: stderr, INFO (DEBUG with --verbose), redacted."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    protect()
