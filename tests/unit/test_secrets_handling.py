@@ -4,6 +4,7 @@ and ingestion neither indexes secrets files nor credentials inside indexed files
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -127,6 +128,20 @@ def test_the_command_line_installs_the_filter() -> None:
         assert root.handlers and all(any(isinstance(f, RedactingFilter) for f in h.filters) for h in root.handlers)
     finally:
         root.handlers = saved
+
+
+def test_lambda_functions_redact_every_handler() -> None:
+    from devrel.handlers.lambda_support import instrumented
+
+    root, runtime_handler = logging.getLogger(), logging.StreamHandler(io.StringIO())
+    root.addHandler(runtime_handler)  # what the Lambda runtime installs
+    try:
+        instrumented("redaction-test", lambda event, metrics, logger: None)
+        powertools = logging.getLogger("redaction-test").handlers
+        assert powertools and all(any(isinstance(f, RedactingFilter) for f in h.filters)
+                                  for h in [runtime_handler, *powertools])
+    finally:
+        root.removeHandler(runtime_handler)
 
 
 # --- ingestion -----------------------------------------------------------------------------------------

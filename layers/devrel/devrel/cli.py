@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import devrel
+from devrel.logs import configure_logging
 
 log = logging.getLogger("devrel")
 
@@ -141,8 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)  # stderr, with capabilities redacted from every line
     return int(args.func(args))
 
 

@@ -42,22 +42,44 @@ def redact(text: str) -> str:
     return text
 
 
+# Any URL's path (and query): for loggers that only ever see capability URLs.
+_URL_PATH = re.compile(r"(https?://[^/\s'\"<>]+)/[^\s'\"<>,)]*")
+
+
 class RedactingFilter(logging.Filter):
-    """Rewrites a record's message (arguments merged in) and traceback through `redact`."""
+    """Rewrites a record's message (arguments merged in) and traceback through `redact`;
+    `hide_url_paths` also cuts every URL down to its host."""
+
+    def __init__(self, hide_url_paths: bool = False) -> None:
+        super().__init__()
+        self._hide_url_paths = hide_url_paths
+
+    def clean(self, text: str) -> str:
+        text = redact(text)
+        return _URL_PATH.sub(rf"\1/{REDACTED}", text) if self._hide_url_paths else text
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = self.clean(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and record.exc_info[0] is not None:
             # Formatted here so the formatter uses this text and never formats the raw exception.
-            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+            record.exc_text = self.clean("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
         elif record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = self.clean(record.exc_text)
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = self.clean(record.stack_info)
         return True
+
+
+def redacted_logger(name: str, hide_url_paths: bool = False) -> logging.Logger:
+    """A logger whose own records are redacted before any handler sees them: for an SDK that accepts
+    a logger (its records never reach the handlers unfiltered, whatever the process configured)."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(existing, RedactingFilter) for existing in logger.filters):
+        logger.addFilter(RedactingFilter(hide_url_paths))
+    return logger
 
 
 def protect(logger: logging.Logger | None = None) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import requests
 
+from devrel.logs import redact
 from devrel.platforms.outbound import PlatformError, is_retryable_status
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,16 @@ class JsonApi:
         self, method: str, path: str, payload: Any = None, params: Mapping[str, str] | None = None
     ) -> Any:
         url = f"{self.base_url}/{path.lstrip('/')}"
+        # A path may carry a capability (Discord's interaction token): errors name the call without it.
+        call = redact(f"{method} {path}")
         for attempt in (1, 2):
             try:
                 response = self._session.request(
                     method, url, json=payload, params=params, timeout=self.timeout
                 )
             except requests.RequestException as error:
-                raise PlatformError(self.platform, f"{method} {path}: {error}", retryable=True) from error
+                # Not chained: requests' message and its cause quote the full URL.
+                raise PlatformError(self.platform, f"{call}: {redact(str(error))}", retryable=True) from None
             if response.status_code == 429 and attempt == 1:
                 wait = _retry_after(response)
                 if wait is not None and wait <= MAX_INLINE_WAIT_SECONDS:
@@ -52,7 +56,7 @@ class JsonApi:
             if response.status_code >= 400:
                 raise PlatformError(
                     self.platform,
-                    f"{method} {path} -> {response.status_code}: {response.text[:300]}",
+                    f"{call} -> {response.status_code}: {redact(response.text[:300])}",
                     retryable=is_retryable_status(response.status_code),
                     status=response.status_code,
                 )
@@ -63,11 +67,11 @@ class JsonApi:
             except ValueError as error:
                 raise PlatformError(
                     self.platform,
-                    f"{method} {path}: response is not JSON",
+                    f"{call}: response is not JSON",
                     retryable=False,
                     status=response.status_code,
                 ) from error
-        raise PlatformError(self.platform, f"{method} {path}: still rate limited", retryable=True, status=429)
+        raise PlatformError(self.platform, f"{call}: still rate limited", retryable=True, status=429)
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -13,6 +13,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 from slack_sdk.webhook import WebhookClient
 
 from devrel.events import InboundEvent, Reply, SlackAddress
+from devrel.logs import redacted_logger
 from devrel.platforms.outbound import PlatformError, is_retryable_status
 from devrel.platforms.slack import reply_blocks
 
@@ -25,6 +26,11 @@ _RETRYABLE_ERRORS = frozenset(
 WORKING_REACTION = "eyes"
 
 TokenLookup = Callable[[str], str | None]
+# slack-sdk logs every request: URL, parameters and (at DEBUG) the response. A response_url is a
+# capability to post as the bot, so its client logs URLs by host only; the Web API client's records
+# (OAuth client secrets and codes, tokens in responses) go through the same redaction as every log.
+_WEBHOOK_LOG = redacted_logger("devrel.adapters.slack_sdk.webhook", hide_url_paths=True)
+_WEB_API_LOG = redacted_logger("devrel.adapters.slack_sdk.web")
 
 
 class SlackPlatform:
@@ -51,6 +57,7 @@ class SlackPlatform:
                     token=token,
                     base_url=self._base_url,
                     timeout=self._timeout,
+                    logger=_WEB_API_LOG,
                     retry_handlers=[
                         ConnectionErrorRetryHandler(),
                         RateLimitErrorRetryHandler(max_retry_count=1),
@@ -97,7 +104,7 @@ class SlackPlatform:
         self, url: str, text: str, blocks: list[dict[str, object]], ephemeral: bool, delivery_id: str
     ) -> str:
         try:
-            response = WebhookClient(url, timeout=self._timeout).send(
+            response = WebhookClient(url, timeout=self._timeout, logger=_WEBHOOK_LOG).send(
                 text=text, blocks=blocks, response_type="ephemeral" if ephemeral else "in_channel"
             )
         except (SlackClientError, URLError, OSError) as error:
@@ -127,7 +134,8 @@ def exchange_oauth_code(
     base_url: str, client_id: str, client_secret: str, code: str, redirect_uri: str | None, timeout: int = 10
 ) -> dict[str, object]:
     """oauth.v2.access: trade an install's temporary code for the workspace's bot token."""
-    client = WebClient(base_url=base_url if base_url.endswith("/") else base_url + "/", timeout=timeout)
+    client = WebClient(base_url=base_url if base_url.endswith("/") else base_url + "/", timeout=timeout,
+                       logger=_WEB_API_LOG)
     try:
         response = client.oauth_v2_access(
             client_id=client_id, client_secret=client_secret, code=code, redirect_uri=redirect_uri

@@ -6,6 +6,7 @@ imports happen here (once), not in each handler module.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from devrel.http import HttpRequest, HttpResponse
+from devrel.logs import protect
 from devrel.runtime import Services, services
 
 if TYPE_CHECKING:
@@ -42,6 +44,10 @@ def instrumented(service: str, body: Callable[[Any, Metrics, Logger], Any]) -> L
     """A Lambda handler running `body(event, metrics, logger)` under Powertools logging, tracing and metrics."""
     logger = Logger(service=service)
     metrics = Metrics(service=service)
+    # Capabilities (response_urls, interaction tokens, bot tokens) never reach CloudWatch: every
+    # handler, the runtime's root one and Powertools' own, redacts them.
+    protect(logging.getLogger())
+    protect(logging.getLogger(logger.name))
 
     @metrics.log_metrics
     def measured(event: Any, context: Any) -> Any:
