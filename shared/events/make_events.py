@@ -54,6 +54,7 @@ def http_event(
     base64_body: bool = False,
     timestamp: int = FIXED_TIMESTAMP,
     source_ip: str = "203.0.113.10",
+    path_params: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway HTTP API (payload format 2.0) event."""
     route_key = f"{method} {route}"
@@ -94,6 +95,8 @@ def http_event(
     if route.endswith("{proxy+}"):
         prefix = route.removesuffix("{proxy+}")
         event["pathParameters"] = {"proxy": path.removeprefix(prefix)}
+    if path_params:
+        event["pathParameters"] = path_params
     if body:
         event["body"] = base64.b64encode(body.encode()).decode() if base64_body else body
     return event
@@ -358,6 +361,19 @@ def api_events(timestamp: int) -> dict[str, dict[str, Any]]:
         "api_ask.json": http_event(
             "POST", "/api/{proxy+}", "/api/ask", {**headers, "Content-Type": "application/json"}, ask,
             timestamp=timestamp),
+        **web_events(timestamp),
+    }
+
+
+def web_events(timestamp: int) -> dict[str, dict[str, Any]]:
+    """What a browser asks the API function for: the dashboard, its assets and the widget's script."""
+    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)", "Accept": "text/html,*/*"}
+    return {
+        "web_dashboard.json": http_event("GET", "/dashboard", "/dashboard", browser, timestamp=timestamp),
+        "web_dashboard_asset.json": http_event("GET", "/dashboard/{asset}", "/dashboard/app.js", browser,
+                                               timestamp=timestamp, path_params={"asset": "app.js"}),
+        "web_widget.json": http_event("GET", "/widget.js", "/widget.js",
+                                      {**browser, "Referer": "https://docs.example.org/guide/"}, timestamp=timestamp),
     }
 
 

@@ -60,6 +60,9 @@ EXPECTED_ROUTES = {
     ("POST", "/discord/interactions"): "DiscordInteractionsFunction",
     ("POST", "/discourse/webhook"): "DiscourseWebhookFunction",
     ("ANY", "/api/{proxy+}"): "ApiFunction",
+    ("GET", "/dashboard"): "ApiFunction",
+    ("GET", "/dashboard/{asset}"): "ApiFunction",
+    ("GET", "/widget.js"): "ApiFunction",
 }
 EXPECTED_SCHEDULES = {
     "DigestFunction": "cron(0 9 ? * MON *)",
@@ -428,7 +431,9 @@ def test_every_route_has_a_sample_http_event_that_matches_it() -> None:
         key = (method if (method, route) in EXPECTED_ROUTES else "ANY", route)
         assert key in EXPECTED_ROUTES, name
         assert event["requestContext"]["http"]["method"] == method
-        pattern = re.escape(route).replace(re.escape("{proxy+}"), ".+")
+        # {name+} is greedy, {name} one path segment; everything else is literal.
+        pattern = "".join(".+" if part.endswith("+}") else "[^/]+" if part.startswith("{") else re.escape(part)
+                          for part in re.split(r"(\{\w+\+?\})", route))
         assert re.fullmatch(pattern, event["rawPath"]), name
         covered.add(key)
     assert covered == set(EXPECTED_ROUTES)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-
 # No platform nests its payloads more than a dozen levels; far deeper input is an attack on the
 # recursion of every consumer (the parser, pydantic, repr), so it is refused before parsing.
 MAX_JSON_DEPTH = 64
@@ -60,6 +59,8 @@ class HttpRequest:
     query: Mapping[str, list[str]] = field(default_factory=dict)
     path_params: Mapping[str, str] = field(default_factory=dict)
     request_id: str = ""
+    # The client's address as API Gateway saw it (per-visitor rate limits).
+    source_ip: str = ""
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)
@@ -88,6 +89,7 @@ class HttpRequest:
             query=query,
             path_params=dict(event.get("pathParameters") or {}),
             request_id=str((event.get("requestContext") or {}).get("requestId", "")),
+            source_ip=str(http.get("sourceIp") or ""),
         )
 
 

@@ -4,18 +4,49 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import inspect
 from collections.abc import Callable
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 import devrel
+from devrel.handlers import dashboard, web, widget
 from devrel.http import HttpRequest, HttpResponse
 from devrel.runtime import Services
 
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000)
-    thread: str | None = Field(default=None, max_length=200)
+    thread: str | None = Field(default=None, max_length=200,
+                               description="An id the caller keeps per conversation; follow-ups use its turns.")
+    page_url: str | None = Field(default=None, max_length=2000,
+                                 description="The page the question was asked on (the web widget sends it).")
+
+    _page_url = field_validator("page_url")(widget.web_url)
+
+
+class CitationOut(BaseModel):
+    chunk_id: str
+    url: str = Field(description="A link to the quoted lines (a permalink, or path:lines for a local folder).")
+    quote: str = ""
+    start_line: int = 0
+    end_line: int = 0
+
+
+class AskResponse(BaseModel):
+    answer: str = Field(description="Markdown: the quoted passages, their sources and, when unsure, an offer.")
+    confident: bool
+    escalate: bool
+    language: str
+    citations: list[CitationOut]
+
+
+class HealthResponse(BaseModel):
+    ok: bool
+    version: str
+    mode: str
+    knowledge: bool
 
 
 def health(request: HttpRequest, services: Services) -> HttpResponse:
@@ -23,7 +54,17 @@ def health(request: HttpRequest, services: Services) -> HttpResponse:
                                    "knowledge": services.knowledge_ready()})
 
 
+def _accepts(function: Callable[..., Any], parameter: str) -> bool:
+    try:
+        return parameter in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def ask(request: HttpRequest, services: Services) -> HttpResponse:
+    limited = widget.visitor_limit(request, services, "ask")
+    if limited is not None:
+        return limited
     try:
         body = AskRequest.model_validate_json(request.body)
     except ValidationError as error:
@@ -31,7 +72,11 @@ def ask(request: HttpRequest, services: Services) -> HttpResponse:
                                   + "; ".join(e["msg"] for e in error.errors()))
     if not services.knowledge_ready():
         return HttpResponse.error(503, "nothing is indexed yet: run `devrel ingest PATH` first")
-    answer = services.answerer.answer(body.question, thread=f"api:{body.thread}" if body.thread else None)
+    answerer = services.answerer
+    # The page's URL is context only an answerer that knows what to do with it gets; otherwise it
+    # is not used for the answer (the thread id stays the caller's, so a conversation can span pages).
+    context = {"page_url": body.page_url} if body.page_url and _accepts(answerer.answer, "page_url") else {}
+    answer = answerer.answer(body.question, thread=widget.api_thread(body.thread) if body.thread else None, **context)
     return HttpResponse.json(200, {
         "answer": answer.text,
         "confident": answer.confident,
@@ -39,6 +84,13 @@ def ask(request: HttpRequest, services: Services) -> HttpResponse:
         "language": answer.language,
         "citations": [dataclasses.asdict(c) for c in answer.citations],
     })
+
+
+def openapi(request: HttpRequest, services: Services) -> HttpResponse:
+    """GET /api/openapi.json: this API described from its pydantic models."""
+    from devrel.handlers.openapi import document
+
+    return HttpResponse.json(200, document(ROUTES))
 
 
 def authorized(request: HttpRequest, services: Services) -> bool:
@@ -80,11 +132,23 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "ask"): ask,
     ("GET", "stats"): admin(stats),
     ("GET", "metrics"): admin(metrics),
+    ("GET", "activity"): admin(dashboard.activity),
+    ("GET", "feedback"): admin(dashboard.votes),
+    ("POST", "feedback"): widget.feedback,
+    ("GET", "openapi.json"): openapi,
 }
 
 
 def handle_api(request: HttpRequest, services: Services) -> HttpResponse:
-    route = ROUTES.get((request.method, request.path_params.get("proxy", "").strip("/")))
+    """The API function's one entry: /api/* JSON (with CORS for the allowed origins), and the
+    dashboard page and widget script (every other path the template routes here)."""
+    if "proxy" not in request.path_params:
+        return web.page(request)
+    origins = services.settings.cors_allow_origins
+    if request.method == "OPTIONS":
+        return web.preflight(request, origins)
+    route = ROUTES.get((request.method, request.path_params["proxy"].strip("/")))
     if route is None:
-        return HttpResponse.error(404, f"no API route {request.method} {request.path}")
-    return route(request, services)
+        return web.with_cors(request, HttpResponse.error(404, f"no API route {request.method} {request.path}"),
+                             origins)
+    return web.with_cors(request, route(request, services), origins)
