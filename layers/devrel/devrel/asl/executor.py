@@ -10,22 +10,25 @@ waits and retries sleep. A restart in the middle of a Parallel or Map state re-r
 state from its input. The machine's TimeoutSeconds is enforced (status TIMED_OUT); a state's
 TimeoutSeconds/HeartbeatSeconds are accepted but not enforced.
 
-A runner that dies in the middle of a state holds that execution until its lease runs out
-(`lease_seconds`, renewed at every transition); then any runner takes it over.
+A runner holds each execution it advances with a lease, renewed at every transition and by a
+heartbeat while a state runs, so a long Task keeps it. A runner that dies in the middle of a state
+loses it when the lease runs out (`lease_seconds`), or at once to a runner on the same host, which
+can see that the owning process is gone; the state that was running then runs again.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from devrel.asl.errors import RUNTIME, TIMEOUT, StatesError
 from devrel.asl.interpreter import MAX_TRANSITIONS, Done, Interpreter, Next, TaskInvoker, iso_time
-from devrel.asl.store import ExecutionStore, Row
+from devrel.asl.store import ExecutionStore, Row, lease_owner_id
 from devrel.asl.validate import validate_definition
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,7 @@ class LocalExecutor:
         invoke_task: TaskInvoker,
         now: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        lease_seconds: float = 900.0,
+        lease_seconds: float = 30.0,
     ) -> None:
         problems = [
             f"{name}: {problem}"
@@ -64,13 +67,20 @@ class LocalExecutor:
         self._interpreter = Interpreter(invoke_task, now, sleep)
         self._now = now
         self._lease_seconds = lease_seconds
-        self._owner = uuid.uuid4().hex
+        self._owner = lease_owner_id()
+        self._held: set[str] = set()
+        self._held_lock = threading.Lock()
+        self._beating: threading.Thread | None = None
+        self._closed = threading.Event()
 
     @property
     def store(self) -> ExecutionStore:
         return self._store
 
     def close(self) -> None:
+        self._closed.set()
+        if self._beating is not None:
+            self._beating.join()
         self._store.close()
 
     def run_ready(self) -> int:
@@ -117,7 +127,8 @@ class LocalExecutor:
                 )
                 return
             try:
-                outcome = self._interpreter.step(name, definition["States"][name], data, context, memo)
+                with self._heartbeat(row.id):
+                    outcome = self._interpreter.step(name, definition["States"][name], data, context, memo)
             except StatesError as failure:
                 self._finish(row, "FAILED", error=failure.error, cause=failure.cause)
                 return
@@ -155,6 +166,29 @@ class LocalExecutor:
             suspended = [("StateSuspended", name, {"until": wake_at})]
             self._save(row, suspended, memo=memo, wake_at=wake_at, lease_owner=None, lease_until=None)
             return
+
+    @contextmanager
+    def _heartbeat(self, execution_id: str) -> Iterator[None]:
+        """Keep the lease on `execution_id` renewed while one of its states runs (a Task may take minutes)."""
+        with self._held_lock:
+            self._held.add(execution_id)
+            if self._beating is None:
+                # One thread (and so one SQLite connection) per executor, however many states run.
+                self._beating = threading.Thread(target=self._beat, name="asl-lease", daemon=True)
+                self._beating.start()
+        try:
+            yield
+        finally:
+            with self._held_lock:
+                self._held.discard(execution_id)
+
+    def _beat(self) -> None:
+        while not self._closed.wait(self._lease_seconds / 3):
+            with self._held_lock:
+                held = list(self._held)
+            for execution_id in held:
+                # A lost lease is noticed by the state's next save, which stops the execution here.
+                self._store.renew(execution_id, self._owner, self._now() + self._lease_seconds)
 
     def _save(self, row: Row, events: list[tuple[str, str | None, Any]], **columns: Any) -> None:
         now = self._now()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +53,9 @@ CREATE INDEX IF NOT EXISTS history_by_execution ON history (execution_id, seq);
 """
 
 ACTIVE = ("PENDING", "RUNNING")
+_HOST = socket.gethostname()
+# History events keep inputs and outputs up to this size (JSON characters); larger ones only their size.
+HISTORY_VALUE_BYTES = 8 * 1024
 # Step Functions' rule for execution names: 1-80 characters, none of these.
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
@@ -172,13 +178,11 @@ class ExecutionStore:
         marks = ",".join("?" * len(state_machines))
         with self.connect() as db:
             rows = db.execute(
-                f"SELECT id FROM executions WHERE status IN ('PENDING', 'RUNNING')"
-                f" AND state_machine IN ({marks})"
-                " AND (wake_at IS NULL OR wake_at <= ?) AND (lease_until IS NULL OR lease_until <= ?)"
-                " ORDER BY started_at",
-                (*state_machines, now, now),
+                f"SELECT id, lease_owner, lease_until FROM executions WHERE status IN ('PENDING', 'RUNNING')"
+                f" AND state_machine IN ({marks}) AND (wake_at IS NULL OR wake_at <= ?) ORDER BY started_at",
+                (*state_machines, now),
             ).fetchall()
-        return [row[0] for row in rows]
+        return [id_ for id_, owner, until in rows if lease_is_free(owner, until, now)]
 
     def claim(self, execution_id: str, owner: str, now: float, lease_seconds: float) -> Row | None:
         """Take the lease on a ready execution; None when it is no longer ready or another runner has it."""
@@ -186,10 +190,12 @@ class ExecutionStore:
             db.execute("BEGIN IMMEDIATE")
             found = db.execute(
                 "SELECT id, state_machine, name, status, input, current_state, current_input, memo,"
-                " transitions, started_at FROM executions WHERE id = ? AND status IN ('PENDING', 'RUNNING')"
-                " AND (wake_at IS NULL OR wake_at <= ?) AND (lease_until IS NULL OR lease_until <= ?)",
-                (execution_id, now, now),
+                " transitions, started_at, lease_owner, lease_until FROM executions"
+                " WHERE id = ? AND status IN ('PENDING', 'RUNNING') AND (wake_at IS NULL OR wake_at <= ?)",
+                (execution_id, now),
             ).fetchone()
+            if found is not None and not lease_is_free(found[10], found[11], now):
+                found = None
             if found is not None:
                 db.execute(
                     "UPDATE executions SET lease_owner = ?, lease_until = ? WHERE id = ?",
@@ -198,7 +204,7 @@ class ExecutionStore:
             db.execute("COMMIT")
         if found is None:
             return None
-        id_, machine, name, status, payload, current, current_input, memo, transitions, started = found
+        id_, machine, name, status, payload, current, current_input, memo, transitions, started, _, _ = found
         return Row(
             id=id_,
             state_machine=machine,
@@ -211,6 +217,14 @@ class ExecutionStore:
             transitions=transitions,
             started_at=started,
         )
+
+    def renew(self, execution_id: str, owner: str, until: float) -> bool:
+        """Extend `owner`'s lease (a heartbeat while a state runs). False when it no longer holds it."""
+        with self.connect() as db:
+            return bool(db.execute(
+                "UPDATE executions SET lease_until = ? WHERE id = ? AND lease_owner = ? AND lease_until IS NOT NULL",
+                (until, execution_id, owner),
+            ).rowcount)
 
     def save(
         self,
@@ -239,10 +253,49 @@ class ExecutionStore:
         return bool(updated)
 
 
+def lease_owner_id() -> str:
+    """A lease owner's id: host and process, so a runner on the same host can tell a dead one."""
+    return f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex}"
+
+
+def lease_is_free(owner: str | None, until: float | None, now: float) -> bool:
+    """Whether an execution may be claimed: no lease, an expired one, or one held by a process on
+    this host that no longer exists (killed mid-state: no need to wait out its lease)."""
+    if owner is None or until is None or until <= now:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOST or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
 def _record(
     db: sqlite3.Connection, execution_id: str, at: float, kind: str, state: str | None, details: Any
 ) -> None:
     db.execute(
         "INSERT INTO history (execution_id, at, type, state, details) VALUES (?, ?, ?, ?, ?)",
-        (execution_id, at, kind, state, None if details is None else json.dumps(details)),
+        (execution_id, at, kind, state, None if details is None else _lean(details)),
     )
+
+
+def _lean(details: Any) -> str:
+    """`details` as JSON, each value over HISTORY_VALUE_BYTES replaced by its size.
+
+    The execution row already holds the input, the current state's input and the output; a copy of
+    the whole state in every history event would store a large issue twice per state.
+    """
+    text = json.dumps(details)
+    if len(text) <= HISTORY_VALUE_BYTES or not isinstance(details, dict):
+        return text if len(text) <= HISTORY_VALUE_BYTES else json.dumps({"truncated": True, "bytes": len(text)})
+    kept: dict[str, Any] = {}
+    for key, value in details.items():
+        encoded = json.dumps(value)
+        kept[key] = value if len(encoded) <= HISTORY_VALUE_BYTES else {"truncated": True, "bytes": len(encoded)}
+    return json.dumps(kept)
