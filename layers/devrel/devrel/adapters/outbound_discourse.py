@@ -6,6 +6,7 @@ from typing import Any
 
 from devrel.adapters.outbound_http import JsonApi
 from devrel.events import DiscourseAddress, InboundEvent, Reply
+from devrel.platforms.discourse import reply_raw
 from devrel.platforms.outbound import PlatformError
 
 
@@ -28,10 +29,7 @@ class DiscoursePlatform:
         to = event.reply_to
         if not isinstance(to, DiscourseAddress):
             raise PlatformError("discourse", "event has no topic to answer in", retryable=False)
-        raw = reply.text
-        if reply.sources:
-            raw += "\n\n**Sources**\n" + "\n".join(f"- {url}" for url in reply.sources)
-        payload: dict[str, Any] = {"topic_id": to.topic_id, "raw": raw}
+        payload: dict[str, Any] = {"topic_id": to.topic_id, "raw": reply_raw(reply)}
         if to.post_number:
             payload["reply_to_post_number"] = to.post_number
         posted = self._api.request("POST", "posts.json", payload)

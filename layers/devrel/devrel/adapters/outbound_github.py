@@ -18,6 +18,7 @@ from github import (
 )
 
 from devrel.events import GithubAddress, InboundEvent, Reply
+from devrel.platforms.github import reply_body
 from devrel.platforms.outbound import PlatformError, is_retryable_status
 
 _DISCUSSION_ID = """
@@ -80,9 +81,7 @@ class GithubPlatform:
         if not isinstance(to, GithubAddress) or not to.repository or to.number is None:
             raise PlatformError("github", "event has no repository and number to answer on", retryable=False)
         repository, number = to.repository, to.number
-        body = reply.text
-        if reply.sources:
-            body += "\n\n**Sources**\n" + "\n".join(f"- {url}" for url in reply.sources)
+        body = reply_body(reply)
         gh = self.client(repository, to.installation_id)
         if to.discussion:
             return self._discussion_comment(gh, str(repository), int(number), body)

@@ -15,7 +15,7 @@ from slack_sdk.webhook import WebhookClient
 from devrel.events import InboundEvent, Reply, SlackAddress
 from devrel.logs import redacted_logger
 from devrel.platforms.outbound import PlatformError, is_retryable_status
-from devrel.platforms.slack import reply_blocks
+from devrel.platforms.slack import notification_text, reply_blocks
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class SlackPlatform:
         if not isinstance(to, SlackAddress):
             raise PlatformError("slack", f"cannot answer on {to.platform}", retryable=False)
         blocks = reply_blocks(reply, feedback_for=event.delivery_id)
-        fallback = reply.text[:3000]
+        fallback = notification_text(reply)
         if to.response_url and not to.message_ts:
             return self._respond(to.response_url, fallback, blocks, reply.ephemeral, event.delivery_id)
         if not to.channel:
@@ -81,6 +81,8 @@ class SlackPlatform:
                 thread_ts=to.thread_ts or None,
                 text=fallback,
                 blocks=blocks,
+                # Plain "@channel" or "@name" in the text stays plain text.
+                link_names=False,
                 unfurl_links=False,
                 unfurl_media=False,
             )

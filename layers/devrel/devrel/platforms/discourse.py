@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from devrel.events import Activity, Actor, DiscourseAddress, InboundEvent, Question
-from devrel.platforms.text import looks_like_question
+from devrel.events import Activity, Actor, DiscourseAddress, InboundEvent, Question, Reply
+from devrel.platforms.text import break_mentions, looks_like_question
 
 REGULAR_POST = 1  # post_type: 1 regular, 2 moderator action, 3 small action, 4 whisper
 # Post, topic and post numbers: positive integers, never strings.
@@ -73,3 +73,15 @@ def _intent(raw: str, text: str, post_number: int, own_username: str) -> Questio
     if not looks_like_question(text):
         return Activity()
     return Question(addressed="directly" if post_number == 1 else "in_thread")
+
+
+# --- outbound ------------------------------------------------------------------------------------
+
+
+def reply_raw(reply: Reply) -> str:
+    """The raw Markdown of a post answering with `reply`: mentions in it (@user, @group, @here) are
+    broken, sources listed after it."""
+    raw = break_mentions(reply.text)
+    if reply.sources:
+        raw += "\n\n**Sources**\n" + "\n".join(f"- {url}" for url in reply.sources)
+    return raw

@@ -17,8 +17,9 @@ from devrel.events import (
     IssueOpened,
     PullRequestOpened,
     Question,
+    Reply,
 )
-from devrel.platforms.text import looks_like_question
+from devrel.platforms.text import break_mentions, looks_like_question
 
 # event -> actions the assistant acts on (None: every action).
 HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
@@ -197,3 +198,15 @@ def to_inbound_event(
         actor=actor,
         text=text,
     )
+
+
+# --- outbound ------------------------------------------------------------------------------------
+
+
+def reply_body(reply: Reply) -> str:
+    """The Markdown of an issue, pull request or discussion comment answering with `reply`: mentions in
+    it are broken (the text is model output and quotes), sources listed after it."""
+    body = break_mentions(reply.text)
+    if reply.sources:
+        body += "\n\n**Sources**\n" + "\n".join(f"- {url}" for url in reply.sources)
+    return body

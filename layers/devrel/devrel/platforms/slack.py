@@ -367,8 +367,26 @@ _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
 
 
+# `>` opening a line is a block quote, not part of a control sequence: kept.
+_ESCAPED = re.compile(r"(?m)(^[ \t]*>)|[&<>]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape_text(text: str) -> str:
+    """Text shown as written: Slack reads `<!channel>`, `<!here>`, `<!everyone>`, `<!subteam^…>` and
+    `<@U…>` as mentions wherever they appear (code included), so `&`, `<` and `>` become entities.
+    Every reply passes through this: its text is model output and quotes of other people's messages."""
+    return _ESCAPED.sub(lambda match: match.group(1) or _ENTITIES[match.group(0)], text)
+
+
+def _link_target(url: str) -> str:
+    """A URL inside `<...>` that cannot end the link early or open a control sequence."""
+    return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+
+
 def to_mrkdwn(markdown: str) -> str:
-    """Markdown -> Slack mrkdwn, leaving code blocks and inline code untouched."""
+    """Markdown -> Slack mrkdwn, leaving code blocks and inline code untouched. Expects text already
+    escaped (escape_text): the links it makes are the only control sequences in the result."""
     out: list[str] = []
     for index, part in enumerate(re.split(r"(```.*?```|`[^`\n]*`)", markdown, flags=re.DOTALL)):
         if index % 2:
@@ -376,21 +394,23 @@ def to_mrkdwn(markdown: str) -> str:
             continue
         part = _HEADING.sub(r"*\1*", part)
         part = _BOLD.sub(r"*\1*", part)
-        part = _LINK.sub(r"<\2|\1>", part)
+        # The URL is escaped already; only `|` could still cut the link short.
+        part = _LINK.sub(lambda link: f"<{link.group(2).replace('|', '%7C')}|{link.group(1)}>", part)
         out.append(part)
     return "".join(out)
 
 
 def reply_blocks(reply: Reply, feedback_for: str | None = None) -> list[dict[str, Any]]:
-    """Block Kit for a reply: mrkdwn sections (code blocks kept whole), sources, feedback buttons."""
+    """Block Kit for a reply: mrkdwn sections (code blocks kept whole), sources, feedback buttons;
+    no mention in the reply's text reaches Slack as one."""
     from devrel.platforms.text import split_markdown
 
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
-        for chunk in split_markdown(to_mrkdwn(reply.text), SECTION_LIMIT)
+        for chunk in split_markdown(to_mrkdwn(escape_text(reply.text)), SECTION_LIMIT)
     ]
     if reply.sources:
-        listed = " · ".join(f"<{url}>" for url in reply.sources[:10])
+        listed = " · ".join(f"<{_link_target(url)}>" for url in reply.sources[:10])
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Sources: {listed}"}]})
     if feedback_for:
         blocks.append(
@@ -414,6 +434,11 @@ def reply_blocks(reply: Reply, feedback_for: str | None = None) -> list[dict[str
             }
         )
     return blocks[:50]
+
+
+def notification_text(reply: Reply, limit: int = 3000) -> str:
+    """The plain `text` sent with the blocks (notifications, clients without blocks), escaped alike."""
+    return escape_text(reply.text[:limit])
 
 
 HELP_TEXT = (

@@ -1,4 +1,5 @@
-"""Platform-neutral text helpers the converters share: question detection and chunking Markdown."""
+"""Platform-neutral text helpers the converters share: question detection, chunking Markdown, and
+breaking @-mentions the assistant did not mean to make."""
 
 from __future__ import annotations
 
@@ -9,6 +10,24 @@ _QUESTION_OPENERS = re.compile(
     re.IGNORECASE,
 )
 _FENCE = re.compile(r"^(\s*)(```+|~~~+)(.*)$")
+
+
+# Code (fenced blocks, inline spans) is left alone: GitHub and Discourse never mention from code,
+# and a decorator in an example must stay copyable.
+_CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.DOTALL)
+# An @ that GitHub and Discourse read as a mention (of a user, a team like @org/team, @here, @all):
+# not inside a word (e-mail addresses) or a path (URLs), and followed by a name.
+_AT_MENTION = re.compile(r"(?<![\w@/`])@(?=[A-Za-z0-9])")
+# Invisible, so `@name` still reads the same, but no longer matches a mention.
+WORD_JOINER = "\u2060"
+
+
+def break_mentions(markdown: str) -> str:
+    """Every @-mention outside code, made inert: the assistant's replies quote model output and other
+    people's text, and must not notify users, teams or everyone in a thread."""
+    parts = _CODE.split(markdown)
+    return "".join(part if index % 2 else _AT_MENTION.sub("@" + WORD_JOINER, part)
+                   for index, part in enumerate(parts))
 
 
 def looks_like_question(text: str) -> bool:

@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from devrel.events import GithubAddress, InboundEvent, IssueOpened
+from devrel.platforms.text import break_mentions
 from devrel.ports import IssueTracker, Item, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
 from devrel.usecases import codeowners, issue_analysis
@@ -190,7 +191,9 @@ def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConf
         lines.append(f"- Priority: **{prio['level']}**: {prio['reason']}.")
     for candidate in _result(state, "duplicates").get("candidates") or []:
         target = candidate.get("url") or f"#{candidate['number']}"
-        lines.append(f"- Possibly a duplicate of {target} ({candidate['title']!r}, similarity "
+        # Titles are other people's words: a mention in one must not notify anybody from our comment.
+        title = break_mentions(str(candidate["title"]))
+        lines.append(f"- Possibly a duplicate of {target} ('{title}', similarity "
                      f"{candidate['score']:.2f}). If it is not, just say so and a maintainer will keep this open.")
     missing = _result(state, "completeness").get("missing") or []
     if missing:
