@@ -31,6 +31,7 @@ from devrel.handlers.discord_interactions import handle_discord_interaction
 from devrel.handlers.discourse_webhook import handle_discourse_webhook
 from devrel.handlers.github_webhook import handle_github_webhook
 from devrel.handlers.slack_events import handle_slack
+from devrel.handlers.telegram_webhook import handle_telegram_webhook
 from devrel.http import HttpRequest
 from devrel.platforms import signatures, slack
 from devrel.runtime import reset_services, services
@@ -110,6 +111,15 @@ def discourse_request() -> Request:
     )
 
 
+TELEGRAM_UPDATE = json.loads((FIXTURES / "telegram" / "message_with_entities.json").read_text())
+
+
+def telegram_request() -> Request:
+    update = {**TELEGRAM_UPDATE, "update_id": uuid.uuid4().int % 2**40}
+    body = json.dumps(update).encode()
+    return ("/telegram/webhook", body, {"content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET})
+
+
 GITHUB_BODY = (FIXTURES / "github" / "issues.edited.0.json").read_bytes()
 
 
@@ -131,6 +141,7 @@ PLATFORMS: dict[str, tuple[Callable[[], Request], Callable[[HttpRequest, Any], A
     "slack": (slack_request, handle_slack),
     "discord": (discord_request, handle_discord_interaction),
     "discourse": (discourse_request, handle_discourse_webhook),
+    "telegram": (telegram_request, handle_telegram_webhook),
 }
 
 
@@ -231,6 +242,9 @@ def main() -> None:
             "DEVREL_DISCORD_API_URL": api_url,
             "DEVREL_DISCOURSE_URL": api_url,
             "DEVREL_DISCOURSE_API_KEY": "k",
+            "DEVREL_TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "DEVREL_TELEGRAM_BOT_TOKEN": "123:bench",
+            "DEVREL_TELEGRAM_API_URL": api_url,
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
         }

@@ -38,6 +38,13 @@ FROM_PARAMETERS: dict[str, tuple[str, str | frozenset[str]]] = {
     "project_repository": ("ProjectRepository", ALL),
     "reindex_targets": ("ReindexTargets", frozenset({"ReindexFunction"})),
     "digest_slack_channel": ("DigestSlackChannel", frozenset({"DigestFunction"})),
+    "digest_discord_channel": ("DigestDiscordChannel", frozenset({"DigestFunction"})),
+    "alert_first_response_hours": ("AlertFirstResponseHours", frozenset({"DigestFunction"})),
+    "alert_unanswered_questions": ("AlertUnansweredQuestions", frozenset({"DigestFunction"})),
+    "leaderboard_points": ("LeaderboardPoints", frozenset({"DigestFunction", "ApiFunction"})),
+    "leaderboard_opt_out": ("LeaderboardOptOut", frozenset({"DigestFunction", "ApiFunction"})),
+    "telegram_bot_username": ("TelegramBotUsername", frozenset({"TelegramWebhookFunction"})),
+    "telegram_bot_id": ("TelegramBotId", frozenset({"TelegramWebhookFunction"})),
 }
 # Settings that name a resource of the stack -> (resource, functions that need it).
 FROM_RESOURCES: dict[str, tuple[str, str | frozenset[str]]] = {
@@ -45,7 +52,7 @@ FROM_RESOURCES: dict[str, tuple[str, str | frozenset[str]]] = {
     "secrets_id": ("DevRelSecrets", ALL),
     "work_queue": ("WorkQueue", frozenset({
         "GithubWebhookFunction", "SlackEventsFunction", "DiscordInteractionsFunction", "DiscourseWebhookFunction",
-        "ApiFunction", "WorkerFunction",
+        "TelegramWebhookFunction", "ApiFunction", "WorkerFunction",
     })),
     "work_dead_letter_queue": ("WorkDeadLetterQueue", frozenset({"ApiFunction"})),
     "triage_state_machine": ("TriageStateMachine", frozenset({"GithubWebhookFunction", "WorkerFunction"})),
@@ -66,7 +73,8 @@ DEFAULTS_ARE_RIGHT = {
     "slack_oauth_redirect_url", "slack_oauth_authorize_url", "slack_oauth_scopes", "discord_api_url",
     "discourse_api_username", "signature_max_age_seconds", "reply_attempts", "reply_retry_delay_seconds",
     "llm_gguf_path", "llm_structured_mode", "llm_timeout_seconds", "llm_attempts", "llm_threads",
-    "llm_context_size", "opensearch_index", "embed_threads", "embed_batch_size",
+    "llm_context_size", "opensearch_index", "embed_threads", "embed_batch_size", "telegram_api_url",
+    "telegram_answer_edits",
 }
 # Set from the Lambda runtime's own AWS_REGION through a pseudo parameter.
 FROM_PSEUDO = {"region": "AWS::Region"}

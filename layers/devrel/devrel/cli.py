@@ -92,6 +92,7 @@ COMMAND_MODULES = (
     "devrel.commands.ingest",
     "devrel.commands.ask",
     "devrel.commands.discord_register",
+    "devrel.commands.telegram_register",
     "devrel.commands.train",
 )
 # Modules adding `devrel eval <kind>`; each exposes `register_eval(eval_subparsers)`.

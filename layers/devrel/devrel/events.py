@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-Platform = Literal["github", "slack", "discord", "discourse", "console"]
+Platform = Literal["github", "slack", "discord", "discourse", "telegram", "console"]
 
 
 class Actor(BaseModel):
@@ -84,6 +84,18 @@ class DiscourseAddress(BaseModel):
         return f"/t/{self.topic_id}/{self.post_number or 1}"
 
 
+class TelegramAddress(BaseModel):
+    platform: Literal["telegram"] = "telegram"
+    chat_id: int
+    # The message to answer (`reply_parameters`), and the forum topic it was asked in.
+    message_id: int | None = None
+    message_thread_id: int | None = None
+
+    @property
+    def link(self) -> str:
+        return f"telegram://chat/{self.chat_id}/{self.message_id or ''}".rstrip("/")
+
+
 class ConsoleAddress(BaseModel):
     platform: Literal["console"] = "console"
 
@@ -93,7 +105,7 @@ class ConsoleAddress(BaseModel):
 
 
 ReplyAddress = Annotated[
-    SlackAddress | DiscordAddress | GithubAddress | DiscourseAddress | ConsoleAddress,
+    SlackAddress | DiscordAddress | GithubAddress | DiscourseAddress | TelegramAddress | ConsoleAddress,
     Field(discriminator="platform"),
 ]
 

@@ -27,6 +27,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(https?://hooks\.slack(?:-gov)?\.com)/[^\s'\"<>)]+"), rf"\1/{REDACTED}"),
     # Discord (interaction and channel) webhooks: the part after the application or webhook id.
     (re.compile(r"(webhooks/\d+/)[^\s/'\"?]+"), rf"\1{REDACTED}"),
+    # Telegram bot tokens (`<bot id>:<secret>`), which the Bot API puts in every URL's path.
+    (re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}"), REDACTED),
     # Authorization header values.
     (re.compile(r"\b(Bearer|Bot|Basic|token)(\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1\2{REDACTED}"),
     # Secret-named fields in dict reprs, JSON, form and query strings.

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from devrel.events import InboundEvent, Platform
 from devrel.ports import ChatMessage, Item, Store
 
-PLATFORMS: tuple[Platform, ...] = ("github", "slack", "discord", "discourse", "console")
+PLATFORMS: tuple[Platform, ...] = ("github", "slack", "discord", "discourse", "telegram", "console")
 
 
 def _time_key(at: float, suffix: str) -> str:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from devrel.adapters.github_history import GithubHistory
     from devrel.adapters.outbound_github import GithubPlatform
     from devrel.adapters.outbound_http import JsonApi
+    from devrel.adapters.outbound_telegram import TelegramPlatform
     from devrel.adapters.queue_sqlite import SqliteQueue
     from devrel.knowledge.answering import Answerer
     from devrel.knowledge.index import VectorIndex
@@ -293,6 +294,16 @@ def github_history(services: Services) -> GithubHistory | None:
     return GithubHistory(services.github)
 
 
+def telegram_bot(settings: Settings) -> TelegramPlatform | None:
+    """The Telegram Bot API with the configured token (`devrel telegram register`); None without one."""
+    token = settings.local_secret("telegram_bot_token")
+    if not token:
+        return None
+    from devrel.adapters.outbound_telegram import TelegramPlatform
+
+    return TelegramPlatform(settings.telegram_api_url, token)
+
+
 def github_threads(settings: Settings) -> Any:
     """The GitHub client that exports closed issues with their comments for `devrel ingest --issues`."""
     from devrel.knowledge.github_threads import GithubThreads
@@ -523,13 +534,21 @@ def _platforms(services: Services) -> Mapping[str, ChatPlatform]:
 
         return DiscoursePlatform(settings.discourse_url, api_key, settings.discourse_api_username)
 
+    def telegram() -> ChatPlatform | None:
+        token = secrets.get("telegram_bot_token")
+        if not token:
+            return None
+        from devrel.adapters.outbound_telegram import TelegramPlatform
+
+        return TelegramPlatform(settings.telegram_api_url, token)
+
     def console() -> ChatPlatform | None:
         from devrel.adapters.outbound_console import ConsolePlatform
 
         return ConsolePlatform(store)
 
     return PlatformRegistry({"github": lambda: services.github, "slack": slack, "discord": discord,
-                             "discourse": discourse, "console": console})
+                             "discourse": discourse, "telegram": telegram, "console": console})
 
 
 _cached: Services | None = None

@@ -22,6 +22,10 @@ from pydantic_settings import (
 
 CONFIG_FILE_ENV = "DEVREL_CONFIG_FILE"
 
+_MIB = 1024 * 1024
+DEFAULT_BODY_LIMITS = {"github": 2 * _MIB, "slack": _MIB, "discord": _MIB, "discourse": 2 * _MIB,
+                       "api": 64 * 1024, "*": _MIB}
+
 SECRET_NAMES = (
     "github_webhook_secret",
     "github_token",
@@ -34,6 +38,8 @@ SECRET_NAMES = (
     "discourse_webhook_secret",
     "discourse_api_key",
     "llm_api_key",
+    "telegram_bot_token",
+    "telegram_webhook_secret",
     # Bearer token for the maintainers' endpoints (/api/stats, /api/metrics, /api/activity, the dashboard).
     "api_admin_token",
 )
@@ -90,6 +96,14 @@ class Settings(BaseSettings):
     # How long idempotency keys (platform delivery ids) are remembered.
     idempotency_ttl_seconds: int = Field(default=3 * 24 * 3600, ge=60)
 
+    # Largest request body per route, by its first path segment ("*": any other), refused with a 413
+    # before anything is parsed. Platform events are KBs (GitHub caps an issue or comment at 65,536
+    # characters); a body far larger is a mistake or an attack, and parsing it costs ~10x its size.
+    max_body_bytes: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_BODY_LIMITS))
+    # Edge runner: how many worker invocations run at once per queue (in the cloud the SQS event
+    # source mapping's MaximumConcurrency and the function's reserved concurrency decide).
+    edge_workers: int = Field(default=4, ge=1, le=64)
+
     # Edge-mode secrets come straight from the environment or the config file.
     github_webhook_secret: SecretStr | None = None
     github_token: SecretStr | None = None
@@ -112,6 +126,13 @@ class Settings(BaseSettings):
     )
     discord_api_url: str = "https://discord.com/api/v10"
     discord_application_id: str | None = None
+    # Telegram: the Bot API (a local Bot API server or a test stand-in may replace it), the bot's own
+    # username and id (mentions and replies to it are for the assistant), and whether an edited
+    # question is answered again.
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_username: str | None = None
+    telegram_bot_id: int | None = None
+    telegram_answer_edits: bool = False
     discourse_url: str | None = None
     discourse_api_username: str = "system"
     # Signed requests whose timestamp is further than this from now are treated as replays.
@@ -134,6 +155,8 @@ class Settings(BaseSettings):
     discourse_api_key: SecretStr | None = None
     llm_api_key: SecretStr | None = None
     api_admin_token: SecretStr | None = None
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
 
     # Models. Cloud: an OpenAI-compatible endpoint (llm_api_key is its key). Edge: with no
     # llm_base_url a local llama.cpp server is started on a GGUF from llm_gguf_path or the catalog.
@@ -187,6 +210,11 @@ class Settings(BaseSettings):
     @property
     def workflows_db(self) -> Path:
         return self.data_dir / "workflows.sqlite"
+
+    def body_limit(self, route: str) -> int:
+        """The largest body accepted on a route, named by its first path segment ("github")."""
+        limits = self.max_body_bytes
+        return limits.get(route, limits.get("*", DEFAULT_BODY_LIMITS["*"]))
 
     def local_secret(self, name: str) -> str | None:
         """A secret configured directly (edge mode); None when absent."""
