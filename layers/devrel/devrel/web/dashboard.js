@@ -155,15 +155,16 @@
     return svg;
   }
 
-  // Counts by status per week, stacked.
+  // Counts by status per week, stacked (drawn wider: it spans the page).
   function stackedBars(title, labels, rows) {
-    const svg = svgEl("svg", { viewBox: `0 0 ${W * 2} ${H}`, role: "img", "aria-label": title });
+    const WIDE = W * 3;
+    const svg = svgEl("svg", { viewBox: `0 0 ${WIDE} ${H}`, role: "img", "aria-label": title });
     const totals = rows.map((row) => STATUSES.reduce((sum, s) => sum + (row[s] || 0), 0));
     const max = niceMax(Math.max(0, ...totals));
-    const plotW = W * 2 - PAD.left - PAD.right, plotH = H - PAD.top - PAD.bottom;
+    const plotW = WIDE - PAD.left - PAD.right, plotH = H - PAD.top - PAD.bottom;
     for (const fraction of [0, 0.5, 1]) {
       const y = PAD.top + plotH * (1 - fraction);
-      svg.append(svgEl("line", { x1: PAD.left, x2: W * 2 - PAD.right, y1: y, y2: y, class: "chart-grid" }));
+      svg.append(svgEl("line", { x1: PAD.left, x2: WIDE - PAD.right, y1: y, y2: y, class: "chart-grid" }));
       svg.append(svgEl("text", { x: PAD.left - 4, y: y + 3, "text-anchor": "end", class: "chart-label" },
         formatNumber(max * fraction)));
     }
@@ -187,11 +188,11 @@
       const x = PAD.left + slot * index + slot / 2;
       svg.append(svgEl("text", { x, y: H - 5, "text-anchor": "middle", class: "chart-label" }, labels[index] || ""));
     }
-    let legendX = W * 2 - PAD.right - 3 * 70;
+    let legendX = WIDE - PAD.right - 3 * 60;
     for (const status of STATUSES) {
       svg.append(svgEl("rect", { x: legendX, y: 2, width: 8, height: 8, class: "legend-" + status }));
       svg.append(svgEl("text", { x: legendX + 11, y: 10, class: "chart-label" }, status));
-      legendX += 70;
+      legendX += 60;
     }
     return svg;
   }
@@ -222,12 +223,9 @@
       const values = weeks.map((row) => (typeof row[name] === "number" ? row[name] : null));
       const now = typeof current[name] === "number" ? current[name] : null;
       const before = typeof previous[name] === "number" ? previous[name] : null;
-      const value = el("p", { class: "value", text: formatNumber(now) });
-      if (now !== null && before !== null) {
-        const delta = now - before;
-        const arrow = delta > 0 ? "▲" : delta < 0 ? "▼" : "=";
-        value.append(el("span", { class: "change", text: `${arrow} ${formatNumber(Math.abs(delta))} vs last week` }));
-      }
+      // This week is still under way, so its value is shown next to last week's rather than as a change.
+      const value = el("p", { class: "value" }, formatNumber(now), " ", el("small", { text: "this week" }));
+      value.append(el("span", { class: "change", text: `· last week ${formatNumber(before)}` }));
       charts.append(el("figure", { class: "card", "data-metric": name },
         el("h3", { text: humanize(name) }), value, lineChart(humanize(name), labels, values)));
     }
