@@ -27,6 +27,12 @@ def test_last_matching_rule_wins() -> None:
     assert owners_for("lib/src/net/x.py", rules) == ["@lead"]  # "/src/net/" is anchored at the root
 
 
+def test_a_single_star_owns_one_level_only_as_on_github() -> None:
+    rules = parse("*  @lead\ndocs/*  @writer\n")
+    assert owners_for("docs/index.md", rules) == ["@writer"]
+    assert owners_for("docs/guide/index.md", rules) == ["@lead"]  # the hand-written matcher said @writer
+
+
 def test_paths_are_read_from_tracebacks_and_backticks() -> None:
     body = 'Traceback:\n  File "src/net/http/client.py", line 3\nAlso see `docs/guide.md` and v1.2.'
     assert analyze("", body).paths == ["src/net/http/client.py", "docs/guide.md"]

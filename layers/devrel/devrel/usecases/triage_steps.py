@@ -327,8 +327,7 @@ class TriageSteps:
         reasons: list[str] = []
         rules = codeowners.parse(config.codeowners)
         for path in _result(state, "analysis").get("paths") or []:
-            path_owners = [o.lstrip("@") for o in codeowners.owners_for(path, rules)
-                           if "/" not in o and o.startswith("@")]
+            path_owners = codeowners.people_owning(path, rules)
             if path_owners:
                 owners.extend(path_owners)
                 reasons.append(f"CODEOWNERS of {path}")
