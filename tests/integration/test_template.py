@@ -531,6 +531,11 @@ def test_sam_build_packages_the_layers_and_every_function(sam_build: Path, templ
         assert not (slim / dependency).exists(), dependency
     for name in _functions(template):
         assert (sam_build / name / "app.py").is_file(), name
+    # The API function serves the dashboard and the widget from its layer's copy of the package.
+    source = ROOT / "layers" / "devrel" / "devrel" / "web"
+    assets = sorted(path.name for path in source.iterdir() if path.suffix in (".html", ".js", ".css"))
+    assert assets and all((full / "devrel" / "web" / name).read_bytes() == (source / name).read_bytes()
+                          for name in assets)
     # Our own code only: third-party packages may ship their own tests.
     ours = [full / "devrel", slim / "devrel", *(sam_build / name for name in _functions(template))]
     junk = [

@@ -77,6 +77,13 @@
     }
   }
 
+  // A readable name for a source link: the file and lines of a repository permalink, else the URL.
+  function sourceLabel(href) {
+    const permalink = /\/blob\/[^/]+\/(.+)$/.exec(href);
+    const text = permalink ? decodeURIComponent(permalink[1]) : href.replace(/^https?:\/\//, "");
+    return text.length > 70 ? text.slice(0, 69) + "…" : text;
+  }
+
   function link(href, text) {
     return el("a", { href, target: "_blank", rel: "noopener noreferrer", text });
   }
@@ -154,27 +161,27 @@
         box.append(el("pre", {}, el("code", { text: block.code })));
       } else if (block === sourcesBlock) {
         continue;
-      } else if (block.split("\n").every((line) => line.startsWith(">"))) {
-        const quote = el("blockquote");
-        block.split("\n").forEach((line, index) => {
-          if (index) quote.append(el("br"));
-          quote.append(...inline(line.replace(/^>\s?/, ""), citations));
-        });
-        box.append(quote);
       } else {
-        const paragraph = el("p");
-        block.split("\n").forEach((line, index) => {
-          if (index) paragraph.append(el("br"));
-          paragraph.append(...inline(line, citations));
-        });
-        box.append(paragraph);
+        // Runs of "> " lines are a quote; other runs of lines a paragraph.
+        let current = null;
+        for (const line of block.split("\n")) {
+          const quoted = line.startsWith(">");
+          const tag = quoted ? "BLOCKQUOTE" : "P";
+          if (!current || current.tagName !== tag) {
+            current = el(tag.toLowerCase());
+            box.append(current);
+          } else {
+            current.append(el("br"));
+          }
+          current.append(...inline(quoted ? line.replace(/^>\s?/, "") : line, citations));
+        }
       }
     }
     if (citations.length) {
       const list = el("ol", { class: "sources" });
       for (const citation of citations) {
         const href = safeUrl(citation.url);
-        list.append(el("li", {}, href ? link(href, citation.url) : el("code", { text: String(citation.url) })));
+        list.append(el("li", {}, href ? link(href, sourceLabel(href)) : el("code", { text: String(citation.url) })));
       }
       box.append(el("div", { class: "sources-title", text: label }), list);
     }
@@ -261,12 +268,14 @@
 
     function showTurn(turn, withRating) {
       if (turn.role === "user") {
-        log.append(el("div", { class: "msg user", text: turn.text }));
-        return;
+        const asked = el("div", { class: "msg user", text: turn.text });
+        log.append(asked);
+        return asked;
       }
       const message = el("div", { class: "msg bot" }, renderAnswer(turn.text, turn.citations || []));
       if (withRating) message.append(rating(turn.question));
       log.append(message);
+      return message;
     }
 
     function rating(question) {
@@ -318,14 +327,15 @@
         }
         const answered = { role: "assistant", text: String(body.answer || ""), question,
           citations: Array.isArray(body.citations) ? body.citations : [] };
-        showTurn(answered, true);
+        const shown = showTurn(answered, true);
         saveLog([...turns, asked, answered]);
+        // Long answers: show their beginning (the question just above it), not their end.
+        log.scrollTop = Math.max(0, shown.offsetTop - log.offsetTop - 48);
       } catch (_) {
         waiting.remove();
         note("The assistant cannot be reached right now.");
       } finally {
         send.disabled = false;
-        scroll();
       }
     }
 
