@@ -18,7 +18,7 @@ from typing import Any
 
 from devrel.adapters.queue_sqlite import SqliteQueue
 from devrel.asl import LocalExecutor
-from devrel.edge.gateway import make_server
+from devrel.edge.gateway import GatewayLimits, make_server
 from devrel.edge.lambdas import FunctionRegistry
 from devrel.edge.schedules import Schedule, scheduled_event
 from devrel.edge.template import AppTemplate, QueueSource, load_template
@@ -118,7 +118,8 @@ class EdgeRunner:
     def start(self) -> None:
         if self.options.local_llm and not self.settings.llm_base_url:
             self._start_local_llm()
-        self._server = make_server(self.options.host, self.options.port, self.template.routes, self.invoke)
+        limits = GatewayLimits(body_limits=self.settings.max_body_bytes)
+        self._server = make_server(self.options.host, self.options.port, self.template.routes, self.invoke, limits)
         self._spawn("gateway", self._server.serve_forever)
         for source in self.template.queue_sources:
             self._spawn(f"queue-{source.queue_id}", self._poll_queue, source)

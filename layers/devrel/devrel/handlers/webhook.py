@@ -53,6 +53,9 @@ class WebhookPlatform:
 
 
 def handle_webhook(platform: WebhookPlatform, request: HttpRequest, services: Services) -> HttpResponse:
+    # Before anything reads the body: in the cloud API Gateway lets through up to 6 MB.
+    if len(request.body) > services.settings.body_limit(platform.name):
+        return HttpResponse.error(413, "request body too large")
     secret = services.secrets.get(platform.secret)
     if not secret:
         log.error("%s is not configured; rejecting %s request", platform.secret, platform.name)
