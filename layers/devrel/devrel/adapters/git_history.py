@@ -1,13 +1,17 @@
-"""The history of a local clone, read with `git log --numstat` (no network, no library)."""
+"""The history of a local clone, read with git itself (no network, no library): commits with the
+lines they changed for the health metrics, and the commits between two refs for release notes."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from devrel.health.metrics import Commit
 from devrel.ports import PortError
+from devrel.release.changes import ReleaseError, ReleaseRange, SourceCommit
 
 _MARK = "\x1ecommit\x1f"
 
@@ -35,3 +39,116 @@ class GitHistory:
                     # Binary files show "-": count them as one changed line.
                     files[path] = (int(added) if added.isdigit() else 1) + (int(deleted) if deleted.isdigit() else 0)
             yield Commit(sha=sha, author=author, at=float(at), files=files)
+
+
+# --- release ranges ----------------------------------------------------------------------------------
+
+_RECORD = "\x1erelease\x1f"
+_END_OF_MESSAGE = "\x1d"
+_GITHUB_REMOTE = re.compile(r"github\.com[:/]+([\w.-]+/[\w.-]+?)(?:\.git)?/?$")
+_MERGE_PULL = re.compile(r"^Merge pull request #(\d+) from ")
+
+
+class GitReleaseSource:
+    """The commits between two refs of a local clone (`git log`, `git show`), for release notes."""
+
+    def __init__(self, checkout: Path) -> None:
+        self._checkout = checkout
+
+    def _git(self, *args: str, check: bool = True) -> str:
+        command = ["git", "-C", str(self._checkout), *args]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, check=False, errors="replace")
+        except OSError as error:
+            raise PortError(f"git: {error}") from error
+        if check and done.returncode != 0:
+            raise PortError(f"git {args[0]}: {done.stderr.strip() or done.returncode}")
+        return done.stdout if done.returncode == 0 else ""
+
+    def repository(self) -> tuple[str, str]:
+        """(OWNER/NAME, https://github.com/OWNER/NAME) when origin is on GitHub, else (folder name, "")."""
+        remote = self._git("remote", "get-url", "origin", check=False).strip()
+        found = _GITHUB_REMOTE.search(remote)
+        if found:
+            return found.group(1), f"https://github.com/{found.group(1)}"
+        return self._checkout.resolve().name, ""
+
+    def resolve(self, ref: str) -> str | None:
+        """The commit a ref names, or None when it names none."""
+        if ref.startswith("-"):
+            return None  # never an option to git
+        sha = self._git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).strip()
+        return sha or None
+
+    def latest_tag(self, before: str) -> str | None:
+        """The nearest tag reachable from `before`'s parent (the previous release), None without tags."""
+        tag = self._git("describe", "--tags", "--abbrev=0", f"{before}^", check=False).strip()
+        return tag or None
+
+    def has_tags(self) -> bool:
+        return bool(self._git("tag", "--list", check=False).strip())
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        command = ["git", "-C", str(self._checkout), "merge-base", "--is-ancestor", older, newer]
+        return subprocess.run(command, capture_output=True, check=False).returncode == 0
+
+    def commits_between(self, from_sha: str, to_sha: str) -> list[SourceCommit]:
+        """Commits reachable from `to_sha` and not from `from_sha`, newest first, with the pull
+        request a merge commit brought each one in with."""
+        layout = f"--format={_RECORD}%H\x1f%P\x1f%aN\x1f%aE\x1f%at\x1f%B{_END_OF_MESSAGE}"
+        output = self._git("log", "--name-only", layout, f"{from_sha}..{to_sha}")
+        commits: list[SourceCommit] = []
+        for block in output.split(_RECORD)[1:]:
+            head, _, files = block.partition(_END_OF_MESSAGE)
+            sha, parents, author, email, at, message = head.split("\x1f", 5)
+            subject, _, body = message.strip().partition("\n")
+            commits.append(SourceCommit(sha=sha, subject=subject.strip(), body=body.strip(), author=author,
+                                        email=email, at=float(at or 0), parents=len(parents.split()),
+                                        files=tuple(line for line in files.splitlines() if line.strip())))
+        merged_by: dict[str, int] = {}
+        for commit in commits:
+            found = _MERGE_PULL.match(commit.subject)
+            if found and commit.parents > 1:
+                inside = self._git("rev-list", f"{commit.sha}^1..{commit.sha}^2", check=False).split()
+                for sha in inside:
+                    merged_by.setdefault(sha, int(found.group(1)))
+        return [replace(c, pull=merged_by[c.sha]) if c.sha in merged_by and c.pull is None else c for c in commits]
+
+    def authors_before(self, sha: str) -> frozenset[str]:
+        """Names and e-mail addresses of everyone who authored a commit reachable from `sha`."""
+        output = self._git("log", "--format=%aN%x1f%aE", sha, check=False)
+        return frozenset(part for line in output.splitlines() for part in line.split("\x1f") if part)
+
+    def changed_files(self, from_ref: str, to_ref: str) -> list[str]:
+        return [line for line in self._git("diff", "--name-only", from_ref, to_ref).splitlines() if line]
+
+    def file_at(self, ref: str, path: str) -> str | None:
+        command = ["git", "-C", str(self._checkout), "show", f"{ref}:{path}"]
+        done = subprocess.run(command, capture_output=True, check=False)
+        return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+
+    def parent_of(self, sha: str) -> str | None:
+        return self.resolve(f"{sha}~1")
+
+    def release_range(self, from_ref: str | None, to_ref: str) -> ReleaseRange:
+        to_sha = self.resolve(to_ref)
+        if to_sha is None:
+            raise ReleaseError(f"unknown ref {to_ref!r} in {self._checkout}")
+        if from_ref is None:
+            if not self.has_tags():
+                raise ReleaseError(f"{self._checkout} has no tags: give --from (the previous release)")
+            from_ref = self.latest_tag(to_ref)
+            if from_ref is None:
+                raise ReleaseError(f"no tag before {to_ref!r}: give --from (the previous release)")
+        from_sha = self.resolve(from_ref)
+        if from_sha is None:
+            raise ReleaseError(f"unknown ref {from_ref!r} in {self._checkout}")
+        if not self.is_ancestor(from_sha, to_sha):
+            raise ReleaseError(f"{from_ref!r} is not an ancestor of {to_ref!r} (a force-pushed tag, or refs "
+                               "of different branches?)")
+        commits = self.commits_between(from_sha, to_sha)
+        if not commits:
+            raise ReleaseError(f"no commits between {from_ref!r} and {to_ref!r}")
+        repository, web_url = self.repository()
+        return ReleaseRange(repository=repository, from_ref=from_ref, to_ref=to_ref, commits=commits,
+                            earlier_authors=self.authors_before(from_sha), web_url=web_url)
