@@ -74,7 +74,8 @@ DEFAULTS_ARE_RIGHT = {
     "discourse_api_username", "signature_max_age_seconds", "reply_attempts", "reply_retry_delay_seconds",
     "llm_gguf_path", "llm_structured_mode", "llm_timeout_seconds", "llm_attempts", "llm_threads",
     "llm_context_size", "opensearch_index", "embed_threads", "embed_batch_size", "telegram_api_url",
-    "telegram_answer_edits",
+    "telegram_answer_edits", "max_body_bytes", "edge_workers", "github_config_cache_seconds",
+    "github_seconds_between_requests", "github_seconds_between_writes",
 }
 # Set from the Lambda runtime's own AWS_REGION through a pseudo parameter.
 FROM_PSEUDO = {"region": "AWS::Region"}

@@ -112,7 +112,9 @@ class Services:
         from devrel.adapters.outbound_github import GithubPlatform
 
         return GithubPlatform(self.settings.github_api_url, token=token, app_id=self.settings.github_app_id,
-                              private_key=key)
+                              private_key=key,
+                              seconds_between_requests=self.settings.github_seconds_between_requests,
+                              seconds_between_writes=self.settings.github_seconds_between_writes)
 
     @cached_property
     def issue_tracker(self) -> IssueTracker | None:
@@ -121,7 +123,7 @@ class Services:
             return None
         from devrel.adapters.issues_github import GithubIssueTracker
 
-        return GithubIssueTracker(self.github)
+        return GithubIssueTracker(self.github, cache_seconds=self.settings.github_config_cache_seconds)
 
     @cached_property
     def knowledge_index(self) -> VectorIndex:

@@ -110,6 +110,14 @@ class Settings(BaseSettings):
     github_app_private_key: SecretStr | None = None
     github_app_id: str | None = None
     github_api_url: str = "https://api.github.com"
+    # A repository's .github/devrel.yml and CODEOWNERS are reused this long, then revalidated with a
+    # conditional request (a 304 costs no rate limit); every new issue needs them.
+    github_config_cache_seconds: int = Field(default=300, ge=0)
+    # PyGithub's client-side throttle. GitHub asks for a second between content-creating requests of
+    # one account; reads need no spacing (a secondary rate limit answers with Retry-After, which the
+    # client honours), where PyGithub's default of 0.25 s capped a worker at a few requests a second.
+    github_seconds_between_requests: float = Field(default=0.0, ge=0)
+    github_seconds_between_writes: float = Field(default=1.0, ge=0)
     # Platform replies (base URLs are configurable for GitHub Enterprise, proxies and tests).
     # The assistant's own account on each platform: never answered (loop guard).
     github_bot_login: str | None = None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,10 +18,27 @@ from devrel.usecases.codeowners import CODEOWNERS_PATHS, MAX_CODEOWNERS_CHARS
 CONFIG_PATH = ".github/devrel.yml"
 
 
+# Cached repository files at most (repositories x paths); the oldest are forgotten first.
+MAX_CACHED_FILES = 4096
+
+
+@dataclass(frozen=True)
+class _CachedFile:
+    fetched_at: float
+    content: Any  # PyGithub's ContentFile (it keeps the ETag), or None: the file does not exist
+
+
 class GithubIssueTracker:
-    def __init__(self, platform: GithubPlatform, installation_id: int | None = None) -> None:
+    def __init__(self, platform: GithubPlatform, installation_id: int | None = None, cache_seconds: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._platform = platform
         self._installation_id = installation_id
+        # Every new issue reads the repository's config and CODEOWNERS (up to four requests): reuse
+        # them for `cache_seconds`, then revalidate with the ETag.
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._files: dict[tuple[str, str], _CachedFile] = {}
+        self._files_lock = threading.Lock()
 
     def _issue(self, repository: str, number: int) -> Any:
         return call_github(lambda: self._repo(repository).get_issue(number))
@@ -56,6 +77,24 @@ class GithubIssueTracker:
         return self._platform.client(repository, self._installation_id).get_repo(repository, lazy=True)
 
     def _file(self, repository: str, path: str) -> str | None:
+        key = (repository, path)
+        with self._files_lock:
+            cached = self._files.get(key)
+        now = self._clock()
+        if cached is not None and now - cached.fetched_at < self._cache_seconds:
+            content = cached.content
+        elif cached is not None and cached.content is not None:
+            content = self._revalidate(cached.content)
+        else:
+            content = self._fetch(repository, path)
+        with self._files_lock:
+            self._files.pop(key, None)
+            self._files[key] = _CachedFile(now, content)
+            while len(self._files) > MAX_CACHED_FILES:
+                del self._files[next(iter(self._files))]
+        return None if content is None else content.decoded_content.decode("utf-8")
+
+    def _fetch(self, repository: str, path: str) -> Any:
         repo = self._repo(repository)
         try:
             content = call_github(lambda: repo.get_contents(path))
@@ -63,7 +102,17 @@ class GithubIssueTracker:
             if error.status == 404:
                 return None
             raise
-        return None if isinstance(content, list) else content.decoded_content.decode("utf-8")
+        return None if isinstance(content, list) else content
+
+    def _revalidate(self, content: Any) -> Any:
+        """A conditional request with the file's ETag: a 304 (unchanged) costs no rate limit."""
+        try:
+            call_github(lambda: content.update())
+        except PlatformError as error:
+            if error.status == 404:  # deleted since
+                return None
+            raise
+        return content
 
     def repository_config(self, repository: str) -> dict[str, Any]:
         """The repository's `.github/devrel.yml` (maintainers' policy) plus its CODEOWNERS, or {}."""

@@ -41,11 +41,16 @@ class GithubPlatform:
         app_id: str | None = None,
         private_key: str | None = None,
         timeout: int = 15,
+        seconds_between_requests: float = 0.0,
+        seconds_between_writes: float = 1.0,
     ) -> None:
         if not token and not (app_id and private_key):
             raise ValueError("GitHub needs a token, or an app id with its private key")
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
+        # PyGithub's own throttle, per client (one account): see Settings.github_seconds_between_*.
+        self._spacing = {"seconds_between_requests": seconds_between_requests or None,
+                         "seconds_between_writes": seconds_between_writes or None}
         self._token = token
         self._app_auth = Auth.AppAuth(app_id, private_key) if app_id and private_key and not token else None
         self._clients: dict[int | None, Github] = {}
@@ -54,7 +59,7 @@ class GithubPlatform:
     def _options(self) -> dict[str, Any]:
         # A couple of quick retries; longer outages go back to the work queue.
         retry = GithubRetry(total=2, backoff_factor=0.2, max_rate_limit_wait=30)
-        return {"base_url": self._base_url, "timeout": self._timeout, "retry": retry, "lazy": True}
+        return {"base_url": self._base_url, "timeout": self._timeout, "retry": retry, "lazy": True, **self._spacing}
 
     def client(self, repository: str, installation_id: int | None) -> Github:
         """A client for the installation that covers `repository` (App mode) or the token client."""
