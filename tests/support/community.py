@@ -35,8 +35,10 @@ class Seeded:
     votes: int
 
 
-def seed_community(data_dir: Path, now: float, days: int = 365, seed: int = 11, per_day: float = 6.0) -> Seeded:
-    """Write `days` days of community life ending at `now` into the edge store under `data_dir`."""
+def seed_community(data_dir: Path, now: float, days: int = 365, seed: int = 11, per_day: float = 6.0,
+                   with_commits: bool = True) -> Seeded:
+    """Write `days` days of community life ending at `now` into the edge store under `data_dir`
+    (without made-up commits when a real history is loaded instead)."""
     rng = random.Random(seed)
     store = build_store(load_settings(mode="edge", data_dir=data_dir))
     events, activity = EventLog(store), ActivityLog(store, clock=lambda: now)
@@ -97,7 +99,7 @@ def seed_community(data_dir: Path, now: float, days: int = 365, seed: int = 11, 
                                          received_at=closed))
             if day == 0 or rng.random() < 0.1:
                 act("welcome", platform, target, at + 120, opened.delivery_id)
-        for _ in range(rng.randint(2, 8)):
+        for _ in range(rng.randint(2, 8) if with_commits else 0):
             author = rng.choice(maintainers + pool[:15])
             area = rng.choice(AREAS)
             commits.add(REPOSITORY, f"{rng.getrandbits(64):016x}", author, start + day * DAY + rng.uniform(0, DAY),

@@ -362,10 +362,8 @@
     const started = performance.now();
     document.body.dataset.state = "loading";
     try {
-      // Activity first: it doubles as the check that the token is accepted.
-      await loadActivity();
-      showApp();
-      await Promise.all([loadHealth(), api("api/feedback?days=30").then(renderVotes)]);
+      // All at once; the page appears when the activity log (which needs the token) has loaded.
+      await Promise.all([loadActivity().then(showApp), loadHealth(), api("api/feedback?days=30").then(renderVotes)]);
       $("updated").textContent = "updated " + new Date().toLocaleTimeString("en-GB");
       document.body.dataset.loadMs = String(Math.round(performance.now() - started));
       document.body.dataset.state = "ready";
