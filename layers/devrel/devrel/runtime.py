@@ -134,6 +134,17 @@ class Services:
         """Whether an index to answer from exists (cloud: OpenSearch configured; edge: something ingested)."""
         return bool(self.settings.opensearch_endpoint) or embedded_index_path(self.settings).is_file()
 
+    def model_status(self) -> str:
+        """The chat model as /api/health reports it: "ok", "down" (configured but not answering) or
+        "none". At the edge its server is asked (at most every few seconds); a cloud provider is not
+        called on every health check: "remote"."""
+        settings = self.settings
+        if settings.mode == "cloud":
+            return "remote" if settings.llm_model else "none"
+        if not settings.llm_base_url:
+            return "none"
+        return probe_model_server(settings.llm_base_url, self.secrets.get("llm_api_key"))
+
     @cached_property
     def answerer(self) -> Answerer:
         """Grounded answers from the knowledge index."""
@@ -319,6 +330,30 @@ def _echo_on_console(action: Action) -> None:
 
 
 # --- model clients ---------------------------------------------------------------------------------
+
+
+_probes: dict[str, tuple[float, str]] = {}
+PROBE_SECONDS = 3.0
+
+
+def probe_model_server(base_url: str, api_key: str | None = None) -> str:
+    """"ok" when an OpenAI-compatible server lists its models within a second, else "down"; one probe
+    per server every PROBE_SECONDS however often health is asked."""
+    import urllib.request
+
+    now = time.monotonic()
+    known = _probes.get(base_url)
+    if known is not None and now - known[0] < PROBE_SECONDS:
+        return known[1]
+    request = urllib.request.Request(base_url.rstrip("/") + "/models",
+                                     headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
+    try:
+        with urllib.request.urlopen(request, timeout=1.0) as response:
+            status = "ok" if response.status == 200 else "down"
+    except OSError:  # refused, timed out, or an HTTP error status (a model still loading answers 503)
+        status = "down"
+    _probes[base_url] = (now, status)
+    return status
 
 
 def build_llm(settings: Settings, secrets: Secrets | None = None, exit_stack: ExitStack | None = None) -> OpenAiLlm:

@@ -47,11 +47,15 @@ class HealthResponse(BaseModel):
     version: str
     mode: str
     knowledge: bool
+    model: str = Field(description='The chat model: "ok", "down" (configured, not answering), "none" or "remote".')
 
 
 def health(request: HttpRequest, services: Services) -> HttpResponse:
-    return HttpResponse.json(200, {"ok": True, "version": devrel.__version__, "mode": services.settings.mode,
-                                   "knowledge": services.knowledge_ready()})
+    model = services.model_status()
+    ok = model != "down"  # a 503 lets a supervisor or load balancer see a dead model server
+    return HttpResponse.json(200 if ok else 503, {"ok": ok, "version": devrel.__version__,
+                                                  "mode": services.settings.mode,
+                                                  "knowledge": services.knowledge_ready(), "model": model})
 
 
 def _accepts(function: Callable[..., Any], parameter: str) -> bool:
