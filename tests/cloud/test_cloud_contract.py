@@ -44,6 +44,7 @@ FROM_PARAMETERS: dict[str, tuple[str, str | frozenset[str]]] = {
     "leaderboard_points": ("LeaderboardPoints", frozenset({"DigestFunction", "ApiFunction"})),
     "leaderboard_opt_out": ("LeaderboardOptOut", frozenset({"DigestFunction", "ApiFunction"})),
     "telegram_bot_username": ("TelegramBotUsername", frozenset({"TelegramWebhookFunction"})),
+    "stale_repositories": ("StaleRepositories", frozenset({"StaleSweepFunction"})),
     "telegram_bot_id": ("TelegramBotId", frozenset({"TelegramWebhookFunction"})),
 }
 # Settings that name a resource of the stack -> (resource, functions that need it).

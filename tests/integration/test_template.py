@@ -66,6 +66,7 @@ EXPECTED_ROUTES = {
 }
 EXPECTED_SCHEDULES = {
     "DigestFunction": "cron(0 9 ? * MON *)",
+    "StaleSweepFunction": "rate(1 day)",
     "AnalyticsRollupFunction": "rate(1 hour)",
     "ReindexFunction": "rate(6 hours)",
 }
@@ -73,7 +74,7 @@ EXPECTED_SCHEDULES = {
 EXPECTED_STEPS = {
     "TriageStateMachine": {
         "analyze", "find_duplicates", "classify", "priority", "suggest_assignees", "completeness",
-        "act", "follow_up", "stale_policy", "duplicate_verdict", "close_duplicate", "record_failure",
+        "act", "follow_up", "duplicate_verdict", "close_duplicate", "record_failure",
     },
     "OnboardingStateMachine": {"welcome", "check_progress", "nudge", "record_failure"},
 }

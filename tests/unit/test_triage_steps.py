@@ -120,15 +120,6 @@ def test_follow_up_counts_only_the_authors_new_comments(services: Any) -> None:
     assert result["answered"] is True and result["issue_body"].endswith("version 2.0")
 
 
-def test_stale_policy_nudges_then_marks_stale_and_never_closes(services: Any) -> None:
-    tracker = RecordingTracker()
-    current = state(max_nudges=1)
-    assert steps(services, tracker).stale_policy(current)["keep_waiting"] is True
-    assert steps(services, tracker).stale_policy(current)["keep_waiting"] is False
-    assert len(tracker.comments) == 1 and tracker.labels == ["stale"]
-    assert tracker.closed == []
-
-
 def test_assignees_are_the_least_loaded_owners(services: Any) -> None:
     current = state(owners={"bug": ["bob", "carol"], "*": ["dave"]})
     current["classification"] = {"result": {"labels": ["bug"]}}

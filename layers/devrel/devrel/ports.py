@@ -193,6 +193,35 @@ class ChatPlatform(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class OpenItem:
+    """An open issue or pull request as the stale sweep sees it (one listing call gives all of this)."""
+
+    number: int
+    is_pull_request: bool
+    author: str
+    labels: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    milestone: str | None = None
+    reactions: int = 0
+    updated_at: float = 0.0
+    html_url: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened on an issue: a comment, a label added or removed, a cross-reference."""
+
+    kind: str  # "comment", "labeled", "unlabeled", "cross-referenced", "closed", "reopened", ...
+    actor: str
+    at: float
+    # For comments: the author's relation to the repository (OWNER, MEMBER, COLLABORATOR, ...).
+    association: str | None = None
+    label: str | None = None
+    # For cross-references: whether the reference is an open pull request.
+    open_pull_request: bool = False
+
+
 @runtime_checkable
 class IssueTracker(Protocol):
     """The privileged actions triage may take on an issue. Only triage policy code calls these."""
@@ -215,4 +244,63 @@ class IssueTracker(Protocol):
 
     def close(self, repository: str, number: int, reason: str) -> None:
         """Close the issue; `reason` is GitHub's state_reason (e.g. "not_planned")."""
+        ...
+
+    def open_items(self, repository: str) -> list[OpenItem]:
+        """Every open issue and pull request of the repository."""
+        ...
+
+    def timeline(self, repository: str, number: int) -> list[TimelineEntry]:
+        """What happened on one issue or pull request, oldest first."""
+        ...
+
+    def remove_label(self, repository: str, number: int, label: str) -> None: ...
+
+    def reopen(self, repository: str, number: int) -> None: ...
+
+
+# --- Pull request review ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    path: str
+    line: int
+    code: str
+    message: str
+
+
+@runtime_checkable
+class Linter(Protocol):
+    """A project's own linter over whole files (the review keeps what lands on added lines)."""
+
+    name: str
+
+    def lint(self, files: dict[str, str], config: dict[str, str], layout: list[str] | None = None
+             ) -> list[LintFinding]:
+        """Findings in `files` (path -> text) under the repository's `config` files (path -> text);
+        `layout` names the repository's top-level packages (`src/pkg/`, `pkg.py`), which tells a
+        linter what is first-party."""
+        ...
+
+
+@runtime_checkable
+class PullRequestHost(Protocol):
+    """Where pull requests live (GitHub): read one as a change set, post its review."""
+
+    def review_config(self, repository: str) -> dict[str, Any]:
+        """The `review:` section of the repository's `.github/devrel.yml` ({} when there is none)."""
+        ...
+
+    def change_set(self, repository: str, number: int, max_files: int) -> Any:
+        """The pull request as a devrel.review.model.ChangeSet (diff, commits, files checks need)."""
+        ...
+
+    def post_review(self, repository: str, number: int, commit: str, body: str, comments: list[dict[str, Any]],
+                    event: str) -> str:
+        """One review with inline comments (`path`, `line`, `body`) on `commit`; returns its id."""
+        ...
+
+    def upsert_comment(self, repository: str, number: int, comment_id: str | None, body: str) -> str:
+        """Edit the comment `comment_id` in place (or create it when there is none); returns its id."""
         ...

@@ -273,7 +273,7 @@ def conversation_key(event: InboundEvent) -> str:
 class Action(BaseModel):
     """One thing the assistant did, or in dry-run would have done, for a maintainer to review."""
 
-    kind: Literal["answer", "comment", "label", "close", "welcome", "nudge", "review", "release_draft"]
+    kind: Literal["answer", "comment", "label", "close", "reopen", "welcome", "nudge", "review", "release_draft"]
     platform: Platform
     # Where it happened: a link a person can open (or the platform's own address of the thread).
     target: str
@@ -382,3 +382,35 @@ class DocsGaps:
     def latest(self, limit: int = 500) -> list[dict[str, Any]]:
         return [{**item.data, "at": _time_of(item.sk)} for item in self._store.query(self.PK, limit=limit,
                                                                                         newest_first=True)]
+
+
+class ReviewMemory:
+    """Per pull request: the findings already posted (so a new push gets only new ones) and the
+    summary comment edited in place; per repository: the sizes of changes reviewed (the size norm)."""
+
+    def __init__(self, store: Store, ttl_seconds: int = 400 * 24 * 3600) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+
+    @staticmethod
+    def _key(repository: str, number: int) -> tuple[str, str]:
+        return f"review#{repository}", f"{number:010d}"
+
+    def get(self, repository: str, number: int) -> dict[str, Any]:
+        item = self._store.get(*self._key(repository, number))
+        return dict(item.data) if item else {}
+
+    def save(self, repository: str, number: int, at: float, summary_comment_id: str | None,
+             fingerprints: list[str], head_sha: str) -> None:
+        # The newest 500 are plenty: a pull request with more findings than that has other problems.
+        self._store.put(Item(*self._key(repository, number),
+                             {"summary_comment_id": summary_comment_id, "fingerprints": fingerprints[-500:],
+                              "head_sha": head_sha, "at": at}, expires_at=int(at) + self._ttl))
+
+    def add_size(self, repository: str, number: int, at: float, lines: int, files: int) -> None:
+        self._store.put(Item(f"review-sizes#{repository}", f"{number:010d}", {"lines": lines, "files": files},
+                             expires_at=int(at) + self._ttl))
+
+    def sizes(self, repository: str, limit: int = 200) -> list[tuple[int, int]]:
+        return [(int(item.data.get("lines") or 0), int(item.data.get("files") or 0))
+                for item in self._store.query(f"review-sizes#{repository}", limit=limit, newest_first=True)]

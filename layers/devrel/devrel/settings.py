@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # owner/name of the project on GitHub, for links in welcomes and answers.
     project_repository: str | None = None
 
+    # Repositories the daily stale sweep goes over (JSON list in env); empty: project_repository.
+    stale_repositories: list[str] = Field(default_factory=list)
     # Slack channel id for the weekly digest (none: the digest is only kept for the API).
     digest_slack_channel: str | None = None
     # Discord channel id for the weekly digest (posted with the bot token).

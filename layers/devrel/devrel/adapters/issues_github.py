@@ -13,9 +13,21 @@ import yaml
 
 from devrel.adapters.outbound_github import GithubPlatform, call_github
 from devrel.platforms.outbound import PlatformError
+from devrel.ports import OpenItem, TimelineEntry
 from devrel.usecases.codeowners import CODEOWNERS_PATHS, MAX_CODEOWNERS_CHARS
 
 CONFIG_PATH = ".github/devrel.yml"
+
+
+def _at(moment: datetime | None) -> float:
+    return moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() if moment else 0.0
+
+
+def _parse(value: Any) -> float:
+    """GitHub's ISO timestamps (`2024-05-01T10:00:00Z`) as epoch seconds."""
+    if not value:
+        return 0.0
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 
 # Cached repository files at most (repositories x paths); the oldest are forgotten first.
@@ -73,6 +85,55 @@ class GithubIssueTracker:
         issue = self._issue(repository, number)
         call_github(lambda: issue.edit(state="closed", state_reason=reason))
 
+    def open_items(self, repository: str) -> list[OpenItem]:
+        # One paginated listing (100 a page) covers issues and pull requests alike.
+        repo = self._repo(repository)
+        issues = call_github(lambda: list(repo.get_issues(state="open", sort="updated", direction="asc")))
+        return [OpenItem(
+            number=issue.number,
+            is_pull_request=issue.pull_request is not None,
+            author=issue.user.login if issue.user else "",
+            labels=tuple(label.name for label in issue.labels),
+            assignees=tuple(user.login for user in issue.assignees),
+            milestone=issue.milestone.title if issue.milestone else None,
+            reactions=int((issue.reactions or {}).get("total_count") or 0),
+            updated_at=_at(issue.updated_at),
+            html_url=issue.html_url,
+        ) for issue in issues]
+
+    def timeline(self, repository: str, number: int) -> list[TimelineEntry]:
+        issue = self._issue(repository, number)
+        entries = []
+        for event in call_github(lambda: list(issue.get_timeline())):
+            raw = event.raw_data
+            kind = str(raw.get("event") or "")
+            actor = (raw.get("actor") or raw.get("user") or {}).get("login") or ""
+            if kind == "commented":
+                entries.append(TimelineEntry("comment", actor, _parse(raw.get("created_at")),
+                                             association=raw.get("author_association")))
+            elif kind in ("labeled", "unlabeled"):
+                entries.append(TimelineEntry(kind, actor, _parse(raw.get("created_at")),
+                                             label=(raw.get("label") or {}).get("name")))
+            elif kind == "cross-referenced":
+                source = (raw.get("source") or {}).get("issue") or {}
+                linked = bool(source.get("pull_request")) and source.get("state") == "open"
+                entries.append(TimelineEntry(kind, actor, _parse(raw.get("created_at")), open_pull_request=linked))
+            elif kind:
+                entries.append(TimelineEntry(kind, actor, _parse(raw.get("created_at"))))
+        return sorted(entries, key=lambda entry: entry.at)
+
+    def remove_label(self, repository: str, number: int, label: str) -> None:
+        issue = self._issue(repository, number)
+        try:
+            call_github(lambda: issue.remove_from_labels(label))
+        except PlatformError as error:
+            if error.status != 404:  # already gone: nothing to do
+                raise
+
+    def reopen(self, repository: str, number: int) -> None:
+        issue = self._issue(repository, number)
+        call_github(lambda: issue.edit(state="open"))
+
     def _repo(self, repository: str) -> Any:
         return self._platform.client(repository, self._installation_id).get_repo(repository, lazy=True)
 
@@ -115,11 +176,15 @@ class GithubIssueTracker:
         return content
 
     def repository_config(self, repository: str) -> dict[str, Any]:
-        """The repository's `.github/devrel.yml` (maintainers' policy) plus its CODEOWNERS, or {}."""
+        """The repository's `.github/devrel.yml` (maintainers' policy: its `triage` section, with the `stale`
+        section under "stale") plus its CODEOWNERS, or {}."""
         text = self._file(repository, CONFIG_PATH)
         loaded = yaml.safe_load(text) if text else {}
         triage = loaded.get("triage", loaded) if isinstance(loaded, dict) else {}
         config = dict(triage) if isinstance(triage, dict) else {}
+        stale = loaded.get("stale") if isinstance(loaded, dict) else None
+        if isinstance(stale, dict):
+            config["stale"] = stale  # the stale sweep's section (triage ignores it)
         for path in CODEOWNERS_PATHS:
             owners = self._file(repository, path)
             if owners is not None:

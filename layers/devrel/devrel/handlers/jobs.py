@@ -23,6 +23,22 @@ def weekly_community_digest(event: Any, services: Services) -> dict[str, Any]:
                          services.platforms, channels, services.health(weeks=2), thresholds)
 
 
+def stale_sweep(event: Any, services: Services) -> dict[str, Any]:
+    """The daily stale sweep over each configured repository (nothing to do without GitHub credentials)."""
+    from dataclasses import asdict
+
+    from devrel.usecases.stale import StaleSweep
+
+    settings = services.settings
+    repositories = settings.stale_repositories or ([settings.project_repository] if settings.project_repository
+                                                   else [])
+    tracker = services.issue_tracker
+    if tracker is None or not repositories:
+        return {"swept": [], "reason": "no GitHub credentials or no repository configured"}
+    sweep = StaleSweep(tracker, services.store, services.activity, services.clock, settings.github_bot_login)
+    return {"swept": [asdict(sweep.sweep(repository)) for repository in repositories]}
+
+
 def reindex_sources(event: Any, services: Services) -> dict[str, Any]:
     return scheduled_reindex(services.settings.reindex_targets, services.scratch_dir / "knowledge" / "checkouts",
                              lambda: services.knowledge_index, lambda: services.embedder)

@@ -1,9 +1,10 @@
 """The Task states of the triage state machine (infra/statemachines/triage.asl.json).
 
 Each step receives the whole execution state and returns its own result; the state machine keeps
-them under `$.<step>.result`. Privileged actions (labels, comments) happen only in `act` and
-`stale_policy`, only from this module's policy, and only with labels from the repository's config:
-an issue's text can influence scores, never which actions exist.
+them under `$.<step>.result`. Privileged actions (labels, comments, the duplicate close) happen only
+in `act` and `close_duplicate`, only from this module's policy, and only with labels from the
+repository's config: an issue's text can influence scores, never which actions exist. Reminders and
+the `stale` label are the daily stale sweep's (usecases/stale.py).
 """
 
 from __future__ import annotations
@@ -39,9 +40,7 @@ class TriageConfig(BaseModel):
     # Fused similarity; on GitBugs Hadoop 0.87 gave 90% precision. Lower finds more, with more false alarms.
     duplicate_threshold: float = Field(default=0.8, ge=0, le=1)
     needs_info_label: str = "needs-info"
-    stale_label: str = "stale"
     followup_wait_seconds: int = Field(default=7 * 24 * 3600, ge=0)
-    max_nudges: int = Field(default=1, ge=0, le=5)
     # Label (or area) -> maintainers who own it; "*" is the fallback.
     owners: dict[str, list[str]] = Field(default_factory=dict)
     # Close a likely duplicate after this wait unless someone objects (thumbs-down or new activity).
@@ -89,10 +88,6 @@ class FollowedUp(BaseModel):
     answered: bool
 
 
-class StaleDecision(BaseModel):
-    keep_waiting: bool
-
-
 class Verdict(BaseModel):
     close: bool
     reason: str = ""
@@ -114,17 +109,13 @@ class FollowUpStep(TypedStep):
     result: FollowedUp
 
 
-class StaleStep(TypedStep):
-    result: StaleDecision
-
-
 class VerdictStep(TypedStep):
     result: Verdict
 
 
 class TriageState(BaseModel):
     """The execution state of infra/statemachines/triage.asl.json: the input, then one field per
-    ResultPath. The Choice states read `completeness`, `follow_up`, `stale`, `duplicates`, `verdict`
+    ResultPath. The Choice states read `completeness`, `follow_up`, `duplicates`, `verdict`
     and `config`, so those are typed to the fields they read (a test checks both against the file)."""
 
     issue: IssueFacts
@@ -139,7 +130,6 @@ class TriageState(BaseModel):
     completeness: CompletenessStep | None = None
     action: Step | None = None
     follow_up: FollowUpStep | None = None
-    stale: StaleStep | None = None
     verdict: VerdictStep | None = None
     closed: Step | None = None
     failure_recorded: Step | None = None
@@ -153,7 +143,7 @@ class UnknownStepError(ValueError):
 
 
 STEPS = frozenset({"analyze", "find_duplicates", "classify", "priority", "suggest_assignees", "completeness", "act",
-                   "follow_up", "stale_policy", "duplicate_verdict", "close_duplicate", "record_failure"})
+                   "follow_up", "duplicate_verdict", "close_duplicate", "record_failure"})
 
 # Pluggable scorers: the learned ones replace these defaults when a trained model is present.
 Classifier = Callable[[str, str], tuple[IssueType | None, float]]
@@ -385,34 +375,13 @@ class TriageSteps:
         """Did the author answer since we asked? Only the author's own comments count."""
         issue = _issue(state)
         # Count only what the author wrote after our latest request or reminder.
-        since = max(float(_result(state, step).get("acted_at") or 0) for step in ("action", "stale"))
+        since = float(_result(state, "action").get("acted_at") or 0)
         if self._tracker is None:
             return {"answered": False, "reason": "no tracker configured"}
         replies = [c for c in self._tracker.comments_since(issue.repository, issue.number, since)
                    if c.get("author") == issue.author]
         body = "\n\n".join([issue.body, *(str(c.get("body", "")) for c in replies)])
         return {"answered": bool(replies), "replies": len(replies), "issue_body": body}
-
-    def stale_policy(self, state: dict[str, Any]) -> dict[str, Any]:
-        """Nudge politely up to `max_nudges` times, then mark stale. Never closes on its own."""
-        issue = _issue(state)
-        config = _config(state)
-        key = (f"nudges#{issue.repository}", f"{issue.number:010d}")
-        record = self._store.get(*key)
-        nudges = int(record.data.get("count", 0)) if record else 0
-        tracker = None if config.dry_run else self._tracker
-        if nudges < config.max_nudges:
-            acted_at = self._clock()
-            reminder = (f"@{issue.author}, friendly reminder: could you add the details asked above? "
-                        "Without them this issue will be marked stale.")
-            self._do(state, "nudge", reminder, f"no answer from the author, reminder {nudges + 1}",
-                     None if tracker is None else lambda: tracker.comment(issue.repository, issue.number, reminder))
-            self._store.put(Item(pk=key[0], sk=key[1], data={"count": nudges + 1}))
-            return {"keep_waiting": True, "nudges": nudges + 1, "acted_at": acted_at}
-        self._do(state, "label", config.stale_label, "no answer after the reminders",
-                 None if tracker is None else lambda: tracker.add_labels(issue.repository, issue.number,
-                                                                         [config.stale_label]))
-        return {"keep_waiting": False, "nudges": nudges, "stale": True}
 
     def duplicate_verdict(self, state: dict[str, Any]) -> dict[str, Any]:
         """Close only if the author confirmed, or nobody objected: a thumbs-down on our comment or any
