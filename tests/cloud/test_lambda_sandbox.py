@@ -140,6 +140,14 @@ def test_failures_crashes_and_timeouts_are_reported_like_lambda(probe: LambdaPro
     assert probe.cold_starts == 3
 
 
+def test_a_recycled_sandbox_gets_the_next_invocation(probe: LambdaProcess) -> None:
+    """The stopped sandbox's wait for work must not swallow what its successor is sent."""
+    assert probe.invoke({"action": "import", "module": "layered"}) == {"imported": True}
+    probe.stop()  # as after a timeout, or a test recycling a warm container
+    assert probe.invoke({"action": "import", "module": "layered"}) == {"imported": True}
+    assert probe.cold_starts == 2
+
+
 def test_a_handler_that_cannot_load_fails_its_init(probe: LambdaProcess) -> None:
     (probe.spec.code_dir / "app.py").write_text("import pydantic\n")
     with pytest.raises(InvocationError) as failed:

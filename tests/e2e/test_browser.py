@@ -43,6 +43,7 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()
                                 reason="needs Debian's chromium and chromium-driver (.ci/setup installs them)")
 webdriver = pytest.importorskip("selenium.webdriver")
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -84,7 +85,15 @@ def screenshot(driver: WebDriver, tmp_path: Path, name: str) -> Path:
 
 
 def wait(driver: WebDriver, condition: Any, timeout: float = 60) -> Any:
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+    # Sections are re-rendered while we look: an element read as it is replaced is simply read again.
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+
+
+def row_statuses(driver: WebDriver) -> list[str]:
+    """The activity table's statuses, read in one go (the table may be re-rendering)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#activity-table tbody tr')].map(row => row.dataset.status)")
 
 
 def body_state(driver: WebDriver) -> str:
@@ -139,9 +148,7 @@ def test_the_dashboard_shows_the_seeded_community_without_console_errors(
     Select(browser.find_element(By.NAME, "status")).select_by_value("failed")
     _, failed = get_json(f"{app.url}/api/activity?days=30&status=failed", TOKEN)
     assert failed["total"] > 0
-    wait(browser, lambda d: [row.get_attribute("data-status") for row in
-                             d.find_elements(By.CSS_SELECTOR, "#activity-table tbody tr")]
-         == ["failed"] * len(failed["actions"]))
+    wait(browser, lambda d: row_statuses(d) == ["failed"] * len(failed["actions"]))
 
     gaps = browser.find_element(By.ID, "gaps-table").text
     assert "corporate proxy" in gaps and "docs/proxy.md" in gaps
@@ -152,7 +159,7 @@ def test_the_dashboard_shows_the_seeded_community_without_console_errors(
 
     assert console_errors(browser) == []
     Select(browser.find_element(By.NAME, "status")).select_by_value("")
-    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#activity-table tbody tr")) == len(rows))
+    wait(browser, lambda d: len(row_statuses(d)) == len(rows))
     browser.set_window_size(1280, 1700)
     browser.execute_script("window.scrollTo(0, 0)")
     screenshot(browser, tmp_path, "dashboard.png")

@@ -20,6 +20,7 @@ import pytest
 from botocore.credentials import Credentials
 from moto.server import ThreadedMotoServer
 from nacl.signing import SigningKey
+from osmem_server import OsmemServer
 
 from devrel.models.catalog import resolve_gguf
 from devrel.models.local_server import LocalLlmServer
@@ -28,8 +29,9 @@ from e2e.test_serve_triage import GithubStandIn
 from support.aoss_standin import AossStandIn
 from support.cloud_rehearsal import CloudRehearsal
 from support.cloud_stack import ACCOUNT, Stack, deploy
-from support.cloud_template import TEMPLATE, Resolver, load_template
+from support.cloud_template import Resolver, load_template
 from support.embeddings_server import EmbeddingsServer
+from support.knn_backend import KnnBackend
 from support.stand_in import Received, start_stand_in
 
 REGION = "us-east-1"
@@ -118,7 +120,9 @@ def cloud_world(sam_build: Path, scratch: Path) -> Iterator[Cloud]:
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     endpoint = "http://{}:{}".format(*moto.get_host_and_port())
-    aoss = AossStandIn.with_osmem(credentials=ROLE_CREDENTIALS, region=REGION).start()
+    osmem = OsmemServer.start(freeze=False, japanese=False)
+    knn = KnnBackend(osmem.url).start()
+    aoss = AossStandIn(knn.url, credentials=ROLE_CREDENTIALS, region=REGION).start()
     embeddings = EmbeddingsServer(OPERATOR_SECRETS["llm_api_key"]).start()
     gguf = resolve_gguf(None, None, scratch / "models")
     llm = LocalLlmServer(gguf.path, model="rehearsal-chat", log_path=scratch / "llm-server.log").start()
@@ -156,7 +160,9 @@ def cloud_world(sam_build: Path, scratch: Path) -> Iterator[Cloud]:
             # The real endpoint is https on 443; the stand-in listens on plain HTTP on its own port.
             "SearchCollection.CollectionEndpoint": f"http://{collection_host}:{aoss_port}",
         })
-        stack = deploy(TEMPLATE, session, endpoint, parameters, played_refs, played_attributes, STACK)
+        # The template as built, so the stack and the functions come from the same moment.
+        stack = deploy(sam_build / "template.yaml", session, endpoint, parameters, played_refs, played_attributes,
+                       STACK)
         secrets = _fill_the_secret(session, endpoint, stack)
         # The one compression of time: a failed message returns after 2 seconds, not 12 minutes.
         session.client("sqs", endpoint_url=endpoint).set_queue_attributes(
@@ -202,6 +208,8 @@ def cloud_world(sam_build: Path, scratch: Path) -> Iterator[Cloud]:
         llm.stop()
         embeddings.stop()
         aoss.stop()
+        knn.stop()
+        osmem.close()
         moto.stop()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -32,7 +33,6 @@ API_PREFIX = "/2018-06-01/runtime/"
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 # A guard against a process that never gets as far as asking for work, not a performance limit.
 INIT_GUARD_SECONDS = 180.0
-LAMBDA_TMP = "/tmp"
 
 
 class InvocationError(Exception):
@@ -57,10 +57,9 @@ def runtime_packages(target: Path) -> Path:
 
 
 def map_tmp(value: str, private_tmp: Path) -> str:
-    """Each Lambda sandbox has its own /tmp; here a private folder per function plays it."""
-    if value == LAMBDA_TMP or value.startswith(LAMBDA_TMP + "/"):
-        return str(private_tmp) + value[len(LAMBDA_TMP):]
-    return value
+    """Each Lambda sandbox has its own /tmp; here a private folder per function plays it. Paths are
+    mapped where a value is one, or holds one quoted (a JSON list of folders)."""
+    return re.sub(r"""(^|(?<=["']))/tmp(?=/|$|["'])""", lambda _: str(private_tmp), value)
 
 
 @dataclass(frozen=True)
@@ -145,6 +144,9 @@ class LambdaProcess:
 
     def start(self) -> None:
         self.tmp.mkdir(parents=True, exist_ok=True)
+        # A fresh queue per sandbox: a Runtime API thread still waiting for a previous (stopped)
+        # sandbox must not take this one's invocations.
+        self._pending = queue.Queue()
         config = {
             "code_dir": str(self.spec.code_dir),
             "layer_dirs": [str(path) for path in self.spec.layer_dirs],
@@ -175,10 +177,10 @@ class LambdaProcess:
             self._process.kill()
             self._process.wait()
         self._process = None
+        self._pending.put(None)  # releases a Runtime API thread still waiting for the stopped sandbox
 
     def close(self) -> None:
         self.stop()
-        self._pending.put(None)  # releases a Runtime API thread still waiting for work
         self._server.shutdown()
         self._server.server_close()
 
@@ -204,36 +206,25 @@ class LambdaProcess:
         init_deadline = time.monotonic() + INIT_GUARD_SECONDS
         while not invocation.done.wait(0.05):
             assert self._process is not None
-            if self._process.poll() is not None:
-                self._drop(invocation)
+            exit_code = self._process.poll()
+            if exit_code is not None:
+                self.stop()
                 if self._init_error is not None:
                     raise InvocationError(self._init_error.get("errorType", "Runtime.InitError"),
                                           self._init_error.get("errorMessage", ""),
                                           self._init_error.get("stackTrace"))
-                raise InvocationError("Runtime.ExitError", f"the runtime exited with {self._process.returncode}")
+                raise InvocationError("Runtime.ExitError", f"the runtime exited with {exit_code}")
             if invocation.started.is_set() and time.time() > invocation.deadline:
                 self.dump_stacks()
                 self.stop()  # Lambda ends a timed-out sandbox; the next invocation starts a fresh one
-                self._drop(invocation)
                 raise InvocationError("Sandbox.Timedout", f"Task timed out after {invocation.timeout} seconds")
             if not invocation.started.is_set() and time.monotonic() > init_deadline:
                 self.stop()
-                self._drop(invocation)
                 raise InvocationError("Runtime.InitGuard", "the runtime never asked for work")
         if invocation.error is not None:
             raise InvocationError(invocation.error.get("errorType", "Unhandled"),
                                   invocation.error.get("errorMessage", ""), invocation.error.get("stackTrace"))
         return invocation.result
-
-    def _drop(self, invocation: _Invocation) -> None:
-        """Forget an invocation that will never complete (so a later `next` does not receive it)."""
-        remaining: list[_Invocation | None] = []
-        while not self._pending.empty():
-            item = self._pending.get_nowait()
-            if item is not invocation:
-                remaining.append(item)
-        for item in remaining:
-            self._pending.put(item)
 
     # --- Runtime API (called from the server threads) -------------------------------------------------
 

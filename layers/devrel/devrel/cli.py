@@ -53,7 +53,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from devrel.edge.runner import EdgeRunner, RunnerOptions
 
     options = RunnerOptions(host=args.host, port=args.port, schedules=not args.no_schedules,
-                            visibility_timeout=args.visibility_timeout, local_llm=not args.no_llm)
+                            visibility_timeout=args.visibility_timeout, local_llm=not args.no_llm,
+                            workers=args.workers)
     runner = EdgeRunner(find_template(args.template), _settings(args), options)
     runner.start()
     host, port = runner.address
@@ -94,12 +95,14 @@ COMMAND_MODULES = (
     "devrel.commands.discord_register",
     "devrel.commands.telegram_register",
     "devrel.commands.train",
+    "devrel.commands.release_notes",
 )
 # Modules adding `devrel eval <kind>`; each exposes `register_eval(eval_subparsers)`.
 EVAL_MODULES = (
     "devrel.commands.eval_qa",
     "devrel.commands.eval_sentiment",
     "devrel.commands.eval_triage",
+    "devrel.commands.eval_release",
 )
 
 
@@ -117,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-schedules", action="store_true", help="do not run EventBridge schedules")
     serve.add_argument("--visibility-timeout", type=int, help="seconds before a failed message is retried")
     serve.add_argument("--no-llm", action="store_true", help="do not start the local model server")
+    serve.add_argument("--workers", type=int,
+                       help="queue messages (and workflows) processed at once (default: DEVREL_EDGE_WORKERS, 4)")
     serve.set_defaults(func=cmd_serve)
 
     invoke = commands.add_parser("invoke", help="run one function once with an event (like sam local invoke)")

@@ -141,13 +141,29 @@ class IssueOpened(BaseModel):
     first_time: bool = False
 
 
-class PullRequestOpened(BaseModel):
-    type: Literal["pull_request_opened"] = "pull_request_opened"
+class _PullRequest(BaseModel):
     repository: str
     number: int
     title: str = ""
     html_url: str | None = None
     first_time: bool = False
+    # The pushed commit this delivery is about (a review is per push), and what the review's
+    # trigger needs to know without asking GitHub.
+    head_sha: str = ""
+    draft: bool = False
+    # The head branch lives in another repository (a fork).
+    fork: bool = False
+
+
+class PullRequestOpened(_PullRequest):
+    type: Literal["pull_request_opened"] = "pull_request_opened"
+
+
+class PullRequestUpdated(_PullRequest):
+    """New commits pushed to a pull request (`synchronize`), or a draft marked ready for review."""
+
+    type: Literal["pull_request_updated"] = "pull_request_updated"
+    action: Literal["synchronize", "ready_for_review"] = "synchronize"
 
 
 class MemberJoined(BaseModel):
@@ -170,7 +186,8 @@ class Activity(BaseModel):
 
 
 Intent = Annotated[
-    Question | Feedback | IssueOpened | PullRequestOpened | MemberJoined | InstallRevoked | Activity,
+    Question | Feedback | IssueOpened | PullRequestOpened | PullRequestUpdated | MemberJoined | InstallRevoked
+    | Activity,
     Field(discriminator="type"),
 ]
 

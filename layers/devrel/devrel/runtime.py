@@ -24,7 +24,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devrel.events import Feedback, InstallRevoked, IssueOpened, MemberJoined, PullRequestOpened, Question
+from devrel.events import (
+    Feedback,
+    InstallRevoked,
+    IssueOpened,
+    MemberJoined,
+    PullRequestOpened,
+    PullRequestUpdated,
+    Question,
+)
 from devrel.ports import LLM, Artifacts, ChatPlatform, Embedder, IssueTracker, Queue, Secrets, Store, Workflows
 from devrel.records import (
     Action,
@@ -33,6 +41,7 @@ from devrel.records import (
     DocsGaps,
     EventLog,
     FeedbackLog,
+    ReviewMemory,
     Rollups,
     SlackInstallations,
     Unanswered,
@@ -41,6 +50,7 @@ from devrel.records import (
 from devrel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from devrel.adapters.git_changes import GitChanges
     from devrel.adapters.git_history import GitHistory
     from devrel.adapters.github_history import GithubHistory
     from devrel.adapters.outbound_github import GithubPlatform
@@ -51,9 +61,12 @@ if TYPE_CHECKING:
     from devrel.knowledge.index import VectorIndex
     from devrel.models.local_server import LocalLlmServer
     from devrel.models.openai_llm import OpenAiLlm
+    from devrel.ports import Linter, PullRequestHost
+    from devrel.review.engine import ReviewTools
     from devrel.usecases.conversation import Conversations
     from devrel.usecases.dispatch import Dispatcher
     from devrel.usecases.onboarding import Newcomers, OnboardingSteps
+    from devrel.usecases.review import PullRequestReviews
     from devrel.usecases.triage_steps import TriageSteps
 
 # The name a local model server answers to; its clients need some API key, never checked.
@@ -195,6 +208,25 @@ class Services:
                            bot_login=self.settings.github_bot_login, activity=self.activity)
 
     @cached_property
+    def review_host(self) -> PullRequestHost | None:
+        """Pull requests on GitHub, read and reviewed with the shared client; None without credentials."""
+        if self.github is None:
+            return None
+        from devrel.adapters.reviews_github import GithubReviewHost
+
+        return GithubReviewHost(self.github)
+
+    @cached_property
+    def pull_request_reviews(self) -> PullRequestReviews:
+        from devrel.idempotency import Idempotency
+        from devrel.usecases.review import PullRequestReviews
+
+        # A push is claimed for ten minutes while it is reviewed, and remembered for a month.
+        once = Idempotency(self.store, "reviewed", self.clock, in_progress_seconds=600, ttl_seconds=30 * 24 * 3600)
+        return PullRequestReviews(self.review_host, ReviewMemory(self.store), once, self.activity, self.clock,
+                                  tools=lambda: review_tools(self.llm), bot_login=self.settings.github_bot_login)
+
+    @cached_property
     def dispatcher(self) -> Dispatcher:
         """The worker's handler table: what each kind of intent sets in motion, in order."""
         from devrel.usecases import conversation, onboarding, triage_steps
@@ -224,7 +256,8 @@ class Services:
             InstallRevoked: [lambda event: conversation.revoke_installation(event, installations)],
             MemberJoined: [start_onboarding],
             IssueOpened: [start_onboarding, start_triage],
-            PullRequestOpened: [start_onboarding],
+            PullRequestOpened: [start_onboarding, self.pull_request_reviews.handle],
+            PullRequestUpdated: [self.pull_request_reviews.handle],
         })
 
     def health(self, weeks: int = 12) -> dict[str, Any]:
@@ -298,6 +331,29 @@ def git_history(checkout: Path) -> GitHistory:
     return GitHistory(checkout)
 
 
+def linter() -> Linter | None:
+    """Ruff, when installed here (the edge and `devrel review`); the Lambda layers do not ship it."""
+    from devrel.adapters.lint_ruff import RuffLinter, find_ruff
+
+    executable = find_ruff()
+    return RuffLinter(executable) if executable else None
+
+
+def review_tools(llm: LLM | None) -> ReviewTools:
+    """What a review runs besides its own checks: the linter, the model, installed package metadata."""
+    from devrel.adapters.package_metadata import installed_license
+    from devrel.review.engine import ReviewTools
+
+    return ReviewTools(linter=linter(), llm=llm, license_of=installed_license)
+
+
+def local_changes(checkout: Path) -> GitChanges:
+    """Changes between two revisions of a local clone (`devrel review`, `devrel eval review`)."""
+    from devrel.adapters.git_changes import GitChanges
+
+    return GitChanges(checkout)
+
+
 def github_history(services: Services) -> GithubHistory | None:
     """Past issues and pull requests through the configured GitHub credentials; None without them."""
     if services.github is None:
@@ -305,6 +361,41 @@ def github_history(services: Services) -> GithubHistory | None:
     from devrel.adapters.github_history import GithubHistory
 
     return GithubHistory(services.github)
+
+
+@dataclass(frozen=True)
+class ReleaseSources:
+    """Where `devrel release-notes` reads a range: the history, and what enriches it when available."""
+
+    history: Any  # devrel.release.changes.HistorySource
+    pulls: Any = None  # PullRequests: GitHub's pull requests, with credentials
+    files: Any = None  # SourceFiles: file contents for the public API comparison (a clone)
+
+
+def release_sources(services: Services, repository: str) -> ReleaseSources:
+    """A local clone (PATH) with pull requests from GitHub when credentials are configured and its
+    origin is on GitHub; or OWNER/NAME through GitHub's API (anonymous without credentials)."""
+    from devrel.adapters.git_history import GitReleaseSource
+    from devrel.adapters.github_releases import GithubPullRequests, GithubReleaseSource
+
+    path = Path(repository).expanduser()
+    if path.is_dir():
+        clone = GitReleaseSource(path)
+        name, _ = clone.repository()
+        github = services.github
+        pulls = GithubPullRequests(github.client(name, None)) if github is not None and "/" in name else None
+        return ReleaseSources(clone, pulls, clone)
+    client = _github_client(services, repository)
+    return ReleaseSources(GithubReleaseSource(client, repository), GithubPullRequests(client))
+
+
+def _github_client(services: Services, repository: str) -> Any:
+    if services.github is not None:
+        return services.github.client(repository, None)
+    from github import Github, GithubRetry
+
+    return Github(base_url=services.settings.github_api_url, retry=GithubRetry(total=2, max_rate_limit_wait=30),
+                  timeout=15)
 
 
 def telegram_bot(settings: Settings) -> TelegramPlatform | None:

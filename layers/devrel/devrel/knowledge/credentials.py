@@ -62,6 +62,21 @@ def _ignored(secret: str, line: str) -> bool:
             or heuristic.is_indirect_reference(line) or heuristic.is_potential_uuid(secret))
 
 
+def find_credentials(path: str, line: str) -> list[tuple[str, str]]:
+    """(detect-secrets' type, value) of each credential in one line of the file at `path`, less the
+    values its heuristics call templates, variables or references."""
+    plugins = _scanner()
+    name = PurePosixPath(path).name
+    found: list[tuple[str, str]] = []
+    with _lock:
+        for plugin in plugins:
+            for secret in plugin.analyze_line(filename=name, line=line, line_number=1):
+                value = secret.secret_value or ""
+                if secret.type == _PRIVATE_KEY or (value and not _ignored(value, line)):
+                    found.append((secret.type, value))
+    return found
+
+
 def _widen(line: str, start: int, end: int) -> tuple[int, int]:
     left = _TOKEN_LEFT.search(line[:start])
     right = _TOKEN_RIGHT.match(line[end:])

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import IO
+from urllib.parse import urlsplit
 
 from devrel.models.catalog import default_threads
 from devrel.ports import PortError
@@ -47,6 +48,7 @@ class LocalLlmServer:
         startup_timeout: float = 120.0,
         log_path: Path | None = None,
         poll: int = 50,
+        port: int = 0,
     ) -> None:
         self.model_path = model_path
         self.threads = threads or default_threads()
@@ -56,6 +58,9 @@ class LocalLlmServer:
         self.startup_timeout = startup_timeout
         self.log_path = log_path
         self.poll = poll
+        # 0 lets the OS choose; once started, the server keeps that port across restarts, so clients
+        # that were given its URL reach the new process.
+        self.port = port
         self._process: subprocess.Popen[bytes] | None = None
         self._url: str | None = None
 
@@ -74,9 +79,15 @@ class LocalLlmServer:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def exit_code(self) -> int | None:
+        return None if self._process is None else self._process.poll()
+
     def start(self) -> LocalLlmServer:
         if self.running:
             return self
+        if self._process is not None:  # it exited on its own: let go of its pipes first
+            self.stop(grace_seconds=0)
         if self.log_path is None:
             handle, name = tempfile.mkstemp(prefix="devrel-llm-", suffix=".log")
             os.close(handle)
@@ -84,7 +95,7 @@ class LocalLlmServer:
         command = [
             sys.executable, "-m", "devrel.models.serve_llm",
             "--model", str(self.model_path),
-            "--port", "0",
+            "--port", str(self.port),
             "--threads", str(self.threads),
             "--ctx-size", str(self.context_size),
             "--alias", self.model,
@@ -105,6 +116,7 @@ class LocalLlmServer:
         deadline = time.monotonic() + self.startup_timeout
         try:
             self._url = self._read_announcement(deadline)
+            self.port = urlsplit(self._url).port or self.port
             self._wait_healthy(deadline)
         except LocalServerError:
             self.stop()

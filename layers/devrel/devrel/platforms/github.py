@@ -16,6 +16,7 @@ from devrel.events import (
     Intent,
     IssueOpened,
     PullRequestOpened,
+    PullRequestUpdated,
     Question,
     Reply,
 )
@@ -25,7 +26,7 @@ from devrel.platforms.text import break_mentions, looks_like_question
 HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
     "issues": frozenset({"opened", "edited", "closed", "reopened", "labeled"}),
     "issue_comment": frozenset({"created"}),
-    "pull_request": frozenset({"opened", "synchronize", "closed", "reopened"}),
+    "pull_request": frozenset({"opened", "synchronize", "ready_for_review", "closed", "reopened"}),
     "pull_request_review_comment": frozenset({"created"}),
     "release": frozenset({"published"}),
     "discussion": frozenset({"created", "answered"}),
@@ -60,6 +61,17 @@ class _Label(_Fields):
     name: str
 
 
+class _Repository(_Fields):
+    full_name: str = ""
+
+
+class _Branch(_Fields):
+    """A pull request's head or base: the commit, and the repository it lives in (None: deleted fork)."""
+
+    sha: str = ""
+    repo: _Repository | None = None
+
+
 class _Subject(_Fields):
     """An issue, pull request, discussion or release: the fields they share."""
 
@@ -72,15 +84,16 @@ class _Subject(_Fields):
     author_association: str | None = None
     # Pull requests: closed by a merge (the community-health leaderboard counts merges).
     merged: bool | None = None
+    # Pull requests: a draft is not reviewed unless the repository asks; head and base say which
+    # commit was pushed and whether it comes from a fork.
+    draft: bool | None = None
+    head: _Branch | None = None
+    base: _Branch | None = None
 
 
 class _Comment(_Fields):
     body: str | None = None
     author_association: str | None = None
-
-
-class _Repository(_Fields):
-    full_name: str = ""
 
 
 class _Installation(_Fields):
@@ -122,9 +135,11 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
     association = (delivery.comment or subject).author_association
     first_time = association in FIRST_TIMER_ASSOCIATIONS
     # Triage and onboarding act on the number: an opened issue without one is no issue at all.
-    opened = event_name in ("issues", "pull_request") and action == "opened"
+    opened = (event_name in ("issues", "pull_request") and action == "opened") or \
+        (event_name == "pull_request" and action in ("synchronize", "ready_for_review"))
     if opened and (subject.number is None or not repository):
-        raise ValueError(f"{event_name}.opened without a repository and a number")
+        raise ValueError(f"{event_name}.{action} without a repository and a number")
+    own = bool(bot_login) and actor is not None and actor.name.lower() == (bot_login or "").lower()
     if event_name == "issues" and action == "opened":
         assert subject.number is not None
         return IssueOpened(
@@ -136,11 +151,21 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
             html_url=subject.html_url,
             first_time=first_time,
         )
-    if event_name == "pull_request" and action == "opened":
+    if event_name == "pull_request" and action in ("opened", "synchronize", "ready_for_review"):
         assert subject.number is not None
-        return PullRequestOpened(repository=repository, number=subject.number, title=subject.title or "",
-                                 html_url=subject.html_url, first_time=first_time)
-    own = bool(bot_login) and actor is not None and actor.name.lower() == (bot_login or "").lower()
+        head, base = subject.head, subject.base
+        head_repo = head.repo.full_name if head and head.repo else ""
+        base_repo = base.repo.full_name if base and base.repo else repository
+        fields: dict[str, Any] = {"repository": repository, "number": subject.number, "title": subject.title or "",
+                                  "html_url": subject.html_url, "first_time": first_time,
+                                  "head_sha": head.sha if head else "", "draft": bool(subject.draft),
+                                  # A deleted fork has no head repository: still not the base's own branch.
+                                  "fork": head is not None and head_repo.lower() != base_repo.lower()}
+        if action == "opened":
+            return PullRequestOpened(**fields)
+        if own:
+            return Activity()
+        return PullRequestUpdated(**fields, action="synchronize" if action == "synchronize" else "ready_for_review")
     if own:
         return Activity()
     if event_name == "issue_comment" and action == "created":

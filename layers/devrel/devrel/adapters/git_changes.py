@@ -1,0 +1,140 @@
+"""A change between two revisions of a local clone as a review `ChangeSet`, read with git (no network,
+no library): `devrel review` and the review evaluation.
+
+Like a pull request: the diff is from the merge base to the head, the contributing guide and the
+linter configuration come from the base (what the maintainers decided), the files at the head
+are read, never run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path, PurePosixPath
+
+from devrel.ports import PortError
+from devrel.review.diff import parse_unified
+from devrel.review.model import ChangeSet
+from devrel.review.paths import is_dependency_manifest
+
+CONTRIBUTING_PATHS = ("CONTRIBUTING.md", ".github/CONTRIBUTING.md", "docs/CONTRIBUTING.md", "CONTRIBUTING.rst",
+                      "docs/contributing.rst", "CONTRIBUTING.txt", "CONTRIBUTING")
+LINT_CONFIG_PATHS = ("pyproject.toml", "ruff.toml", ".ruff.toml")
+MAX_FILE_BYTES = 1_000_000
+MAX_WHOLE_FILES = 200
+
+
+def wants_whole_file(path: str) -> bool:
+    """Files the checks read whole: Python sources (syntax tree, linter) and dependency manifests."""
+    return path.endswith((".py", ".pyi")) or is_dependency_manifest(path)
+
+
+class GitChanges:
+    def __init__(self, checkout: Path) -> None:
+        self._checkout = checkout
+
+    def _git(self, *args: str) -> str:
+        command = ["git", "-C", str(self._checkout), "-c", "core.quotepath=on", *args]
+        try:
+            return subprocess.run(command, capture_output=True, check=True, timeout=120).stdout.decode(
+                "utf-8", errors="replace")
+        except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+            stderr = getattr(error, "stderr", b"") or b""
+            raise PortError(f"git {args[0]} in {self._checkout}: {stderr.decode(errors='replace')[:300] or error}"
+                            ) from error
+
+    def resolve(self, ref: str) -> str:
+        return self._git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}").strip()
+
+    def blobs(self, specs: list[str]) -> dict[str, str | None]:
+        """`rev:path` -> text (None when missing, binary or too large), in one `git cat-file --batch`."""
+        if not specs:
+            return {}
+        command = ["git", "-C", str(self._checkout), "cat-file", "--batch"]
+        try:
+            output = subprocess.run(command, input="".join(f"{spec}\n" for spec in specs).encode(),
+                                    capture_output=True, check=True, timeout=120).stdout
+        except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+            raise PortError(f"git cat-file in {self._checkout}: {error}") from error
+        found: dict[str, str | None] = {}
+        position = 0
+        for spec in specs:
+            end = output.index(b"\n", position)
+            header = output[position:end].split()
+            position = end + 1
+            if len(header) != 3 or header[1] != b"blob":
+                found[spec] = None
+                continue
+            size = int(header[2])
+            content = output[position:position + size]
+            position += size + 1
+            found[spec] = None if size > MAX_FILE_BYTES or b"\0" in content[:8000] else \
+                content.decode("utf-8", errors="replace")
+        return found
+
+    def size_history(self, ref: str, count: int = 200) -> list[tuple[int, int]]:
+        """(changed lines, files) of the last `count` commits reachable from `ref`, merges left out."""
+        output = self._git("log", "--no-merges", "--shortstat", f"-n{count}", "--format=%x1e", ref, "--")
+        sizes: list[tuple[int, int]] = []
+        for block in output.split("\x1e")[1:]:
+            words = block.replace(",", "").split()
+            numbers = {words[i + 1].rstrip("s()+-"): int(words[i]) for i in range(len(words) - 1)
+                       if words[i].isdigit()}
+            files = numbers.get("file", numbers.get("files", 0))
+            lines = numbers.get("insertion", 0) + numbers.get("deletion", 0)
+            if files:
+                sizes.append((lines, files))
+        return sizes
+
+    def layout(self, rev: str) -> list[str]:
+        """Top-level packages and modules at `rev`, at the root and under src/ (`pkg/`, `src/pkg/`, `tool.py`)."""
+        found: list[str] = []
+        for prefix in ("", "src/"):
+            try:
+                listing = self._git("ls-tree", f"{rev}:{prefix}" if prefix else rev)
+            except PortError:
+                continue  # no src/ folder
+            for row in listing.splitlines():
+                meta, _, name = row.partition("\t")
+                kind = meta.split()[1] if len(meta.split()) > 1 else ""
+                if kind == "tree" and not name.startswith("."):
+                    found.append(f"{prefix}{name}/")
+                elif kind == "blob" and name.endswith(".py"):
+                    found.append(f"{prefix}{name}")
+        return found
+
+    def change_set(self, base: str, head: str, title: str | None = None, repository: str | None = None,
+                   history: int = 200) -> ChangeSet:
+        head_sha = self.resolve(head)
+        base_sha = self.resolve(base)
+        try:
+            merge_base = self._git("merge-base", base_sha, head_sha).strip() or base_sha
+        except PortError:
+            merge_base = base_sha  # unrelated histories: compare the two trees as they are
+        diff = self._git("diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "-M", "-U3",
+                         merge_base, head_sha, "--")
+        files = parse_unified(diff)
+        log = self._git("log", "--reverse", "--format=%an%x1f%B%x00", f"{merge_base}..{head_sha}", "--")
+        entries = [entry.strip("\n") for entry in log.split("\0") if entry.strip("\n")]
+        commits = [entry.split("\x1f", 1)[1].strip() for entry in entries if "\x1f" in entry]
+        author = entries[-1].split("\x1f", 1)[0] if entries else ""
+        subject = (commits[0] if len(commits) == 1 else self._git("log", "-1", "--format=%s", head_sha)).split(
+            "\n", 1)[0]
+        wanted_new = [f.path for f in files if f.status != "deleted" and not f.binary and wants_whole_file(f.path)]
+        wanted_old = [f.old_path or f.path for f in files
+                      if f.status in ("modified", "renamed") and f.path.endswith(".py") and not f.binary]
+        wanted_new, wanted_old = wanted_new[:MAX_WHOLE_FILES], wanted_old[:MAX_WHOLE_FILES]
+        specs = [f"{head_sha}:{p}" for p in wanted_new] + [f"{merge_base}:{p}" for p in wanted_old] + \
+            [f"{merge_base}:{p}" for p in (*CONTRIBUTING_PATHS, *LINT_CONFIG_PATHS)]
+        blobs = self.blobs(specs)
+        new_contents = {p: text for p in wanted_new if (text := blobs.get(f"{head_sha}:{p}")) is not None}
+        old_contents = {p: text for p in wanted_old if (text := blobs.get(f"{merge_base}:{p}")) is not None}
+        contributing = next(((p, text) for p in CONTRIBUTING_PATHS
+                             if (text := blobs.get(f"{merge_base}:{p}")) is not None), None)
+        lint_config = {p: text for p in LINT_CONFIG_PATHS if (text := blobs.get(f"{merge_base}:{p}")) is not None}
+        return ChangeSet(
+            repository=repository or PurePosixPath(self._checkout.resolve().as_posix()).name,
+            files=files, title=title if title is not None else subject, author=author, head_sha=head_sha,
+            base_sha=merge_base, commits=commits, new_contents=new_contents, old_contents=old_contents,
+            contributing=contributing, lint_config=lint_config, layout=self.layout(merge_base),
+            size_history=self.size_history(merge_base, history) if history else [],
+        )

@@ -1,0 +1,137 @@
+"""What GitHub knows of a release range (PyGithub, paginated; the client's retry waits out rate
+limits): the pull requests behind a clone's commits, or the whole range of a repository without a
+clone (the compare API)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from github import Github, GithubException
+
+from devrel.adapters.outbound_github import call_github
+from devrel.platforms.outbound import PlatformError
+from devrel.ports import PortError
+from devrel.release.changes import PullRequest, ReleaseError, ReleaseRange, SourceCommit
+from devrel.release.extract import squash_pull
+
+# "Closes #12", "fixes owner/repo#3", "resolved #4": GitHub's closing keywords.
+_CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+(?:[\w.-]+/[\w.-]+)?#(\d+)", re.I)
+_FIRST_TIME = frozenset({"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"})
+# Pull requests updated this long before the range's first commit cannot have been merged in it.
+SLACK_SECONDS = 86400
+# A bound on the listing, so a repository with years of pull requests costs a few pages at most.
+MAX_PULLS = 1000
+
+
+def _at(moment: datetime | None) -> float:
+    return moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() if moment else 0.0
+
+
+def linked_issues(body: str) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(int(n) for n in _CLOSES.findall(body or "")))
+
+
+def _pull(pull: Any, commits: tuple[str, ...]) -> PullRequest:
+    user = pull.user
+    return PullRequest(
+        number=int(pull.number), title=str(pull.title or ""), body=str(pull.body or ""),
+        labels=tuple(str(label.name) for label in pull.labels), author=str(user.login) if user else "",
+        author_is_bot=bool(user and str(getattr(user, "type", "")) == "Bot"),
+        first_time=str(pull.raw_data.get("author_association") or "") in _FIRST_TIME,
+        linked_issues=linked_issues(str(pull.body or "")), url=str(pull.html_url or ""), commits=commits)
+
+
+class GithubPullRequests:
+    """The merged pull requests behind a range's commits: found by their merge commit in the listing
+    of recently updated pull requests, or by the number a merge or squash commit names."""
+
+    def __init__(self, client: Github) -> None:
+        self._client = client
+
+    def pulls_for(self, repository: str, commits: list[SourceCommit]) -> dict[int, PullRequest]:
+        if not commits:
+            return {}
+        repo = self._client.get_repo(repository, lazy=True)
+        shas = {c.sha for c in commits}
+        oldest = min(c.at for c in commits) - SLACK_SECONDS
+        found: dict[int, PullRequest] = {}
+        listing = call_github(lambda: repo.get_pulls(state="closed", sort="updated", direction="desc"))
+        try:
+            for count, pull in enumerate(listing):
+                if count >= MAX_PULLS or _at(pull.updated_at) < oldest:
+                    break
+                merged = pull.merge_commit_sha
+                if pull.merged_at is not None and merged in shas:
+                    found[int(pull.number)] = _pull(pull, (merged,))
+        except GithubException as error:
+            raise PortError(f"GitHub pull requests of {repository}: HTTP {error.status}") from error
+        wanted = {n for c in commits for n in (c.pull, squash_pull(c.subject)) if n is not None} - set(found)
+        for number in sorted(wanted)[:200]:
+            try:
+                pull = call_github(lambda number=number: repo.get_pull(number))
+            except PlatformError:
+                continue  # a number in a message that is not a pull request here
+            members = tuple(c.sha for c in commits if number in (c.pull, squash_pull(c.subject)))
+            found[number] = _pull(pull, members)
+        return found
+
+
+class GithubReleaseSource:
+    """A repository's range from GitHub alone (no clone): commits from the compare API, the previous
+    release from its tags. No file contents, so no public API comparison."""
+
+    def __init__(self, client: Github, repository: str, web_url: str = "") -> None:
+        self._client = client
+        self._repository = repository
+        self._web_url = web_url or f"https://github.com/{repository}"
+
+    def _repo(self) -> Any:
+        return self._client.get_repo(self._repository, lazy=True)
+
+    def _compare(self, base: str, head: str) -> Any:
+        try:
+            return call_github(lambda: self._repo().compare(base, head))
+        except PlatformError as error:
+            if error.status in (404, 422):
+                raise ReleaseError(f"unknown ref {base!r} or {head!r} in {self._repository}") from error
+            raise
+
+    def _previous_tag(self, to_ref: str) -> str:
+        tags = call_github(lambda: list(self._repo().get_tags()[:30]))
+        if not tags:
+            raise ReleaseError(f"{self._repository} has no tags: give --from (the previous release)")
+        for tag in tags:
+            comparison = self._compare(tag.name, to_ref)
+            if comparison.status == "ahead" and comparison.ahead_by > 0:
+                return str(tag.name)
+        raise ReleaseError(f"no tag before {to_ref!r} in {self._repository}: give --from")
+
+    def release_range(self, from_ref: str | None, to_ref: str) -> ReleaseRange:
+        from_ref = from_ref or self._previous_tag(to_ref)
+        comparison = self._compare(from_ref, to_ref)
+        if comparison.status in ("diverged", "behind"):
+            raise ReleaseError(f"{from_ref!r} is not an ancestor of {to_ref!r} in {self._repository} "
+                               "(a force-pushed tag, or refs of different branches?)")
+        if not comparison.ahead_by:
+            raise ReleaseError(f"no commits between {from_ref!r} and {to_ref!r}")
+        commits = list(self._commits(call_github(lambda: list(comparison.commits))))
+        return ReleaseRange(repository=self._repository, from_ref=from_ref, to_ref=to_ref, commits=commits,
+                            web_url=self._web_url)
+
+    @staticmethod
+    def _commits(listed: Iterable[Any]) -> Iterable[SourceCommit]:
+        for item in listed:
+            raw = item.raw_data
+            data = raw.get("commit") or {}
+            author = data.get("author") or {}
+            subject, _, body = str(data.get("message") or "").strip().partition("\n")
+            login = (raw.get("author") or {}).get("login")
+            when = author.get("date")
+            at = datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp() if when else 0.0
+            yield SourceCommit(sha=str(raw.get("sha")), subject=subject.strip(), body=body.strip(),
+                               author=str(login or author.get("name") or ""), email=str(author.get("email") or ""),
+                               at=at, parents=len(raw.get("parents") or []) or 1,
+                               author_is_bot=str((raw.get("author") or {}).get("type") or "") == "Bot")
