@@ -53,7 +53,7 @@ def test_an_added_bare_except_is_found_on_its_line_and_an_old_one_is_not() -> No
     new = OLD_MODULE.replace('        handle.write(text)\n', '        try:\n            handle.write(text)\n'
                                                            '        except:\n            raise\n')
     result = review(change({"src/pkg/io.py": (OLD_MODULE, new)}))
-    assert ("bare-except", "src/pkg/io.py", 16) in checks(result)
+    assert ("bare-except", "src/pkg/io.py", 15) in checks(result)
     assert all(line != 7 for _, _, line in checks(result))  # the old bare except (line 7) is not this change's
 
 
@@ -199,10 +199,10 @@ def test_lint_findings_are_kept_only_on_added_lines_and_checks_win_a_shared_line
     new = OLD_MODULE + "\nimport json\n\n\ndef more():\n    try:\n        go()\n    except:\n        raise\n"
     linter = FakeLinter([LintFinding("src/pkg/io.py", 7, "E722", "Do not use bare `except`"),  # old line
                          LintFinding("src/pkg/io.py", 15, "F401", "`json` imported but unused"),
-                         LintFinding("src/pkg/io.py", 22, "E722", "Do not use bare `except`")])
+                         LintFinding("src/pkg/io.py", 21, "E722", "Do not use bare `except`")])
     result = review(change({"src/pkg/io.py": (OLD_MODULE, new)}, lint_config={"pyproject.toml": "[tool.ruff]\n"}),
                     ReviewTools(linter=linter))
-    assert sorted((f.check, f.line) for f in result.findings) == [("bare-except", 22), ("lint:F401", 15)]
+    assert sorted((f.check, f.line) for f in result.findings) == [("bare-except", 21), ("lint:F401", 15)]
     assert linter.seen[0][0].keys() == {"src/pkg/io.py"} and linter.seen[0][1] == {"pyproject.toml": "[tool.ruff]\n"}
     assert item(result, "lint") == ("warn", "1 ruff finding on added lines (the repository's configuration)")
     assert item(review(change({"src/pkg/io.py": (OLD_MODULE, new)})), "lint")[0] == "skipped"

@@ -75,7 +75,9 @@ def _prepare(changes: ChangeSet, config: ReviewConfig) -> tuple[list[FileDiff], 
     return [by_path[f.path] for f in kept], notes + cap_notes
 
 
-def _lint(files: list[FileDiff], changes: ChangeSet, linter: Linter | None) -> tuple[list[Finding], CheckItem]:
+def _lint(files: list[FileDiff], changes: ChangeSet, linter: Linter | None,
+          owned: set[tuple[str | None, int | None]]) -> tuple[list[Finding], CheckItem]:
+    """The linter's findings on added lines that no deterministic check already speaks for."""
     python_files = {f.path: changes.new_contents[f.path] for f in files
                     if f.path.endswith((".py", ".pyi")) and f.added and f.path in changes.new_contents}
     if not python_files:
@@ -92,6 +94,8 @@ def _lint(files: list[FileDiff], changes: ChangeSet, linter: Linter | None) -> t
         file = by_path.get(item.path)
         if file is None or not file.is_added(item.line):
             continue  # only what this change added: old findings are not its doing
+        if (item.path, item.line) in owned:
+            continue  # a check already explains this line (a bare except beats E722)
         style = item.code.startswith(STYLE_RULE_PREFIXES)
         findings.append(Finding(check=f"lint:{item.code}", severity="info" if style else "low",
                                 message=f"{item.code}: {item.message}" if item.code else item.message,
@@ -173,8 +177,7 @@ def review_changes(changes: ChangeSet, config: ReviewConfig, tools: ReviewTools)
         if file.path.endswith(".py") and file.added and file.path in changes.new_contents:
             findings.extend(python.error_handling_findings(file, changes.new_contents[file.path]))
 
-    lint_findings, lint_item = _lint(files, changes, tools.linter)
-    checklist.append(lint_item)
+    lint_at = len(checklist)  # the lint item keeps its place; it is computed once every check has run
 
     secrets = [finding for file in files for finding in secret_findings(file)]
     findings.extend(secrets)
@@ -203,6 +206,9 @@ def review_changes(changes: ChangeSet, config: ReviewConfig, tools: ReviewTools)
                                    "(`git commit -s` adds it)" if missing else "every commit is signed off"))
 
     # The deterministic findings own their lines; lint adds what is left; the model comes last.
+    owned = {(f.path, f.line) for f in findings if f.inline}
+    lint_findings, lint_item = _lint(files, changes, tools.linter, owned)
+    checklist.insert(lint_at, lint_item)
     findings = _one_per_line(findings + lint_findings)
     model: dict[str, object] = {}
     if tools.llm is not None and config.model_comments:
