@@ -46,6 +46,8 @@ FROM_PARAMETERS: dict[str, tuple[str, str | frozenset[str]]] = {
     "telegram_bot_username": ("TelegramBotUsername", frozenset({"TelegramWebhookFunction"})),
     "stale_repositories": ("StaleRepositories", frozenset({"StaleSweepFunction"})),
     "telegram_bot_id": ("TelegramBotId", frozenset({"TelegramWebhookFunction"})),
+    # The docs sites that embed the widget call /api/* cross-origin (API Gateway's CORS uses it too).
+    "cors_allow_origins": ("CorsAllowOrigin", frozenset({"ApiFunction"})),
 }
 # Settings that name a resource of the stack -> (resource, functions that need it).
 FROM_RESOURCES: dict[str, tuple[str, str | frozenset[str]]] = {
@@ -65,18 +67,26 @@ FROM_RESOURCES: dict[str, tuple[str, str | frozenset[str]]] = {
 }
 # Settings the template fixes for every function -> the value.
 FIXED = {"mode": "cloud", "data_dir": "/tmp/devrel"}
-# Settings whose default is what a cloud deployment wants, or that only mean something at the
-# edge or in tests; a repository tunes triage in its own .github/devrel.yml.
+# Settings whose default is what a cloud deployment wants, or that only mean something in tests; a
+# repository tunes triage in its own .github/devrel.yml.
 DEFAULTS_ARE_RIGHT = {
     "aws_endpoint_url", "secrets_max_age_seconds", "triage_dry_run", "triage_followup_wait_seconds",
     "triage_duplicate_close_wait_seconds", "onboarding_check_wait_seconds", "onboarding_max_nudges",
     "idempotency_ttl_seconds", "github_api_url", "github_answer_all_comments", "slack_api_url",
     "slack_oauth_redirect_url", "slack_oauth_authorize_url", "slack_oauth_scopes", "discord_api_url",
     "discourse_api_username", "signature_max_age_seconds", "reply_attempts", "reply_retry_delay_seconds",
-    "llm_gguf_path", "llm_structured_mode", "llm_timeout_seconds", "llm_attempts", "llm_threads",
-    "llm_context_size", "opensearch_index", "embed_threads", "embed_batch_size", "telegram_api_url",
-    "telegram_answer_edits", "max_body_bytes", "edge_workers", "github_config_cache_seconds",
-    "github_seconds_between_requests", "github_seconds_between_writes",
+    "llm_structured_mode", "llm_timeout_seconds", "llm_attempts", "opensearch_index", "embed_batch_size",
+    "telegram_api_url", "telegram_answer_edits", "github_config_cache_seconds", "github_seconds_between_requests",
+    "github_seconds_between_writes",
+    # The widget's per-visitor limit, kept in the table by the API function: 20 asks a minute per
+    # address suits a docs site; API Gateway's own throttling bounds the total.
+    "visitor_rate_limit", "visitor_rate_window_seconds",
+}
+# Settings only `devrel serve` reads: the local model server and embedder (the cloud calls
+# endpoints), the runner's worker pool (the event source mapping decides) and its body limits
+# (API Gateway's payload limit applies). The template must not pretend to set them.
+EDGE_ONLY = {
+    "llm_gguf_path", "llm_threads", "llm_context_size", "embed_threads", "edge_workers", "max_body_bytes",
 }
 # Set from the Lambda runtime's own AWS_REGION through a pseudo parameter.
 FROM_PSEUDO = {"region": "AWS::Region"}
@@ -106,11 +116,17 @@ def test_every_devrel_variable_in_the_template_is_a_setting(template: dict[str, 
 
 
 def test_every_setting_has_a_decided_route_into_the_cloud() -> None:
-    routes = [set(FROM_PARAMETERS), set(FROM_RESOURCES), set(FIXED), DEFAULTS_ARE_RIGHT, set(FROM_PSEUDO),
-              set(SECRET_NAMES)]
+    routes = [set(FROM_PARAMETERS), set(FROM_RESOURCES), set(FIXED), DEFAULTS_ARE_RIGHT, EDGE_ONLY,
+              set(FROM_PSEUDO), set(SECRET_NAMES)]
     listed = [name for route in routes for name in route]
     assert len(listed) == len(set(listed)), "a setting is listed under two routes"
     assert set(listed) == set(Settings.model_fields)
+
+
+def test_edge_only_settings_are_not_set_in_the_cloud(template: dict[str, Any]) -> None:
+    for function_id in functions(template):
+        env = raw_environment(template, function_id)
+        assert not {_variable(name) for name in EDGE_ONLY} & set(env), function_id
 
 
 @pytest.mark.parametrize("setting", sorted(FROM_PARAMETERS))
