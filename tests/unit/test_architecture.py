@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "layers" / "devrel" / "devrel"
-DOMAIN = ("usecases", "knowledge", "triage", "health", "review")
+DOMAIN = ("usecases", "knowledge", "triage", "health", "review", "release")
 COMPOSITION_ROOT = PACKAGE / "runtime.py"
 # Clients of the outside world that are not in devrel/adapters but are built like adapters.
 OTHER_CLIENTS = {"OpenAiLlm", "OpenAiEmbedder", "OnnxEmbedder", "LocalLlmServer", "GithubThreads", "OpenSearch",
