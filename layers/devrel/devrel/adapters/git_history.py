@@ -131,6 +131,8 @@ class GitReleaseSource:
         return self.resolve(f"{sha}~1")
 
     def release_range(self, from_ref: str | None, to_ref: str) -> ReleaseRange:
+        if not self._git("rev-parse", "--git-dir", check=False).strip():
+            raise ReleaseError(f"{self._checkout} is not a git clone")
         to_sha = self.resolve(to_ref)
         if to_sha is None:
             raise ReleaseError(f"unknown ref {to_ref!r} in {self._checkout}")

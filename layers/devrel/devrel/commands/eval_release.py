@@ -99,8 +99,9 @@ def run_eval_release(args: argparse.Namespace) -> int:
 
 def table(report: dict[str, Any]) -> str:
     lines = [f"{report['rows']} rows of {report['data']}", f"{'':22}" + "".join(f"{v:>10}" for v in VARIANTS)]
-    for name, label in (("copy_baseline", "copy the commits"), ("keywords", "notes, keyword kinds"),
-                        ("trained", f"notes, trained (t={report.get('threshold')})"), ("llm", "notes + model phrasing")):
+    labels = (("copy_baseline", "copy the commits"), ("keywords", "notes, keyword kinds"),
+              ("trained", f"notes, trained (t={report.get('threshold')})"), ("llm", "notes + model phrasing"))
+    for name, label in labels:
         if name in report:
             lines.append(f"{label:22}" + "".join(f"{report[name][v]:>10.2f}" for v in VARIANTS))
     lines.append(f"ROUGE-L vs the copy baseline: {report['rougeL_vs_baseline']}x")

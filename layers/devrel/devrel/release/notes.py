@@ -49,7 +49,7 @@ def clean_line(text: str) -> str:
     _, _, line = conventional(strip_squash_suffix(line))
     line = line.replace("[skip ci]", "").replace("[ci skip]", "").strip(" -*#>")
     line = redact_credentials("commit-message.txt", line) or ""
-    line = break_mentions(line)
+    line = " ".join(break_mentions(line).split())  # what was removed leaves no double spaces
     if len(line) > MAX_LINE:
         line = line[:MAX_LINE - 1].rsplit(" ", 1)[0] + "…"
     return line[:1].upper() + line[1:]

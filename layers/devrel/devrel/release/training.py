@@ -14,7 +14,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,7 +24,8 @@ from devrel.triage.linear import Features, LinearClassifier
 from devrel.triage.vectorize import BlockSpec, TfidfVectorizer
 
 _WORD = re.compile(r"[a-z][a-z0-9]+")
-_STOP = frozenset(["the", "and", "for", "with", "from", "into", "this", "that", "are", "was", "were", "has", "have", "not", "but", "use", "when"])
+_STOP = frozenset(["the", "and", "for", "with", "from", "into", "this", "that", "are", "was", "were", "has",
+                   "have", "not", "but", "use", "when"])
 BLOCKS = {"title": BlockSpec(weight=1.0, min_df=2), "shape": BlockSpec(weight=0.5, min_df=1)}
 # Share of a subject's words found in the published notes for it to count as "in the notes".
 IN_NOTES_RECALL = 0.6
@@ -74,7 +75,7 @@ class TrainedKinds:
     vectorizer: TfidfVectorizer
     classifier: LinearClassifier
     threshold: float = 0.5
-    keywords: KeywordKinds = KeywordKinds()
+    keywords: KeywordKinds = field(default_factory=KeywordKinds)
 
     def probability(self, title: str, body: str) -> float:
         sparse = self.vectorizer.transform([analyze(title, body)])
