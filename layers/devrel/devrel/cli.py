@@ -96,6 +96,7 @@ COMMAND_MODULES = (
     "devrel.commands.telegram_register",
     "devrel.commands.train",
     "devrel.commands.release_notes",
+    "devrel.commands.review",
 )
 # Modules adding `devrel eval <kind>`; each exposes `register_eval(eval_subparsers)`.
 EVAL_MODULES = (

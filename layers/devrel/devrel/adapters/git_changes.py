@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
 
 from devrel.ports import PortError
 from devrel.review.diff import parse_unified
@@ -19,6 +22,8 @@ from devrel.review.paths import is_dependency_manifest
 CONTRIBUTING_PATHS = ("CONTRIBUTING.md", ".github/CONTRIBUTING.md", "docs/CONTRIBUTING.md", "CONTRIBUTING.rst",
                       "docs/contributing.rst", "CONTRIBUTING.txt", "CONTRIBUTING")
 LINT_CONFIG_PATHS = ("pyproject.toml", "ruff.toml", ".ruff.toml")
+# The maintainers' switches, the same file the GitHub host reads.
+CONFIG_PATH = ".github/devrel.yml"
 MAX_FILE_BYTES = 1_000_000
 MAX_WHOLE_FILES = 200
 
@@ -43,7 +48,11 @@ class GitChanges:
                             ) from error
 
     def resolve(self, ref: str) -> str:
-        return self._git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}").strip()
+        self._git("rev-parse", "--git-dir")  # not a clone: git's own message says so
+        try:
+            return self._git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}").strip()
+        except PortError as error:
+            raise PortError(f"{ref!r} is not a commit in {self._checkout}") from error
 
     def blobs(self, specs: list[str]) -> dict[str, str | None]:
         """`rev:path` -> text (None when missing, binary or too large), in one `git cat-file --batch`."""
@@ -70,6 +79,16 @@ class GitChanges:
             found[spec] = None if size > MAX_FILE_BYTES or b"\0" in content[:8000] else \
                 content.decode("utf-8", errors="replace")
         return found
+
+    def review_config(self, rev: str) -> dict[str, Any]:
+        """The `review:` section of `.github/devrel.yml` at `rev` ({} when there is none)."""
+        text = self.blobs([f"{rev}:{CONFIG_PATH}"]).get(f"{rev}:{CONFIG_PATH}")
+        try:
+            loaded = yaml.safe_load(text) if text else {}
+        except yaml.YAMLError as error:
+            raise PortError(f"{CONFIG_PATH} at {rev[:12]} is not valid YAML: {str(error).splitlines()[0]}") from error
+        section = loaded.get("review") if isinstance(loaded, dict) else None
+        return dict(section) if isinstance(section, dict) else {}
 
     def size_history(self, ref: str, count: int = 200) -> list[tuple[int, int]]:
         """(changed lines, files) of the last `count` commits reachable from `ref`, merges left out."""

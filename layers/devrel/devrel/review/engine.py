@@ -88,6 +88,7 @@ def _lint(files: list[FileDiff], changes: ChangeSet, linter: Linter | None,
         found = linter.lint(python_files, changes.lint_config, changes.layout)
     except PortError as error:
         return [], CheckItem("lint", "skipped", f"{linter.name} failed: {str(error)[:120]}")
+    where = "the repository's configuration" if changes.lint_config else "its default rules"
     by_path = {f.path: f for f in files}
     findings: list[Finding] = []
     for item in found:
@@ -99,9 +100,8 @@ def _lint(files: list[FileDiff], changes: ChangeSet, linter: Linter | None,
         style = item.code.startswith(STYLE_RULE_PREFIXES)
         findings.append(Finding(check=f"lint:{item.code}", severity="info" if style else "low",
                                 message=f"{item.code}: {item.message}" if item.code else item.message,
-                                why=f"Reported by {linter.name} with the repository's configuration.",
+                                why=f"Reported by {linter.name} with {where}.",
                                 path=item.path, line=item.line, source="lint", line_text=file.added[item.line]))
-    where = "the repository's configuration" if changes.lint_config else "its default rules"
     text = (f"{len(findings)} {linter.name} finding{'s' if len(findings) != 1 else ''} on added lines ({where})"
             if findings else f"{linter.name} ({where}): nothing on added lines")
     return findings, CheckItem("lint", "warn" if findings else "ok", text)
@@ -182,7 +182,8 @@ def review_changes(changes: ChangeSet, config: ReviewConfig, tools: ReviewTools)
     secrets = [finding for file in files for finding in secret_findings(file)]
     findings.extend(secrets)
     checklist.append(CheckItem("secrets", "warn" if secrets else "ok",
-                               f"{len(secrets)} added line{'s' if len(secrets) != 1 else ''} look like a credential"
+                               f"{len(secrets)} added line{'s look' if len(secrets) != 1 else ' looks'} like a "
+                               "credential"
                                if secrets else "no credentials found in added lines"))
 
     dependencies = [dep for file in files if kind_of(file.path) == "dependencies"
