@@ -260,13 +260,14 @@ class Services:
             PullRequestUpdated: [self.pull_request_reviews.handle],
         })
 
-    def health(self, weeks: int = 12) -> dict[str, Any]:
-        """The community-health report (metrics per week, bus factor, docs gaps, leaderboard)."""
+    def health(self, weeks: int = 12, repository: str | None = None) -> dict[str, Any]:
+        """The community-health report (metrics per week, bus factor, docs gaps, leaderboard) of the
+        project's repository, or of another one whose history was back-filled."""
         from devrel.health.report import health_report
 
         settings = self.settings
         return health_report(self.event_log, CommitLog(self.store), self.activity, DocsGaps(self.store, self.clock),
-                             settings.project_repository or "local", self.clock(), weeks,
+                             repository or settings.project_repository or "local", self.clock(), weeks,
                              settings.leaderboard_points, settings.leaderboard_opt_out)
 
     @cached_property

@@ -35,6 +35,7 @@ def register(subparsers: Any) -> None:
     backfill.set_defaults(func=run_backfill)
     health = subparsers.add_parser("health", help="the community-health report (JSON)")
     health.add_argument("--weeks", type=int, default=12)
+    health.add_argument("--repo", help="OWNER/NAME whose history to report (default: DEVREL_PROJECT_REPOSITORY)")
     health.add_argument("--data-dir")
     health.set_defaults(func=run_health)
 
@@ -75,5 +76,5 @@ def run_backfill(args: argparse.Namespace) -> int:
 def run_health(args: argparse.Namespace) -> int:
     from devrel.runtime import build_services
 
-    print(json.dumps(build_services(command_settings(args.data_dir)).health(args.weeks), indent=2))
+    print(json.dumps(build_services(command_settings(args.data_dir)).health(args.weeks, args.repo), indent=2))
     return 0
