@@ -126,7 +126,7 @@ class GithubReviewHost:
         if event not in ALLOWED_EVENTS:
             raise ValueError(f"review event {event!r} is not one the assistant sends")
         repo = self._repo(repository)
-        pull = repo.get_pull(number)
+        pull = call_github(lambda: repo.get_pull(number))
         pinned = call_github(lambda: repo.get_commit(commit))
         inline = [{"path": c["path"], "line": int(c["line"]), "side": "RIGHT", "body": c["body"]} for c in comments]
         review = call_github(lambda: pull.create_review(commit=pinned, body=body, event=event, comments=inline))
