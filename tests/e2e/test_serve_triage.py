@@ -263,5 +263,6 @@ def test_a_wait_survives_killing_the_runner(serve_factory: Any, github: GithubSt
 
     second = serve_factory(env, "--no-schedules", data_dir=data_dir)
     assert execution_status(second.data_dir) == "SUCCEEDED"
-    assert "stale" in github.labels
-    assert [c["body"].startswith("Thanks") for c in github.comments] == [True, False]
+    # The follow-up ran after the restart; reminders and `stale` are the daily sweep's, not triage's.
+    assert "stale" not in github.labels
+    assert [c["body"].startswith("Thanks") for c in github.comments] == [True]

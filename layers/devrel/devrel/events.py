@@ -141,6 +141,17 @@ class IssueOpened(BaseModel):
     first_time: bool = False
 
 
+class IssueChanged(BaseModel):
+    """An issue was assigned, unassigned, closed or reopened: its state and assignees as they are now
+    (what keeps each maintainer's load of open assigned issues current)."""
+
+    type: Literal["issue_changed"] = "issue_changed"
+    repository: str
+    number: int
+    open: bool = True
+    assignees: list[str] = Field(default_factory=list, max_length=100)
+
+
 class _PullRequest(BaseModel):
     repository: str
     number: int
@@ -186,8 +197,8 @@ class Activity(BaseModel):
 
 
 Intent = Annotated[
-    Question | Feedback | IssueOpened | PullRequestOpened | PullRequestUpdated | MemberJoined | InstallRevoked
-    | Activity,
+    Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | MemberJoined
+    | InstallRevoked | Activity,
     Field(discriminator="type"),
 ]
 

@@ -258,6 +258,17 @@ class IssueTracker(Protocol):
 
     def reopen(self, repository: str, number: int) -> None: ...
 
+    def path_authors(self, repository: str, paths: list[str], since: float) -> dict[str, int]:
+        """Who committed to `paths` since `since` (epoch seconds): login -> commits (people with a
+        GitHub account only; commits without one are left out)."""
+        ...
+
+    def can_be_assigned(self, repository: str, login: str) -> bool:
+        """Whether the repository accepts `login` as an assignee (GitHub's own check)."""
+        ...
+
+    def assign(self, repository: str, number: int, logins: list[str]) -> None: ...
+
 
 # --- Pull request review ---------------------------------------------------------------------------
 

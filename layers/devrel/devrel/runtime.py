@@ -22,11 +22,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from devrel.events import (
     Feedback,
     InstallRevoked,
+    IssueChanged,
     IssueOpened,
     MemberJoined,
     PullRequestOpened,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from devrel.models.openai_llm import OpenAiLlm
     from devrel.ports import Linter, PullRequestHost
     from devrel.review.engine import ReviewTools
+    from devrel.usecases.assignees import AssigneeLoad
     from devrel.usecases.conversation import Conversations
     from devrel.usecases.dispatch import Dispatcher
     from devrel.usecases.onboarding import Newcomers, OnboardingSteps
@@ -156,13 +158,7 @@ class Services:
             return "remote" if settings.llm_model else "none"
         if not settings.llm_base_url:
             return "none"
-        if _model_watch is not None and _model_watch.state != "running":
-            return "down"  # being restarted: said at once, not after the next probe
         return probe_model_server(settings.llm_base_url, self.secrets.get("llm_api_key"))
-
-    def model_restarts(self) -> int | None:
-        """How often the edge runner restarted the local model server; None where none is supervised."""
-        return None if _model_watch is None else _model_watch.restarts
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -211,7 +207,15 @@ class Services:
         return TriageSteps(self.store, self.clock, self.issue_tracker,
                            classifier=lambda: issue_classifier(self.artifacts, lambda: self.embedder),
                            duplicates=duplicate_scorer(lambda: self.embedder),
-                           bot_login=self.settings.github_bot_login, activity=self.activity)
+                           bot_login=self.settings.github_bot_login, activity=self.activity,
+                           load=self.assignee_load)
+
+    @cached_property
+    def assignee_load(self) -> AssigneeLoad:
+        """Open issues assigned to each person (triage ranks the least loaded first)."""
+        from devrel.usecases.assignees import AssigneeLoad
+
+        return AssigneeLoad(self.store)
 
     @cached_property
     def review_host(self) -> PullRequestHost | None:
@@ -255,6 +259,11 @@ class Services:
                                       defaults)
             return "triage-started"
 
+        def track_load(event: Any) -> str:
+            changed = event.intent
+            self.assignee_load.observe(changed.repository, changed.number, changed.assignees, changed.open)
+            return "load-updated"
+
         feedback, installations = FeedbackLog(self.store), SlackInstallations(self.store)
         return Dispatcher(EventLog(self.store), {
             Question: [self.conversations.handle],
@@ -262,6 +271,7 @@ class Services:
             InstallRevoked: [lambda event: conversation.revoke_installation(event, installations)],
             MemberJoined: [start_onboarding],
             IssueOpened: [start_onboarding, start_triage],
+            IssueChanged: [track_load],
             PullRequestOpened: [start_onboarding, self.pull_request_reviews.handle],
             PullRequestUpdated: [self.pull_request_reviews.handle],
         })
@@ -432,26 +442,6 @@ def _echo_on_console(action: Action) -> None:
 
 _probes: dict[str, tuple[float, str]] = {}
 PROBE_SECONDS = 3.0
-
-
-class ModelWatch(Protocol):
-    """What the edge runner's supervisor of the local model server tells health."""
-
-    @property
-    def state(self) -> str: ...  # "running" or "restarting"
-
-    @property
-    def restarts(self) -> int: ...
-
-
-# The handlers run in the runner's process, so its supervisor is handed over here.
-_model_watch: ModelWatch | None = None
-
-
-def watch_local_model(watch: ModelWatch | None) -> None:
-    """Report `watch` (the supervisor of the local model server) in /api/health; None forgets it."""
-    global _model_watch
-    _model_watch = watch
 
 
 def probe_model_server(base_url: str, api_key: str | None = None) -> str:

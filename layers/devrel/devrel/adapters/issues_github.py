@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 import yaml
@@ -29,6 +30,10 @@ def _parse(value: Any) -> float:
         return 0.0
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
+
+# Who changed the paths an issue mentions: a few paths, the newest commits of each.
+MAX_HISTORY_PATHS = 5
+MAX_COMMITS_PER_PATH = 100
 
 # Cached repository files at most (repositories x paths); the oldest are forgotten first.
 MAX_CACHED_FILES = 4096
@@ -133,6 +138,33 @@ class GithubIssueTracker:
     def reopen(self, repository: str, number: int) -> None:
         issue = self._issue(repository, number)
         call_github(lambda: issue.edit(state="open"))
+
+    def path_authors(self, repository: str, paths: list[str], since: float) -> dict[str, int]:
+        repo = self._repo(repository)
+        moment = datetime.fromtimestamp(since, UTC)
+        counts: dict[str, int] = {}
+        for path in paths[:MAX_HISTORY_PATHS]:
+            try:
+                commits = call_github(lambda path=path: list(islice(repo.get_commits(path=path, since=moment),
+                                                                     MAX_COMMITS_PER_PATH)))
+            except PlatformError as error:
+                if error.status in (404, 409):  # no such path or an empty repository: no history
+                    continue
+                raise
+            for commit in commits:
+                author = commit.author  # the GitHub account of the commit's author, None without one
+                login = author.login if author is not None else ""
+                if login and not login.endswith("[bot]"):
+                    counts[login] = counts.get(login, 0) + 1
+        return counts
+
+    def can_be_assigned(self, repository: str, login: str) -> bool:
+        repo = self._repo(repository)
+        return bool(call_github(lambda: repo.has_in_assignees(login)))
+
+    def assign(self, repository: str, number: int, logins: list[str]) -> None:
+        issue = self._issue(repository, number)
+        call_github(lambda: issue.add_to_assignees(*logins))
 
     def _repo(self, repository: str) -> Any:
         return self._platform.client(repository, self._installation_id).get_repo(repository, lazy=True)

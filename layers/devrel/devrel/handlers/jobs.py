@@ -35,7 +35,8 @@ def stale_sweep(event: Any, services: Services) -> dict[str, Any]:
     tracker = services.issue_tracker
     if tracker is None or not repositories:
         return {"swept": [], "reason": "no GitHub credentials or no repository configured"}
-    sweep = StaleSweep(tracker, services.store, services.activity, services.clock, settings.github_bot_login)
+    sweep = StaleSweep(tracker, services.store, services.activity, services.clock, settings.github_bot_login,
+                       load=services.assignee_load)
     return {"swept": [asdict(sweep.sweep(repository)) for repository in repositories]}
 
 

@@ -14,6 +14,7 @@ from devrel.events import (
     GithubAddress,
     InboundEvent,
     Intent,
+    IssueChanged,
     IssueOpened,
     PullRequestOpened,
     PullRequestUpdated,
@@ -24,7 +25,7 @@ from devrel.platforms.text import break_mentions, looks_like_question
 
 # event -> actions the assistant acts on (None: every action).
 HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
-    "issues": frozenset({"opened", "edited", "closed", "reopened", "labeled"}),
+    "issues": frozenset({"opened", "edited", "closed", "reopened", "labeled", "assigned", "unassigned"}),
     "issue_comment": frozenset({"created"}),
     "pull_request": frozenset({"opened", "synchronize", "ready_for_review", "closed", "reopened"}),
     "pull_request_review_comment": frozenset({"created"}),
@@ -35,6 +36,8 @@ HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
     "installation": None,
     "installation_repositories": None,
 }
+# Issue actions that change who holds an open issue.
+ISSUE_CHANGES = frozenset({"assigned", "unassigned", "closed", "reopened"})
 # Contributors GitHub marks as new to the repository: their first issue or PR starts onboarding.
 FIRST_TIMER_ASSOCIATIONS = frozenset({"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"})
 
@@ -81,6 +84,8 @@ class _Subject(_Fields):
     body: str | None = None
     labels: list[_Label] = Field(default_factory=list)
     html_url: str | None = None
+    state: str | None = None
+    assignees: list[_User] = Field(default_factory=list)
     author_association: str | None = None
     # Pull requests: closed by a merge (the community-health leaderboard counts merges).
     merged: bool | None = None
@@ -166,6 +171,11 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
         if own:
             return Activity()
         return PullRequestUpdated(**fields, action="synchronize" if action == "synchronize" else "ready_for_review")
+    if event_name == "issues" and action in ISSUE_CHANGES and subject.number is not None and repository:
+        # The assistant's own assignments count too: load is about who holds the issue, not who acted.
+        return IssueChanged(repository=repository, number=subject.number,
+                            open=action != "closed" and subject.state != "closed",
+                            assignees=[user.login for user in subject.assignees if user.login])
     if own:
         return Activity()
     if event_name == "issue_comment" and action == "created":

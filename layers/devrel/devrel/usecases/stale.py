@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from devrel.ports import IssueTracker, Item, OpenItem, Store, TimelineEntry
 from devrel.records import Action, ActivityLog
+from devrel.usecases.assignees import AssigneeLoad
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,9 @@ class SweepReport:
 
 class StaleSweep:
     def __init__(self, tracker: IssueTracker, store: Store, activity: ActivityLog, clock: Callable[[], float],
-                 bot_login: str | None = None) -> None:
+                 bot_login: str | None = None, load: AssigneeLoad | None = None) -> None:
         self._tracker = tracker
+        self._load = load
         self._store = store
         self._activity = activity
         self._clock = clock
@@ -131,8 +133,11 @@ class StaleSweep:
             return SweepReport(repository, 0, 0, {})
         now = self._clock()
         counts: dict[str, int] = {}
-        items = [item for item in self._tracker.open_items(repository)
-                 if config.include_pull_requests or not item.is_pull_request]
+        listed = self._tracker.open_items(repository)
+        if self._load is not None:
+            # The same listing tells who holds every open issue: it corrects what a missed webhook left.
+            self._load.reconcile(repository, listed)
+        items = [item for item in listed if config.include_pull_requests or not item.is_pull_request]
         candidates = 0
         for item in items:
             record = self._store.get(*_key(repository, item.number))

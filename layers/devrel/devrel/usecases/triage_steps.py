@@ -20,13 +20,13 @@ from devrel.events import GithubAddress, InboundEvent, IssueOpened
 from devrel.platforms.text import break_mentions
 from devrel.ports import IssueTracker, Item, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
-from devrel.usecases import codeowners, issue_analysis
+from devrel.usecases import assignees, codeowners, issue_analysis
 from devrel.usecases.issue_analysis import CHECKLIST_PROMPTS, Analysis
 
 log = logging.getLogger(__name__)
 
 IssueType = Literal["bug", "feature", "question", "docs"]
-ActionKind = Literal["comment", "label", "close", "nudge"]
+ActionKind = Literal["comment", "label", "close", "nudge", "assign"]
 T = TypeVar("T")
 
 
@@ -48,6 +48,12 @@ class TriageConfig(BaseModel):
     duplicate_close_wait_seconds: int = Field(default=7 * 24 * 3600, ge=0)
     # The repository's CODEOWNERS file, routing issues that mention paths.
     codeowners: str = Field(default="", max_length=codeowners.MAX_CODEOWNERS_CHARS)
+    # Assignees: "apply" assigns them, "suggest" names them in the comment, "off" leaves them out.
+    assign: Literal["apply", "suggest", "off"] = "suggest"
+    # People not taking new issues for now (leave, holidays): never suggested or assigned.
+    away: list[str] = Field(default_factory=list, max_length=500)
+    # How far back "who recently changed the files this issue mentions" looks.
+    recent_change_days: int = Field(default=90, ge=1, le=3650)
 
 
 class IssueFacts(BaseModel):
@@ -145,6 +151,9 @@ class UnknownStepError(ValueError):
 STEPS = frozenset({"analyze", "find_duplicates", "classify", "priority", "suggest_assignees", "completeness", "act",
                    "follow_up", "duplicate_verdict", "close_duplicate", "record_failure"})
 
+# The paths of an issue that route it (CODEOWNERS, history): the first few it mentions.
+MAX_ROUTED_PATHS = 5
+
 # Pluggable scorers: the learned ones replace these defaults when a trained model is present.
 Classifier = Callable[[str, str], tuple[IssueType | None, float]]
 DuplicateScorer = Callable[[IssueFacts, list[IssueFacts]], list[DuplicateCandidate]]
@@ -169,7 +178,18 @@ def _issues_partition(repository: str) -> str:
     return f"issues#{repository}"
 
 
-def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConfig) -> str:
+def _assignee_line(state: dict[str, Any], people: list[str], applied: bool) -> str | None:
+    """Who takes it and why, without @: a suggestion should not notify anybody by itself."""
+    if not people:
+        return None
+    reasons = {str(d.get("login")): ", ".join(d.get("reasons") or [])
+               for d in _result(state, "assignees").get("details") or []}
+    named = ", ".join(f"`{login}` ({reasons[login]})" if reasons.get(login) else f"`{login}`" for login in people)
+    return f"- {'Assigned to' if applied else 'Suggested assignee' + ('s' if len(people) > 1 else '')}: {named}."
+
+
+def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConfig,
+                    people: list[str] | None = None, applied: bool = False) -> str:
     """One explainable comment: what the bot concluded and why, and what it needs."""
     lines = [f"Thanks for the report, @{issue.author}!" if issue.author else "Thanks for the report!"]
     classification = _result(state, "classification")
@@ -185,6 +205,9 @@ def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConf
         title = break_mentions(str(candidate["title"]))
         lines.append(f"- Possibly a duplicate of {target} ('{title}', similarity "
                      f"{candidate['score']:.2f}). If it is not, just say so and a maintainer will keep this open.")
+    assignee_line = _assignee_line(state, people or [], applied)
+    if assignee_line:
+        lines.append(assignee_line)
     missing = _result(state, "completeness").get("missing") or []
     if missing:
         lines.append("\nTo help a maintainer look into this, could you add:")
@@ -236,8 +259,10 @@ class TriageSteps:
         duplicates: DuplicateScorer,
         bot_login: str | None = None,
         activity: ActivityLog | None = None,
+        load: assignees.AssigneeLoad | None = None,
     ) -> None:
         self._activity = activity or ActivityLog(store, clock)
+        self._load = load or assignees.AssigneeLoad(store)
         self._store = store
         self._clock = clock
         self._tracker = tracker
@@ -309,28 +334,40 @@ class TriageSteps:
         return {"level": level, "reason": reason}
 
     def suggest_assignees(self, state: dict[str, Any]) -> dict[str, Any]:
-        """CODEOWNERS of the paths the issue mentions, then owners of its labels; least loaded first
-        (load = triaged issues already suggested to them). Teams cannot be assignees: people only."""
+        """People ranked by CODEOWNERS of the mentioned paths, label owners, recent changes to those
+        paths and current load (usecases/assignees.py); never teams, the author or anyone away."""
         config = _config(state)
-        labels = list(_result(state, "classification").get("labels") or []) + _issue(state).labels
-        owners: list[str] = []
-        reasons: list[str] = []
+        issue = _issue(state)
+        if config.assign == "off":
+            return {"assignees": [], "reason": "assignment is off", "mode": "off", "details": []}
+        labels = list(_result(state, "classification").get("labels") or []) + issue.labels
+        paths = [str(path) for path in _result(state, "analysis").get("paths") or []][:MAX_ROUTED_PATHS]
         rules = codeowners.parse(config.codeowners)
-        for path in _result(state, "analysis").get("paths") or []:
-            path_owners = codeowners.people_owning(path, rules)
-            if path_owners:
-                owners.extend(path_owners)
-                reasons.append(f"CODEOWNERS of {path}")
-        for label in labels:
-            if config.owners.get(label):
-                owners.extend(config.owners[label])
-                reasons.append(f"owns {label}")
-        reason = "; ".join(reasons) if owners else "fallback owners"
-        if not owners:
-            owners = list(config.owners.get("*", []))
-        load = {owner: len(self._store.query(f"assigned#{owner}", limit=1000)) for owner in dict.fromkeys(owners)}
-        ranked = sorted(load, key=lambda owner: (load[owner], owner))
-        return {"assignees": ranked[:2], "reason": reason if ranked else "no owners configured"}
+        owned: dict[str, list[str]] = {}
+        for path in paths:
+            for login in codeowners.people_owning(path, rules):
+                owned.setdefault(login, []).append(path)
+        label_owners: dict[str, list[str]] = {}
+        for label in dict.fromkeys(labels):
+            for login in config.owners.get(label, []):
+                label_owners.setdefault(login, []).append(label)
+        changed = self._recent_changes(issue.repository, paths, config)
+        excluded = [issue.author, *config.away, *([self._bot_login] if self._bot_login else [])]
+        ranked = assignees.rank(owned, label_owners, changed, config.owners.get("*", []), self._load.of, excluded)
+        reason = "; ".join(f"{entry.login}: {', '.join(entry.reasons)}" for entry in ranked)
+        return {"assignees": [entry.login for entry in ranked], "reason": reason or "no owners configured",
+                "mode": config.assign,
+                "details": [{"login": e.login, "score": round(e.score, 2), "reasons": e.reasons} for e in ranked]}
+
+    def _recent_changes(self, repository: str, paths: list[str], config: TriageConfig) -> dict[str, int]:
+        if self._tracker is None or not paths:
+            return {}
+        since = self._clock() - config.recent_change_days * 86400
+        try:
+            return self._tracker.path_authors(repository, paths, since)
+        except Exception as error:  # the history is one hint among several: triage goes on without it
+            log.warning("recent changes of %s in %s unavailable: %s", paths, repository, error)
+            return {}
 
     def completeness(self, state: dict[str, Any]) -> dict[str, Any]:
         issue = _issue(state)
@@ -345,31 +382,56 @@ class TriageSteps:
         # Taken before posting, so an author who answers within seconds is not missed by follow_up.
         acted_at = self._clock()
         labels = planned_labels(state, config)
-        comment = compose_comment(issue, state, config)
+        people = [] if config.assign == "off" else list(_result(state, "assignees").get("assignees") or [])
         marker = Item(pk=f"triage#{issue.repository}", sk=f"{issue.number:010d}",
                       data={"labels": labels, "acted_at": acted_at})
         reason = "triage of a new issue" if not _result(state, "follow_up") else "the author answered"
         if config.dry_run or self._tracker is None:
+            comment = compose_comment(issue, state, config, people, applied=config.assign == "apply")
             self._store.put(marker)
             self._do(state, "comment", comment, f"{reason} (dry run)", None)
             if labels:
                 self._do(state, "label", ", ".join(labels), f"{reason} (dry run)", None)
-            return {"dry_run": True, "labels": labels, "comment": comment, "acted_at": acted_at}
+            if people:
+                self._do(state, "assign", ", ".join(people), f"{reason} (dry run, assign: {config.assign})", None)
+            return {"dry_run": True, "labels": labels, "comment": comment, "acted_at": acted_at,
+                    "assignees": people}
         tracker = self._tracker
         previous = self._store.get(marker.pk, marker.sk)
+        assigned = list(previous.data.get("assigned") or []) if previous else []
+        applying = config.assign == "apply" and not assigned
+        if applying:
+            # GitHub's own check: someone without access to the repository cannot be assigned.
+            people = [login for login in people if self._assignable(issue.repository, login)]
+        comment = compose_comment(issue, state, config, assigned or people, applied=config.assign == "apply")
         comment_id = previous.data.get("comment_id") if previous else None
         # Re-analysis after the author answered: comment again only if the conclusion changed.
         if previous is None or previous.data.get("labels") != labels:
             comment_id = self._do(state, "comment", comment, reason,
                                   lambda: tracker.comment(issue.repository, issue.number, comment))
-        marker = Item(pk=marker.pk, sk=marker.sk, data={**marker.data, "comment_id": comment_id})
         if labels:
             self._do(state, "label", ", ".join(labels), reason,
                      lambda: tracker.add_labels(issue.repository, issue.number, labels))
-        self._store.put(marker)
-        for assignee in _result(state, "assignees").get("assignees") or []:
-            self._store.put(Item(pk=f"assigned#{assignee}", sk=f"{issue.repository}#{issue.number}"))
-        return {"dry_run": False, "labels": labels, "commented": True, "acted_at": acted_at, "comment_id": comment_id}
+        if applying and people:
+            self._do(state, "assign", ", ".join(people), f"{reason} (assign: apply)",
+                     lambda: tracker.assign(issue.repository, issue.number, people))
+            self._load.add(issue.repository, issue.number, people)
+            assigned = people
+        elif people and config.assign == "suggest" and previous is None:
+            # Suggested in the comment only: the log shows what applying would have done.
+            self._do(state, "assign", ", ".join(people), f"{reason} (suggested, assign: suggest)", None)
+        self._store.put(Item(pk=marker.pk, sk=marker.sk,
+                             data={**marker.data, "comment_id": comment_id, "assigned": assigned}))
+        return {"dry_run": False, "labels": labels, "commented": True, "acted_at": acted_at, "comment_id": comment_id,
+                "assignees": assigned}
+
+    def _assignable(self, repository: str, login: str) -> bool:
+        assert self._tracker is not None
+        try:
+            return self._tracker.can_be_assigned(repository, login)
+        except Exception as error:  # unknown: leave the assignment to a maintainer
+            log.warning("could not check whether %s can be assigned in %s: %s", login, repository, error)
+            return False
 
     def follow_up(self, state: dict[str, Any]) -> dict[str, Any]:
         """Did the author answer since we asked? Only the author's own comments count."""
