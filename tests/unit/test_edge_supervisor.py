@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,10 @@ from typing import Any
 import pytest
 
 from devrel.edge.supervisor import Supervisor
+from devrel.handlers.api import handle_api
+from devrel.http import HttpRequest
+from devrel.runtime import watch_local_model
+from support.fakes import fake_services
 
 
 class Child:
@@ -112,3 +117,33 @@ def test_restarts_back_off_while_starting_fails() -> None:
     gaps = [later - earlier for earlier, later in zip(service.attempts, service.attempts[1:], strict=False)]
     assert len(service.attempts) == 4 and supervisor.restarts == 1
     assert gaps[0] >= 0.19 and gaps[1] >= 0.39 and gaps[2] >= 0.39  # 0.2, 0.4, then capped at 0.4
+
+
+class Watched:
+    """The supervisor as health sees it."""
+
+    def __init__(self, state: str, restarts: int) -> None:
+        self.state = state
+        self.restarts = restarts
+
+
+def health_of(services: Any) -> tuple[int, Any]:
+    request = HttpRequest("GET", "/api/health", {}, b"", {}, path_params={"proxy": "health"})
+    response = handle_api(request, services)
+    return response.status, json.loads(response.body)
+
+
+def test_health_reports_a_model_server_being_restarted_and_its_restarts(tmp_path: Path,
+                                                                         stand_in_server: Any) -> None:
+    # The server answers: only the supervisor knows that the runner's own child is being restarted.
+    url = stand_in_server(lambda seen: (200, {"object": "list", "data": [{"id": "local"}]}, {}))
+    services = fake_services(tmp_path, llm_base_url=f"{url}/v1")
+    try:
+        watch_local_model(Watched("restarting", 2))
+        assert health_of(services) == (503, {**health_of(services)[1], "model": "down", "model_restarts": 2})
+        watch_local_model(Watched("running", 3))
+        status, body = health_of(services)
+        assert (status, body["model"], body["model_restarts"]) == (200, "ok", 3)
+    finally:
+        watch_local_model(None)
+    assert "model_restarts" not in health_of(services)[1]

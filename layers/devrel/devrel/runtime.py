@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from devrel.events import (
     Feedback,
@@ -158,7 +158,13 @@ class Services:
             return "remote" if settings.llm_model else "none"
         if not settings.llm_base_url:
             return "none"
+        if _model_watch is not None and _model_watch.state != "running":
+            return "down"  # being restarted: said at once, not after the next probe
         return probe_model_server(settings.llm_base_url, self.secrets.get("llm_api_key"))
+
+    def model_restarts(self) -> int | None:
+        """How often the edge runner restarted the local model server; None where none is supervised."""
+        return None if _model_watch is None else _model_watch.restarts
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -442,6 +448,26 @@ def _echo_on_console(action: Action) -> None:
 
 _probes: dict[str, tuple[float, str]] = {}
 PROBE_SECONDS = 3.0
+
+
+class ModelWatch(Protocol):
+    """What the edge runner's supervisor of the local model server tells health."""
+
+    @property
+    def state(self) -> str: ...  # "running" or "restarting"
+
+    @property
+    def restarts(self) -> int: ...
+
+
+# The handlers run in the runner's process, so its supervisor is handed over here.
+_model_watch: ModelWatch | None = None
+
+
+def watch_local_model(watch: ModelWatch | None) -> None:
+    """Report `watch` (the supervisor of the local model server) in /api/health; None forgets it."""
+    global _model_watch
+    _model_watch = watch
 
 
 def probe_model_server(base_url: str, api_key: str | None = None) -> str:

@@ -86,6 +86,10 @@ class SqliteQueue:
                 return messages
             time.sleep(min(_POLL_INTERVAL_SECONDS, remaining))
 
+    @property
+    def visibility_timeout(self) -> int:
+        return self._visibility_timeout
+
     def delete(self, receipt_handle: str) -> None:
         with self._db.connection() as conn:
             conn.execute(

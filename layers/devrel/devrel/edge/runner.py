@@ -25,7 +25,7 @@ from devrel.edge.lambdas import FunctionRegistry
 from devrel.edge.schedules import Schedule, scheduled_event
 from devrel.edge.supervisor import Supervisor
 from devrel.edge.template import AppTemplate, QueueSource, load_template
-from devrel.runtime import edge_queue
+from devrel.runtime import edge_queue, watch_local_model
 from devrel.settings import Settings
 
 log = logging.getLogger("devrel.edge")
@@ -140,6 +140,7 @@ class EdgeRunner:
             self.llm_supervisor = Supervisor("local model server", self._llm_server, self._stop,
                                              first_delay=self.options.llm_restart_delay)
             self._spawn("llm-supervisor", self.llm_supervisor.run)
+            watch_local_model(self.llm_supervisor)
         self._spawn("memory", self._release_memory)
         if self.options.schedules:
             for schedule in self.template.schedules:
@@ -160,6 +161,7 @@ class EdgeRunner:
         for thread in self._threads:
             thread.join(timeout=5)
         if self._llm_server is not None:
+            watch_local_model(None)
             self._llm_server.stop()
             self._llm_server = None
 
@@ -215,18 +217,40 @@ class EdgeRunner:
                 self._stop.wait(1.0)
 
     def deliver_batch(self, source: QueueSource, queue: SqliteQueue, messages: list[Any]) -> None:
+        done = threading.Event()
+        keeper = threading.Thread(target=self._keep_invisible, args=(source, queue, messages, done),
+                                  name=f"visibility-{source.queue_id}", daemon=True)
+        keeper.start()
         try:
             result = self.functions.invoke(source.function_id, sqs_event(source, messages))
         except Exception:
             # Like Lambda: the whole batch stays on the queue and returns after the visibility timeout.
             log.exception("%s failed on a batch of %d", source.function_id, len(messages))
             return
+        finally:
+            done.set()
+            keeper.join()
         failed: set[str] = set()
         if source.report_batch_item_failures and isinstance(result, dict):
             failed = {item.get("itemIdentifier") for item in result.get("batchItemFailures") or []}
         for message in messages:
             if message.message_id not in failed:
                 queue.delete(message.receipt_handle)
+
+    def _keep_invisible(self, source: QueueSource, queue: SqliteQueue, messages: list[Any],
+                        done: threading.Event) -> None:
+        """Extend the batch's visibility while its handler runs. The local visibility timeout is
+        short so failures retry quickly (the cloud's is longer than the function's timeout); without
+        this, a handler slower than it (a platform API that hangs) would see its message handed to
+        another worker thread, counted as received again and dead-lettered while still in progress."""
+        timeout = queue.visibility_timeout
+        interval = max(timeout / 2, 0.2)
+        while not done.wait(interval):
+            for message in messages:
+                try:
+                    queue.change_visibility(message.receipt_handle, timeout)
+                except Exception:  # a missed beat only risks a redelivery, which idempotency absorbs
+                    log.warning("could not extend the visibility of %s", message.message_id)
 
     # --- Step Functions ---------------------------------------------------------------------------
 

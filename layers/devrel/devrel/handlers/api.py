@@ -48,14 +48,19 @@ class HealthResponse(BaseModel):
     mode: str
     knowledge: bool
     model: str = Field(description='The chat model: "ok", "down" (configured, not answering), "none" or "remote".')
+    model_restarts: int | None = Field(default=None, description="Restarts of the edge's local model server "
+                                       "since the runner started (absent without one).")
 
 
 def health(request: HttpRequest, services: Services) -> HttpResponse:
     model = services.model_status()
     ok = model != "down"  # a 503 lets a supervisor or load balancer see a dead model server
-    return HttpResponse.json(200 if ok else 503, {"ok": ok, "version": devrel.__version__,
-                                                  "mode": services.settings.mode,
-                                                  "knowledge": services.knowledge_ready(), "model": model})
+    body: dict[str, Any] = {"ok": ok, "version": devrel.__version__, "mode": services.settings.mode,
+                            "knowledge": services.knowledge_ready(), "model": model}
+    restarts = services.model_restarts()
+    if restarts is not None:
+        body["model_restarts"] = restarts
+    return HttpResponse.json(200 if ok else 503, body)
 
 
 def _accepts(function: Callable[..., Any], parameter: str) -> bool:
