@@ -147,7 +147,7 @@ def test_external_notes_keep_what_users_notice_with_breaking_first_and_reference
         commit(5, "Bump numpy from 1.0 to 2.0", author="dependabot[bot]"),
     )
     notes = render(changes, "external", RenderOptions(title="r 2.0", web_url="https://github.com/o/r"))
-    assert notes.index("## Breaking changes") < notes.index("## Features") < notes.index("## Fixes")
+    assert notes.index("## Breaking changes") < notes.index("## Features") < notes.index("## Bug fixes")
     assert "  - Upgrade: Use `client.v2` instead." in notes
     assert "Cache pip" not in notes and "numpy" not in notes
     assert f"[0000003](https://github.com/o/r/commit/{sha(3)})" in notes

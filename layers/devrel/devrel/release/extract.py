@@ -109,8 +109,8 @@ def _merge_pulls(commits: Iterable[SourceCommit]) -> dict[int, PullRequest]:
         if match:
             number = int(match.group(1))
             title = next((line.strip() for line in commit.body.splitlines() if line.strip()), "")
-            found[number] = PullRequest(number=number, title=title or commit.subject, author=commit.author,
-                                        commits=(commit.sha,))
+            # No author: a merge commit's is whoever merged; the commits' authors are the contributors.
+            found[number] = PullRequest(number=number, title=title or commit.subject, commits=(commit.sha,))
     return found
 
 

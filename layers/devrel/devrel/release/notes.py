@@ -24,7 +24,7 @@ from devrel.release.classify import conventional, is_docs_file
 from devrel.release.extract import is_bot, strip_squash_suffix
 
 Audience = Literal["external", "internal"]
-HEADINGS: dict[Kind, str] = {"breaking": "Breaking changes", "feature": "Features", "fix": "Fixes",
+HEADINGS: dict[Kind, str] = {"breaking": "Breaking changes", "feature": "Features", "fix": "Bug fixes",
                              "performance": "Performance", "docs": "Documentation", "internal": "Internal"}
 MAX_LINE = 300
 _HTML = re.compile(r"<!--.*?-->|</?[A-Za-z][^>]*>", re.S)
