@@ -266,3 +266,14 @@ def test_a_wait_survives_killing_the_runner(serve_factory: Any, github: GithubSt
     # The follow-up ran after the restart; reminders and `stale` are the daily sweep's, not triage's.
     assert "stale" not in github.labels
     assert [c["body"].startswith("Thanks") for c in github.comments] == [True]
+
+
+def test_a_possible_vulnerability_gets_only_a_pointer_to_private_reporting(app: Any, github: GithubStandIn) -> None:
+    open_issue(app, 50, "SQL injection in the search box",
+               "Typing `' OR 1=1 --` into search returns every user's records. Version 2.3.1.")
+    assert execution_status(app.data_dir) == "SUCCEEDED"
+    [comment] = [c["body"] for c in github.comments]
+    assert f"https://github.com/{REPO}/security/advisories/new" in comment
+    assert "OR 1=1" not in comment and "Priority" not in comment
+    assert github.labels == [] and github.closed == []
+    app.wait_for_output(f"[activity] alert posted: https://github.com/{REPO}/issues/50")

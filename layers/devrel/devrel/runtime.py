@@ -214,7 +214,7 @@ class Services:
                            classifier=lambda: issue_classifier(self.artifacts, lambda: self.embedder),
                            duplicates=duplicate_scorer(lambda: self.embedder),
                            bot_login=self.settings.github_bot_login, activity=self.activity,
-                           load=self.assignee_load)
+                           load=self.assignee_load, platforms=self.platforms)
 
     @cached_property
     def assignee_load(self) -> AssigneeLoad:

@@ -32,6 +32,20 @@ _URGENT = {
                        re.I),
 }
 
+# A report that may describe a vulnerability: kept out of public discussion (see `security_signal`).
+_SECURITY = re.compile(
+    r"\b(vulnerabilit(y|ies)|vulnerable to( [\w-]+){0,2}|cve-\d{4}-\d{3,}|exploit(s|able|ed|ing)?"
+    r"|security (issue|hole|flaw|bug|problem|vulnerability|report|advisory)"
+    r"|remote code execution|\brce\b|arbitrary (code|command|file)"
+    r"|(sql|command|code|ldap|xml|template) injection|cross[- ]site (scripting|request forgery)|\bxss\b|\bcsrf\b"
+    r"|\bssrf\b|(path|directory) traversal|privilege escalation|(authentication|auth|login) bypass"
+    r"|bypass(es|ing)? (the )?(authentication|authorization|login)|insecure deserialization"
+    r"|(leaks?|exposes?|exposed) (the )?(secrets?|credentials|passwords?|tokens?|private keys?))\b", re.I)
+# "Me too" comments: someone else has the same problem (short, so a real report is not counted).
+_ME_TOO = re.compile(r"^\W*(\+1|me too|same here|same (issue|problem|bug|error)( here)?|i have the same"
+                     r"|i('m| am) (also )?(seeing|having|hitting) (the same|this)|also (seeing|happening|affected))\b",
+                     re.I)
+
 # What a report of each type needs before a maintainer can act on it.
 CHECKLISTS: dict[str, tuple[str, ...]] = {
     "bug": ("version", "reproduction", "expected_vs_actual", "logs"),
@@ -57,6 +71,9 @@ class Analysis(BaseModel):
     has_expected_vs_actual: bool = False
     word_count: int = 0
     paths: list[str] = Field(default_factory=list, max_length=20)
+    # Looks like a vulnerability report, and the words that made it look so.
+    security: bool = False
+    security_signal: str = ""
 
 
 def analyze(title: str, body: str) -> Analysis:
@@ -65,6 +82,7 @@ def analyze(title: str, body: str) -> Analysis:
     for line in text.splitlines():
         if _VERSION_CONTEXT.search(line):
             versions.extend(match.group(1) for match in _VERSION.finditer(line))
+    security = _SECURITY.search(text)
     errors = [line.strip()[:200] for line in body.splitlines() if re.search(r"(Error|Exception)\b:", line)]
     return Analysis(
         versions=list(dict.fromkeys(versions))[:10],
@@ -75,7 +93,14 @@ def analyze(title: str, body: str) -> Analysis:
         has_expected_vs_actual=bool(_EXPECTED.search(body)) and bool(_ACTUAL.search(body)),
         word_count=len(body.split()),
         paths=list(dict.fromkeys(match.group(1) for match in _PATH.finditer(body)))[:20],
+        security=security is not None,
+        security_signal=security.group(0).lower()[:60] if security else "",
     )
+
+
+def is_me_too(comment: str) -> bool:
+    """A short "+1" / "me too" / "same here": one more person affected, nothing more to read."""
+    return len(comment) <= 200 and _ME_TOO.search(comment.strip()) is not None
 
 
 def missing_information(issue_type: str, analysis: Analysis, body: str) -> list[str]:
@@ -99,7 +124,7 @@ def priority(issue_type: str | None, title: str, body: str, reactions: int = 0) 
     if issue_type == "bug" and _URGENT["high"].search(text):
         return "high", "a bug report describing a crash, hang or regression"
     if reactions >= 10:
-        return "high", f"{reactions} people reacted to it"
+        return "high", f"{reactions} people reacted to it or said they have it too"
     if issue_type in ("question", "docs"):
         return "low", f"a {issue_type} issue"
     return "normal", "no urgency signals found"

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from devrel.events import GithubAddress, InboundEvent, IssueOpened
+from devrel.events import DiscordAddress, GithubAddress, InboundEvent, IssueOpened, Reply, SlackAddress
 from devrel.platforms.text import break_mentions
-from devrel.ports import IssueTracker, Item, Store, Workflows, execution_name
+from devrel.ports import ChatPlatform, IssueTracker, Item, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
 from devrel.usecases import assignees, codeowners, issue_analysis
 from devrel.usecases.issue_analysis import CHECKLIST_PROMPTS, Analysis
@@ -26,7 +26,7 @@ from devrel.usecases.issue_analysis import CHECKLIST_PROMPTS, Analysis
 log = logging.getLogger(__name__)
 
 IssueType = Literal["bug", "feature", "question", "docs"]
-ActionKind = Literal["comment", "label", "close", "nudge", "assign"]
+ActionKind = Literal["comment", "label", "close", "nudge", "assign", "alert"]
 T = TypeVar("T")
 
 
@@ -54,6 +54,11 @@ class TriageConfig(BaseModel):
     away: list[str] = Field(default_factory=list, max_length=500)
     # How far back "who recently changed the files this issue mentions" looks.
     recent_change_days: int = Field(default=90, ge=1, le=3650)
+    # Where a possible security report is announced to the maintainers (channel ids, not public).
+    maintainers_slack_channel: str | None = Field(default=None, max_length=40, pattern=r"^[A-Z0-9]+$")
+    maintainers_discord_channel: str | None = Field(default=None, max_length=40, pattern=r"^\d+$")
+    # The page a security report is sent to (default: GitHub's view of the repository's SECURITY.md).
+    security_policy_url: str | None = Field(default=None, max_length=300, pattern=r"^https://")
 
 
 class IssueFacts(BaseModel):
@@ -216,6 +221,27 @@ def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConf
     return "\n".join(lines)
 
 
+def _security(state: dict[str, Any]) -> bool:
+    return bool(_result(state, "analysis").get("security"))
+
+
+def security_notice(issue: IssueFacts, config: TriageConfig) -> str:
+    """The only public reply to a report that may describe a vulnerability: where to report it privately.
+    No labels, no type, no priority, no duplicate links: nothing that adds to what is public."""
+    repo = f"https://github.com/{issue.repository}"
+    policy = config.security_policy_url or f"{repo}/security/policy"
+    greeting = f"Thanks for the report, @{issue.author}." if issue.author else "Thanks for the report."
+    return "\n".join([
+        greeting,
+        "This may describe a security vulnerability, and those are best not discussed in public. Please "
+        f"report it privately as the project's security policy ([SECURITY.md]({policy})) describes, or through "
+        f"GitHub's [private vulnerability reporting]({repo}/security/advisories/new).",
+        "If you can, edit this issue to remove the details. The maintainers have been told privately. "
+        "If this is not a security problem, just say so and a maintainer will take it from here.",
+        "\n<sub>I am the project's triage assistant; a maintainer will review this.</sub>",
+    ])
+
+
 def planned_labels(state: dict[str, Any], config: TriageConfig) -> list[str]:
     labels = list(_result(state, "classification").get("labels") or [])
     if _result(state, "duplicates").get("likely"):
@@ -260,7 +286,10 @@ class TriageSteps:
         bot_login: str | None = None,
         activity: ActivityLog | None = None,
         load: assignees.AssigneeLoad | None = None,
+        platforms: Mapping[str, ChatPlatform] | None = None,
     ) -> None:
+        # Where maintainers are told privately about a possible security report.
+        self._platforms = platforms or {}
         self._activity = activity or ActivityLog(store, clock)
         self._load = load or assignees.AssigneeLoad(store)
         self._store = store
@@ -308,6 +337,10 @@ class TriageSteps:
     def find_duplicates(self, state: dict[str, Any]) -> dict[str, Any]:
         issue = _issue(state)
         config = _config(state)
+        if _security(state):
+            # Never linked from a public issue, nor linking to one: its title could reveal the details.
+            self._store.delete(_issues_partition(issue.repository), f"{issue.number:010d}")
+            return {"candidates": [], "likely": False, "skipped": "possible security report"}
         past = [
             IssueFacts.model_validate(item.data)
             for item in self._store.query(_issues_partition(issue.repository), limit=5000)
@@ -329,8 +362,10 @@ class TriageSteps:
 
     def priority(self, state: dict[str, Any]) -> dict[str, Any]:
         issue = _issue(state)
+        # Reactions and "me too" comments both say how many people it affects.
+        interest = issue.reactions + int(_result(state, "follow_up").get("me_too") or 0)
         level, reason = issue_analysis.priority(_result(state, "classification").get("type"), issue.title,
-                                                issue.body, issue.reactions)
+                                                issue.body, interest)
         return {"level": level, "reason": reason}
 
     def suggest_assignees(self, state: dict[str, Any]) -> dict[str, Any]:
@@ -373,6 +408,8 @@ class TriageSteps:
         issue = _issue(state)
         issue_type = _result(state, "classification").get("type") or "question"
         analysis = Analysis.model_validate(_result(state, "analysis"))
+        if analysis.security:
+            return {"needs_info": False, "missing": []}  # asking for a repro in public is the last thing to do
         missing = issue_analysis.missing_information(issue_type, analysis, issue.body)
         return {"needs_info": bool(missing), "missing": missing}
 
@@ -381,6 +418,8 @@ class TriageSteps:
         config = _config(state)
         # Taken before posting, so an author who answers within seconds is not missed by follow_up.
         acted_at = self._clock()
+        if _security(state):
+            return self._act_on_security_report(state, issue, config, acted_at)
         labels = planned_labels(state, config)
         people = [] if config.assign == "off" else list(_result(state, "assignees").get("assignees") or [])
         marker = Item(pk=f"triage#{issue.repository}", sk=f"{issue.number:010d}",
@@ -425,6 +464,50 @@ class TriageSteps:
         return {"dry_run": False, "labels": labels, "commented": True, "acted_at": acted_at, "comment_id": comment_id,
                 "assignees": assigned}
 
+    def _act_on_security_report(self, state: dict[str, Any], issue: IssueFacts, config: TriageConfig,
+                                acted_at: float) -> dict[str, Any]:
+        """Point the reporter to private reporting; tell the maintainers privately (activity log and
+        their channel). The text only made the bot say less in public, never do more."""
+        comment = security_notice(issue, config)
+        signal = str(_result(state, "analysis").get("security_signal") or "")
+        marker = Item(pk=f"triage#{issue.repository}", sk=f"{issue.number:010d}",
+                      data={"labels": [], "acted_at": acted_at, "security": True})
+        previous = self._store.get(marker.pk, marker.sk)
+        reason = f"possible security report (mentions '{signal}')"
+        dry_run = config.dry_run or self._tracker is None
+        tracker = self._tracker
+        comment_id = previous.data.get("comment_id") if previous else None
+        if not (previous and previous.data.get("security")):  # one notice and one alert per issue
+            comment_id = self._do(state, "comment", comment, reason, None if dry_run or tracker is None else
+                                  lambda: tracker.comment(issue.repository, issue.number, comment)) or comment_id
+            channels = [name for name, channel in (("slack", config.maintainers_slack_channel),
+                                                   ("discord", config.maintainers_discord_channel))
+                        if channel and name in self._platforms]
+            detail = f"{reason}; told the maintainers in: {', '.join(channels) or 'this log only'}"
+            self._do(state, "alert", detail, reason,
+                     None if dry_run else lambda: self._tell_maintainers(issue, config, signal))
+        self._store.put(Item(marker.pk, marker.sk, {**marker.data, "comment_id": comment_id}))
+        return {"dry_run": dry_run, "labels": [], "security": True, "acted_at": acted_at, "comment_id": comment_id,
+                "comment": comment if dry_run else None}
+
+    def _tell_maintainers(self, issue: IssueFacts, config: TriageConfig, signal: str) -> list[str]:
+        link = issue.html_url or GithubAddress(repository=issue.repository, number=issue.number).link
+        text = (f"Possible security report: {link} (it mentions '{signal}'). The public reply only points to "
+                "the security policy and private reporting; no labels or links were posted.")
+        told = []
+        addresses = (("slack", config.maintainers_slack_channel, SlackAddress),
+                     ("discord", config.maintainers_discord_channel, DiscordAddress))
+        for platform, channel, address in addresses:
+            adapter = self._platforms.get(platform)
+            if not channel or adapter is None:
+                continue
+            target = InboundEvent(platform=platform, kind=f"{platform}.security_alert",  # type: ignore[arg-type]
+                                  delivery_id=f"security-{issue.repository}-{issue.number}",
+                                  reply_to=address(channel=channel), thread=channel)
+            adapter.post_reply(target, Reply(text=text))
+            told.append(platform)
+        return told
+
     def _assignable(self, repository: str, login: str) -> bool:
         assert self._tracker is not None
         try:
@@ -440,10 +523,14 @@ class TriageSteps:
         since = float(_result(state, "action").get("acted_at") or 0)
         if self._tracker is None:
             return {"answered": False, "reason": "no tracker configured"}
-        replies = [c for c in self._tracker.comments_since(issue.repository, issue.number, since)
-                   if c.get("author") == issue.author]
+        comments = self._tracker.comments_since(issue.repository, issue.number, since)
+        replies = [c for c in comments if c.get("author") == issue.author]
+        others = {str(c.get("author")) for c in comments if c.get("author") not in (issue.author, self._bot_login)
+                  and issue_analysis.is_me_too(str(c.get("body", "")))}
         body = "\n\n".join([issue.body, *(str(c.get("body", "")) for c in replies)])
-        return {"answered": bool(replies), "replies": len(replies), "issue_body": body}
+        previous = int(_result(state, "follow_up").get("me_too") or 0)
+        return {"answered": bool(replies), "replies": len(replies), "issue_body": body,
+                "me_too": previous + len(others)}
 
     def duplicate_verdict(self, state: dict[str, Any]) -> dict[str, Any]:
         """Close only if the author confirmed, or nobody objected: a thumbs-down on our comment or any
