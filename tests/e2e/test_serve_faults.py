@@ -50,6 +50,14 @@ def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
         return []
 
 
+def secret_hits(secrets: dict[str, str], logs: list[str], data_dir: Path, bodies: list[bytes]) -> list[str]:
+    """Where any configured secret value shows up: the runner's output, its data files, what it sent."""
+    stored = b"".join(path.read_bytes() for path in data_dir.rglob("*") if path.is_file())
+    places = {"logs": "".join(logs).encode(), "store files": stored, "outbound bodies": b"\n".join(bodies)}
+    return [f"{name} in {where}" for name, value in secrets.items() for where, haystack in places.items()
+            if value.encode() in haystack]
+
+
 def queued(data_dir: Path, queue: str) -> int:
     return int(rows(data_dir / "queue.sqlite", f"SELECT COUNT(*) FROM messages WHERE queue = '{queue}'")[0][0])
 
@@ -67,8 +75,10 @@ class Github:
     hung_writes: int = 0
     writes_open: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    bodies: list[bytes] = field(default_factory=list)
 
     def answer(self, method: str, path: str, body: bytes) -> tuple[int, Any, dict[str, str]]:
+        self.bodies.append(body)
         prefix = f"/repos/{REPO}/"
         if method == "GET" and path == f"{prefix}contents/.github/devrel.yml":
             # Distinct issues only: no duplicate closing, so each issue gets exactly one comment.
@@ -159,6 +169,8 @@ def test_kill_9_with_work_queued_and_mid_task_loses_and_repeats_nothing(
     assert github.comments == Counter({number: 1 for number in issues})  # each processed, once
     assert queued(data_dir, "WorkDeadLetterQueue") == 0
     assert second.process.poll() is None
+    secrets = {name: env[name] for name in ("DEVREL_GITHUB_WEBHOOK_SECRET", "DEVREL_GITHUB_TOKEN")}
+    assert secret_hits(secrets, first.output + second.output, data_dir, github.bodies) == []
 
 
 # --- Discourse: a platform API that fails and hangs -------------------------------------------------
@@ -175,8 +187,10 @@ class Discourse:
     hang_topic: int = 0
     poisoned: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    bodies: list[bytes] = field(default_factory=list)
 
     def answer(self, method: str, path: str, body: bytes) -> tuple[int, Any, dict[str, str]]:
+        self.bodies.append(body)
         if (method, path) != ("POST", "/posts.json"):
             return 404, {"errors": ["not found"]}, {}
         topic = int(json.loads(body)["topic_id"])
@@ -231,6 +245,8 @@ def test_platform_failures_and_timeouts_end_answered_once_or_dead_lettered(
     assert forum.posted == Counter({topic: 1 for topic in topics if topic != forum.poisoned})
     assert [json.loads(body)["reply_to"]["topic_id"] for (body,) in dead] == [forum.poisoned]
     assert forum.attempts[forum.poisoned] == 5  # the template's maxReceiveCount
+    secrets = {name: env[name] for name in ("DEVREL_DISCOURSE_WEBHOOK_SECRET", "DEVREL_DISCOURSE_API_KEY")}
+    assert secret_hits(secrets, app.output, app.data_dir, forum.bodies) == []
 
 
 # --- the local model server killed ------------------------------------------------------------------
