@@ -593,13 +593,16 @@ def open_index(settings: Settings, dimension: int, opensearch_url: str | None = 
 
 
 _sessions: dict[str, Any] = {}
+# Its own lock: clients are made while services() holds _lock to build Services (one lock for both
+# deadlocked every cloud cold start).
+_sessions_lock = threading.Lock()
 
 
 def _aws_client(settings: Settings, service: str) -> Any:
     """A client from one boto3 session per region and process (a session loads botocore's data once)."""
     import boto3
 
-    with _lock:
+    with _sessions_lock:
         session = _sessions.get(settings.region)
         if session is None:
             session = _sessions[settings.region] = boto3.session.Session(region_name=settings.region)
