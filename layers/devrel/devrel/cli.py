@@ -104,6 +104,7 @@ EVAL_MODULES = (
     "devrel.commands.eval_sentiment",
     "devrel.commands.eval_triage",
     "devrel.commands.eval_release",
+    "devrel.commands.eval_review",
 )
 
 

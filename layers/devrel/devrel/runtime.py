@@ -377,6 +377,13 @@ def local_changes(checkout: Path) -> GitChanges:
     return GitChanges(checkout)
 
 
+def scratch_changes(source: Path, scratch: Path) -> GitChanges:
+    """A scratch repository reading `source`'s objects, for commits `devrel eval review` writes."""
+    from devrel.adapters.git_changes import GitChanges
+
+    return GitChanges.borrowing(source, scratch)
+
+
 def github_history(services: Services) -> GithubHistory | None:
     """Past issues and pull requests through the configured GitHub credentials; None without them."""
     if services.github is None:

@@ -8,7 +8,9 @@ are read, never run.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -33,9 +35,28 @@ def wants_whole_file(path: str) -> bool:
     return path.endswith((".py", ".pyi")) or is_dependency_manifest(path)
 
 
+# Who writes the evaluation's injected commits (never pushed anywhere).
+_EVAL_IDENTITY = {"GIT_AUTHOR_NAME": "devrel eval", "GIT_AUTHOR_EMAIL": "eval@devrel.invalid",
+                  "GIT_COMMITTER_NAME": "devrel eval", "GIT_COMMITTER_EMAIL": "eval@devrel.invalid",
+                  "GIT_AUTHOR_DATE": "2000-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2000-01-01T00:00:00Z"}
+
+
 class GitChanges:
     def __init__(self, checkout: Path) -> None:
         self._checkout = checkout
+
+    @classmethod
+    def borrowing(cls, source: Path, scratch: Path) -> GitChanges:
+        """A scratch repository that reads every object of `source` and writes its own: the
+        evaluation's commits go there, never into the clone it reads."""
+        found = subprocess.run(["git", "-C", str(source), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                               capture_output=True, text=True, check=False)
+        if found.returncode != 0:
+            raise PortError(f"{source} is not a git clone: {found.stderr.strip()[:200]}")
+        objects = Path(found.stdout.strip()) / "objects"
+        subprocess.run(["git", "init", "-q", "--bare", str(scratch)], check=True, capture_output=True)
+        (scratch / "objects" / "info" / "alternates").write_text(f"{objects}\n", encoding="utf-8")
+        return cls(scratch)
 
     def _git(self, *args: str) -> str:
         command = ["git", "-C", str(self._checkout), "-c", "core.quotepath=on", *args]
@@ -79,6 +100,54 @@ class GitChanges:
             found[spec] = None if size > MAX_FILE_BYTES or b"\0" in content[:8000] else \
                 content.decode("utf-8", errors="replace")
         return found
+
+    def history(self, ref: str, count: int) -> list[tuple[str, str, list[tuple[str, int, int]]]]:
+        """The last `count` commits with one parent reachable from `ref`: (sha, parent, [(path, added,
+        deleted)]), newest first; binary files count no lines."""
+        output = self._git("log", "--no-merges", "--no-renames", f"-n{count}", "--numstat", "--format=%x1e%H %P",
+                           ref, "--")
+        found: list[tuple[str, str, list[tuple[str, int, int]]]] = []
+        for block in output.split("\x1e")[1:]:
+            head, _, rest = block.partition("\n")
+            shas = head.split()
+            if len(shas) != 2:
+                continue  # a root commit
+            files = []
+            for row in rest.splitlines():
+                parts = row.split("\t")
+                if len(parts) == 3:
+                    added, deleted = (int(n) if n.isdigit() else 0 for n in parts[:2])
+                    files.append((parts[2], added, deleted))
+            found.append((shas[0], shas[1], files))
+        return found
+
+    def added_lines(self, base: str, head: str) -> dict[str, set[int]]:
+        """Line numbers each file has that `base` did not, straight from `git diff -U0`."""
+        diff = self._git("diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "-M", "-U0",
+                         base, head, "--")
+        return {f.path: set(f.added) for f in parse_unified(diff)}
+
+    def write_commit(self, parent: str, tree_of: str, files: dict[str, str | None], message: str) -> str:
+        """A commit on `parent` whose tree is `tree_of`'s with `files` replaced (None: removed)."""
+        with tempfile.TemporaryDirectory(prefix="devrel-index-") as scratch:
+            env = {**os.environ, **_EVAL_IDENTITY, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+
+            def run(*args: str, data: str | None = None) -> str:
+                try:
+                    return subprocess.run(["git", "-C", str(self._checkout), *args], input=data, env=env,
+                                          capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+                except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+                    raise PortError(f"git {args[0]}: {getattr(error, 'stderr', '') or error}"[:300]) from error
+
+            run("read-tree", tree_of)
+            entries = []
+            for path, text in files.items():
+                # Mode 0 takes the path out of the index; --index-info needs no work tree (a bare scratch).
+                blob = run("hash-object", "-w", "--stdin", data=text) if text is not None else "0" * 40
+                entries.append(f"{'100644' if text is not None else '0'} {blob}\t{path}\n")
+            run("update-index", "--index-info", data="".join(entries))
+            tree = run("write-tree")
+            return run("commit-tree", tree, "-p", parent, "-m", message)
 
     def review_config(self, rev: str) -> dict[str, Any]:
         """The `review:` section of `.github/devrel.yml` at `rev` ({} when there is none)."""

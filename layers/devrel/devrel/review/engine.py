@@ -26,8 +26,11 @@ MIN_CODE_LINES_FOR_TESTS = 5
 # Without enough history to know the project's norm, a change is large past these.
 DEFAULT_LARGE = (800, 40)
 MIN_HISTORY = 20
-# Lint rules about layout rather than behaviour: reported last.
-STYLE_RULE_PREFIXES = ("E1", "E2", "E3", "E5", "W", "I", "D", "Q", "COM", "N", "ERA", "T20")
+# Lint rule families about behaviour (pyflakes, syntax and runtime errors, bugbear, bandit, broad
+# excepts): posted inline. Every other rule (layout, naming, typing style, a newer ruff's rules the
+# project's CI does not run yet) is counted in the checklist only: the project's own CI shows it.
+BEHAVIOUR_RULE_FAMILIES = frozenset({"F", "B", "S", "PLE", "BLE", "ASYNC"})
+BEHAVIOUR_RULE_PREFIXES = ("E7", "E9")
 # Files whose order of review matters when a diff is capped: code first, docs last.
 _PRIORITY = {"code": 0, "test": 1, "dependencies": 2, "config": 3, "changelog": 4, "docs": 5, "other": 6,
              "generated": 7}
@@ -97,8 +100,10 @@ def _lint(files: list[FileDiff], changes: ChangeSet, linter: Linter | None,
             continue  # only what this change added: old findings are not its doing
         if (item.path, item.line) in owned:
             continue  # a check already explains this line (a bare except beats E722)
-        style = item.code.startswith(STYLE_RULE_PREFIXES)
-        findings.append(Finding(check=f"lint:{item.code}", severity="info" if style else "low",
+        family = item.code.rstrip("0123456789")  # "SIM117" is flake8-simplify's, not bandit's "S"
+        behaviour = family in BEHAVIOUR_RULE_FAMILIES or item.code.startswith(BEHAVIOUR_RULE_PREFIXES) \
+            or item.code == "syntax-error"
+        findings.append(Finding(check=f"lint:{item.code}", severity="low" if behaviour else "info",
                                 message=f"{item.code}: {item.message}" if item.code else item.message,
                                 why=f"Reported by {linter.name} with {where}.",
                                 path=item.path, line=item.line, source="lint", line_text=file.added[item.line]))
@@ -219,7 +224,8 @@ def review_changes(changes: ChangeSet, config: ReviewConfig, tools: ReviewTools)
         findings += kept
         model = {"proposed": len(proposed), "kept": len(kept), "dropped": dict(dropped), "errors": problems}
     findings.sort(key=Finding.rank)
-    comments = [f for f in findings if f.inline][: config.max_comments]
+    comments = [f for f in findings if f.inline and not (f.source == "lint" and f.severity == "info")
+                ][: config.max_comments]
 
     risk, reasons = _risk(findings, files, checklist)
     review = Review(summary="", checklist=checklist, risk=risk, risk_reasons=reasons, findings=findings,

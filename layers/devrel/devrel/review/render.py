@@ -37,8 +37,9 @@ def render_summary(review: Review, changes: ChangeSet) -> str:
     lines += ["", f"**Risk:** {review.risk}{reasons}"]
     inline = [f for f in review.findings if f.inline]
     if inline:
+        posted = {id(f) for f in review.comments}
         left = len(inline) - len(review.comments)
-        rest = _tally(inline[len(review.comments):])
+        rest = _tally([f for f in inline if id(f) not in posted])
         more = f"; {left} lower-ranked one{'s' if left != 1 else ''} not posted: {rest}" if left > 0 else ""
         lines.append(f"**Inline comments:** {len(review.comments)}{more}")
     if review.notes:
