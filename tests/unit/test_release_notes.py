@@ -233,3 +233,23 @@ def test_generated_notes_for_a_row_and_a_trained_kind_model() -> None:
     model = train_kinds(rows, threshold=0.5)
     assert model.guess("Add toml support", "").kind != "internal"
     assert model.guess("refactor internals", "").kind == "internal"
+
+
+def test_what_real_histories_taught() -> None:
+    # click 8.2: names kept importable by a module `__getattr__` shim are deprecations, not removals;
+    # a removed class is one break, not one per method.
+    old = "class BaseCommand:\n    def main(self): ...\nclass Gone:\n    def a(self): ...\n    def b(self): ...\n"
+    new = "class Command:\n    def main(self): ...\ndef __getattr__(name):\n" \
+          "    if name == 'BaseCommand':\n        return Command\n    raise AttributeError(name)\n"
+    assert [(b.name, b.what) for b in api_breaks("src/click/core.py", old, new)] == [("click.core.Gone", "removed")]
+    assert clean_line("Keep `<stdout>` and `<stderr>` apart <b>now</b>") == "Keep `<stdout>` and `<stderr>` apart now"
+    assert "channel" not in clean_line("Say `<!channel>` hi")
+    keywords = KeywordKinds()
+    assert keywords.guess("Drop support for Python 3.7", "").kind == "breaking"
+    assert keywords.guess("Fix CI", "").kind == "internal"
+    assert keywords.guess("Fix linting issues", "").kind == "internal"
+    assert keywords.guess("Deprecate MultiCommand", "").kind == "feature"
+    assert classify(changes_in(release(commit(1, "Update requirements", files=("requirements/dev.txt",))))[0],
+                    keywords).kind == "internal"
+    changes = classified(commit(1, "fix: one", author="unknown"), commit(2, "fix: two", author="Bob"))
+    assert "Thanks to Bob." in render(changes, "external")

@@ -1,6 +1,6 @@
 """`devrel release-notes`: the notes of a release, drafted from its history and printed.
 
-    devrel release-notes --repo PATH|OWNER/NAME [--from REF] [--to REF] [--audience external|internal]
+    devrel release-notes --repo PATH|OWNER/NAME [--from REF] [--to REF] [--audience external|internal] [--llm]
 
 A local clone is read with git (commits, co-authors, the public Python API at both refs); with
 GitHub credentials configured and a GitHub origin, its pull requests add titles, labels, authors and
@@ -24,7 +24,7 @@ from devrel.ports import PortError
 from devrel.records import Action
 from devrel.release.changes import ReleaseError
 from devrel.release.drafting import draft_notes
-from devrel.runtime import build_services, release_sources
+from devrel.runtime import build_llm, build_services, release_sources
 
 _OWNER_NAME = re.compile(r"^[\w.-]+/[\w.-]+$")
 
@@ -37,7 +37,10 @@ def register(subparsers: Any) -> None:
     notes.add_argument("--to", dest="to_ref", default="HEAD", help="the release (default: HEAD)")
     notes.add_argument("--audience", choices=("external", "internal"), default="external")
     notes.add_argument("--title", help="the notes' heading (default: REPOSITORY TO)")
-    notes.add_argument("--no-llm", action="store_true", help="extractive lines only, even with a model configured")
+    model = notes.add_mutually_exclusive_group()
+    model.add_argument("--no-llm", action="store_true", help="extractive lines only, even with a model configured")
+    model.add_argument("--llm", action="store_true",
+                       help="at the edge without a model server: start the local model to rephrase (checked) lines")
     notes.add_argument("--timings", action="store_true", help="print how long each step took (stderr)")
     notes.add_argument("--data-dir")
     notes.set_defaults(func=run_release_notes)
@@ -50,8 +53,11 @@ def run_release_notes(args: argparse.Namespace) -> int:
     services = build_services(command_settings(args.data_dir))
     try:
         sources = release_sources(services, repo)
-        draft = draft_notes(sources.history, args.from_ref, args.to_ref, llm=None if args.no_llm else services.llm,
-                            pulls=sources.pulls, files=sources.files, title=args.title)
+        llm = None if args.no_llm else services.llm
+        if llm is None and args.llm:
+            llm = build_llm(services.settings, services.secrets)
+        draft = draft_notes(sources.history, args.from_ref, args.to_ref, llm=llm, pulls=sources.pulls,
+                            files=sources.files, title=args.title)
     except ReleaseError as error:
         raise SystemExit(f"release-notes: {error}") from error
     except PortError as error:

@@ -96,6 +96,20 @@ def public_api(source: str) -> dict[str, Signature | None]:
     return names
 
 
+def module_getattr_names(source: str) -> frozenset[str]:
+    """Names a module-level `__getattr__` still answers (the strings it compares with): a deprecation
+    shim keeps a name importable, so the name moving out of the module's body breaks nobody."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            return frozenset(n.value for n in ast.walk(node)
+                             if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    return frozenset()
+
+
 def _call_breaks(old: Signature, new: Signature) -> list[str]:
     found = []
     old_names = set(old.positional) | old.keyword_only
@@ -151,9 +165,13 @@ def api_breaks(path: str, old_source: str | None, new_source: str | None, module
     if new_source is not None and not new and old_source.strip():
         return []  # the new version does not parse: say nothing rather than report everything removed
     module = module or module_name(path)
+    shimmed = module_getattr_names(new_source) if new_source is not None else frozenset()
     breaks = []
     for name, signature in old.items():
         qualified = f"{module}.{name}"
+        owner = name.split(".")[0]
+        if owner in shimmed or (owner != name and owner not in new):
+            continue  # still importable through `__getattr__`, or its class's removal says it all
         if name not in new:
             breaks.append(ApiBreak(path, qualified, "removed"))
             continue

@@ -81,6 +81,8 @@ def label_kind(labels: Sequence[str]) -> Kind | None:
 
 def is_docs_file(path: str) -> bool:
     pure = PurePosixPath(path)
+    if pure.name.startswith(("requirements", "constraints")) or "requirements" in pure.parts[:-1]:
+        return False  # pinned dependencies are .txt files too
     return (pure.suffix.lower() in _DOC_SUFFIXES and pure.name not in _INTERNAL_NAMES) \
         or "docs" in pure.parts[:-1] or "doc" in pure.parts[:-1]
 
@@ -140,16 +142,23 @@ def classify(change: Change, model: KindModel) -> Change:
 # --- the zero-shot fallback ------------------------------------------------------------------------
 
 _CUES: dict[Kind, tuple[tuple[str, float], ...]] = {
+    # Dropping support for a platform is the breaking change nobody labels.
+    "breaking": ((r"\b(drop(s|ped|ping)?|remov(e|es|ed|ing)|end(s|ed)?) (the )?support for\b|"
+                  r"\bno longer support(s|ed)?\b|\bbackwards?[- ]incompatible\b", 3.0),),
     "fix": ((r"\b(fix(es|ed|ing)?|bug|crash(es|ed)?|error|exception|broken|regression|wrong|incorrect|issue|"
              r"prevent|avoid|handle|correct(ly|ed)?|leak|npe|fail(s|ed|ing|ure)?|resolve[sd]?)\b", 1.0),),
     "feature": ((r"\b(add(s|ed|ing)?|new|support(s|ed)?|introduc(e|es|ed|ing)|implement(s|ed)?|allow(s|ed)?|"
-                 r"enable[sd]?|expose[sd]?|provide[sd]?|option|ability)\b", 1.0),),
+                 r"enable[sd]?|expose[sd]?|provide[sd]?|option|ability)\b", 1.0),
+                # A deprecation is news for users though nothing breaks yet.
+                (r"\bdeprecat(e|es|ed|ing|ion)\b", 1.5)),
     "performance": ((r"\b(perf(ormance)?|faster|speed(s|ed)? ?up|optimi[sz](e|es|ed|ation)|cach(e|ing)|"
                      r"memory usage|latency|throughput|slow)\b", 1.5),),
     "docs": ((r"\b(docs?|documentation|readme|typos?|docstrings?|examples?|tutorial|changelog|guide)\b", 1.2),),
-    "internal": ((r"\b(refactor(ed|ing)?|ci|tests?|lint(ing)?|format(ting)?|cleanup|clean ?up|chore|bump|deps|"
-                  r"dependenc(y|ies)|version|release|merge|typing|workflow|pre-commit|mypy|flake8|ruff|"
-                  r"black|coverage|rename[sd]?|move[sd]?|update[sd]?)\b", 0.8),),
+    "internal": ((r"\b(refactor(ed|ing)?|tests?|format(ting)?|cleanup|clean ?up|chore|bump|deps|"
+                  r"dependenc(y|ies)|version|release|merge|typing|rename[sd]?|move[sd]?|update[sd]?)\b", 0.8),
+                 # The project's own tooling: "Fix CI" or "Fix linting issues" fixes nothing users run.
+                 (r"\b(ci|lint(ing|er)?|workflows?|pre-commit|mypy|flake8|ruff|black|isort|coverage|tox|"
+                  r"github actions)\b", 2.5)),
 }
 
 

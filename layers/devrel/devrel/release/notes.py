@@ -28,10 +28,13 @@ HEADINGS: dict[Kind, str] = {"breaking": "Breaking changes", "feature": "Feature
                              "performance": "Performance", "docs": "Documentation", "internal": "Internal"}
 MAX_LINE = 300
 _HTML = re.compile(r"<!--.*?-->|</?[A-Za-z][^>]*>", re.S)
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 # Slack's and Discord's broadcast syntaxes, which break_mentions (an @ before a name) does not cover.
 _BROADCAST = re.compile(r"<!(everyone|channel|here|subteam\^[^>]*)[^>]*>|<@[!&]?\w+>|<#\w+>", re.I)
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _NOT_PEOPLE = frozenset({"everyone", "here", "channel", "all", "ghost"})
+# Author names git gets from unconfigured machines: nobody to thank by that name.
+_NO_NAME = frozenset({"unknown", "root", "user", "ubuntu", "admin", "(no author)", "none"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def clean_line(text: str) -> str:
     """One untrusted line made safe to publish: first line only, no HTML or broadcast syntax, no
     live mentions, credentials redacted, no conventional prefix or squash suffix, bounded length."""
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
-    line = _BROADCAST.sub("", _HTML.sub("", line))
+    line = _without_html(line)
     _, _, line = conventional(strip_squash_suffix(line))
     line = line.replace("[skip ci]", "").replace("[ci skip]", "").strip(" -*#>")
     line = redact_credentials("commit-message.txt", line) or ""
@@ -53,6 +56,12 @@ def clean_line(text: str) -> str:
     if len(line) > MAX_LINE:
         line = line[:MAX_LINE - 1].rsplit(" ", 1)[0] + "…"
     return line[:1].upper() + line[1:]
+
+
+def _without_html(line: str) -> str:
+    """Broadcast syntax removed everywhere, HTML outside code spans: inside one, `<stdout>` is text."""
+    parts = _CODE_SPAN.split(_BROADCAST.sub("", line))
+    return "".join(part if index % 2 else _HTML.sub("", part) for index, part in enumerate(parts))
 
 
 def person(name: str, is_login: bool) -> str:
@@ -163,7 +172,7 @@ def _thanks(changes: Sequence[Change], options: RenderOptions) -> list[str]:
     first: dict[str, None] = {}
     for change in changes:
         for author in change.authors:
-            if not is_bot(author):
+            if not is_bot(author) and author.strip().lower() not in _NO_NAME:
                 people.setdefault(author, change.logins)
         for name in change.co_authors:
             people.setdefault(name, False)
