@@ -104,5 +104,8 @@ def table(report: dict[str, Any]) -> str:
     for name, label in labels:
         if name in report:
             lines.append(f"{label:22}" + "".join(f"{report[name][v]:>10.2f}" for v in VARIANTS))
+    if "cv_rougeL_by_threshold" in report:
+        folds = ", ".join(f"{t}: {v}" for t, v in report["cv_rougeL_by_threshold"].items())
+        lines.append(f"threshold by cross-validation on --train (ROUGE-L): {folds}")
     lines.append(f"ROUGE-L vs the copy baseline: {report['rougeL_vs_baseline']}x")
     return "\n".join(lines)
