@@ -72,6 +72,7 @@ FIXED = {"mode": "cloud", "data_dir": "/tmp/devrel"}
 DEFAULTS_ARE_RIGHT = {
     "aws_endpoint_url", "secrets_max_age_seconds", "triage_dry_run", "triage_followup_wait_seconds",
     "triage_duplicate_close_wait_seconds", "onboarding_check_wait_seconds", "onboarding_max_nudges",
+    "onboarding_dry_run",
     "idempotency_ttl_seconds", "github_api_url", "github_answer_all_comments", "slack_api_url",
     "slack_oauth_redirect_url", "slack_oauth_authorize_url", "slack_oauth_scopes", "discord_api_url",
     "discourse_api_username", "signature_max_age_seconds", "reply_attempts", "reply_retry_delay_seconds",

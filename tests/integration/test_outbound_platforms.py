@@ -19,7 +19,7 @@ from devrel.adapters.outbound_discord import DiscordPlatform
 from devrel.adapters.outbound_discourse import DiscoursePlatform
 from devrel.adapters.outbound_github import GithubPlatform
 from devrel.adapters.outbound_slack import SlackPlatform
-from devrel.events import DiscordAddress, InboundEvent, Reply
+from devrel.events import DiscordAddress, InboundEvent, Reply, SlackAddress
 from devrel.platforms.outbound import PlatformError
 from devrel.queue_messages import upgrade_legacy
 
@@ -152,6 +152,17 @@ def test_slack_working_reaction_is_best_effort(api: StandIn) -> None:
     assert api.seen[0].form() == {"channel": "C1", "timestamp": "1699.1", "name": "eyes"}
 
 
+def test_slack_welcomes_a_workspace_join_in_a_direct_message(api: StandIn) -> None:
+    api.on("POST", "/api/conversations.open", ok({"ok": True, "channel": {"id": "D42"}}))
+    api.on("POST", "/api/chat.postMessage", ok({"ok": True, "channel": "D42", "ts": "1700.2"}))
+    join = InboundEvent(platform="slack", kind="slack.team_join", delivery_id="Ev1",
+                        reply_to=SlackAddress(team="T1", user="U42"))
+    assert SlackPlatform("xoxb-test", f"{api.url}/api/").post_reply(join, Reply(text="Welcome!")) == "1700.2"
+    opened, posted = api.seen
+    assert opened.path == "/api/conversations.open" and opened.form()["users"] == "U42"
+    assert posted.json()["channel"] == "D42" and "thread_ts" not in posted.json()
+
+
 # --- Discord -------------------------------------------------------------------------------------
 
 
@@ -183,6 +194,22 @@ def test_discord_posts_the_assistants_own_messages_in_a_channel_with_the_bot_tok
     with pytest.raises(PlatformError) as no_token:
         DiscordPlatform(f"{api.url}/api/v10").post_reply(digest, Reply(text="x"))
     assert not no_token.value.retryable
+
+
+def test_discord_reaches_one_person_by_direct_message_with_the_bot_token(api: StandIn) -> None:
+    api.on("POST", "/api/v10/users/@me/channels", ok({"id": "DM7", "type": 1}))
+    api.on("POST", "/api/v10/channels/DM7/messages", ok({"id": "m8"}))
+    reminder = InboundEvent(platform="discord", kind="discord.command.onboard", delivery_id="i-1",
+                            reply_to=DiscordAddress(application_id="app-1", channel="C5", user="U7"))
+    platform = DiscordPlatform(f"{api.url}/api/v10", bot_token="bot-secret")
+    assert platform.post_reply(reminder, Reply(text="Hi again!")) == "m8"
+    opened, posted = api.seen
+    assert opened.json() == {"recipient_id": "U7"} and opened.headers["authorization"] == "Bot bot-secret"
+    assert posted.json()["content"] == "Hi again!"
+    assert not any("webhooks" in seen.path for seen in api.seen)  # never the (expired) interaction token
+    with pytest.raises(PlatformError) as no_token:
+        DiscordPlatform(f"{api.url}/api/v10").post_reply(reminder, Reply(text="x"))
+    assert not no_token.value.retryable and "bot token" in str(no_token.value)
 
 
 def test_discord_waits_out_a_short_rate_limit(api: StandIn) -> None:

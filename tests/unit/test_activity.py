@@ -95,15 +95,21 @@ def test_posted_and_failed_triage_actions_are_told_apart(tmp_path: Path) -> None
     assert [a.status for a in services.activity.latest(status="failed")] == ["failed"]
 
 
-def test_a_welcome_that_cannot_be_posted_is_recorded_as_failed(services: Services) -> None:
+def test_a_welcome_that_cannot_be_posted_is_recorded_as_failed_and_without_an_adapter_as_dry_run(
+        services: Services) -> None:
     joined = InboundEvent(platform="discord", kind="discord.command.onboard", delivery_id="i1",
                           intent=MemberJoined(), actor=Actor(id="42", name="newbie"))
     state = OnboardingState(contributor=Contributor(platform="discord", id="42", name="newbie"), event=joined,
                             run="onboarding-discord-42")
-    with pytest.raises(LookupError):
-        services.onboarding_steps.run({"step": "welcome", "input": state.model_dump(mode="json")})
+    services.onboarding_steps.run({"step": "welcome", "input": state.model_dump(mode="json")})
     [action] = services.activity.latest(kind="welcome")
-    assert action.status == "failed" and action.run == "onboarding-discord-42"
+    assert action.status == "dry-run" and action.run == "onboarding-discord-42"
+    services.platforms = {"discord": RecordingPlatform("discord", failures=[
+        PlatformError("discord", "unknown channel", retryable=False)])}
+    del services.onboarding_steps  # rebuilt with the platform
+    with pytest.raises(PlatformError):
+        services.onboarding_steps.run({"step": "welcome", "input": state.model_dump(mode="json")})
+    assert sorted(a.status for a in services.activity.latest(kind="welcome")) == ["dry-run", "failed"]
 
 
 def test_the_log_reads_back_newest_first_over_days_with_filters(services: Services) -> None:

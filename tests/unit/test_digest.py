@@ -5,6 +5,7 @@ from pathlib import Path
 from devrel.events import Actor, DiscordAddress, InboundEvent, MemberJoined, Question, SlackAddress
 from devrel.handlers.jobs import hourly_rollup, weekly_community_digest
 from devrel.runtime import Services
+from devrel.usecases.onboarding import Contributor
 from support.fakes import FakeClock, RecordingPlatform, fake_services
 
 NOW = 1_000_000.0
@@ -24,8 +25,10 @@ def test_the_digest_counts_only_the_last_week_and_posts_when_configured(tmp_path
     for age, kind in [(3600, "github.issues.opened"), (7200, "github.issues.opened"),
                       (8 * 86400, "github.issues.opened"), (60, "github.issue_comment.created")]:
         log(services, "github", kind, age)
-    services.newcomers.claim(InboundEvent(platform="slack", kind="slack.team_join", delivery_id="j",
-                                          intent=MemberJoined(), actor=Actor(id="U1")))
+    for user in ("U1", "U2"):  # both claimed, only U1's welcome was posted
+        services.newcomers.claim(InboundEvent(platform="slack", kind="slack.team_join", delivery_id=f"j{user}",
+                                              intent=MemberJoined(), actor=Actor(id=user)))
+    services.newcomers.welcomed(Contributor(platform="slack", id="U1"), dry_run=False)
     result = weekly_community_digest({}, services)
     assert "github: 3 events" in result["text"] and "issues.opened x2" in result["text"]
     assert "newcomers welcomed: 1" in result["text"]

@@ -36,6 +36,8 @@ class SlackAddress(BaseModel):
     message_ts: str | None = None
     # Slash commands and buttons: a URL that accepts replies for 30 minutes.
     response_url: str | None = None
+    # Set (without a channel) to post in a direct message with this user: a workspace join has no channel.
+    user: str = ""
 
     @property
     def link(self) -> str:
@@ -51,6 +53,9 @@ class DiscordAddress(BaseModel):
     token: str = ""
     channel: str = ""
     guild: str = ""
+    # Set (without a token) to post in a direct message with this user through the bot token: what the
+    # assistant says after the interaction token has expired.
+    user: str = ""
 
     @property
     def link(self) -> str:

@@ -203,7 +203,7 @@ class Services:
         from devrel.usecases.onboarding import OnboardingSteps
 
         return OnboardingSteps(self.store, self.platforms, self.clock, self.settings.project_repository,
-                               activity=self.activity)
+                               activity=self.activity, newcomers=self.newcomers)
 
     @cached_property
     def triage_steps(self) -> TriageSteps:
@@ -252,7 +252,8 @@ class Services:
 
         def start_onboarding(event: Any) -> str | None:
             config = onboarding.OnboardingConfig(check_wait_seconds=settings.onboarding_check_wait_seconds,
-                                                 max_nudges=settings.onboarding_max_nudges)
+                                                 max_nudges=settings.onboarding_max_nudges,
+                                                 dry_run=settings.onboarding_dry_run)
             started = onboarding.start_onboarding(event, self.newcomers, self.workflows,
                                                   self.state_machines["onboarding"], config)
             return "onboarding-started" if started else None

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     # Onboarding: how long to wait before checking on a newcomer, and how many reminders at most.
     onboarding_check_wait_seconds: int = Field(default=3 * 24 * 3600, ge=0)
     onboarding_max_nudges: int = Field(default=1, ge=0, le=3)
+    # Record welcomes and reminders in the activity log without posting them (like triage_dry_run).
+    onboarding_dry_run: bool = False
     # owner/name of the project on GitHub, for links in welcomes and answers.
     project_repository: str | None = None
 
@@ -132,7 +134,7 @@ class Settings(BaseSettings):
     slack_oauth_redirect_url: str | None = None
     slack_oauth_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     slack_oauth_scopes: str = (
-        "app_mentions:read,channels:history,chat:write,commands,groups:history,im:history,reactions:write"
+        "app_mentions:read,channels:history,chat:write,commands,groups:history,im:history,im:write,reactions:write"
     )
     discord_api_url: str = "https://discord.com/api/v10"
     discord_application_id: str | None = None

@@ -1,7 +1,8 @@
 """Discord replies through the interaction webhook: edit the deferred response, then follow up.
 
 The interaction token authorises these calls for 15 minutes, so answers need no bot token. Posts
-the assistant starts itself (the weekly digest) go to a channel with the bot token.
+the assistant starts itself (the weekly digest) go to a channel with the bot token, and posts to one
+person after the token expired (an onboarding reminder) go to a direct message with it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class DiscordPlatform:
 
     def post_reply(self, event: InboundEvent, reply: Reply) -> str:
         to = event.reply_to
+        if isinstance(to, DiscordAddress) and not to.token and to.user:
+            return self._post_in_channel(self._open_direct(to.user), reply)
         if isinstance(to, DiscordAddress) and not to.token and to.channel:
             return self._post_in_channel(to.channel, reply)
         if not isinstance(to, DiscordAddress) or not to.application_id or not to.token:
@@ -36,6 +39,15 @@ class DiscordPlatform:
         for message in messages[1:]:
             posted = self._api.request("POST", hook, message, params={"wait": "true"})
         return str(posted.get("id", ""))
+
+    def _open_direct(self, user: str) -> str:
+        """The direct-message channel with one user (bot token): for posts after the interaction expired."""
+        if self._bot is None:
+            raise PlatformError("discord", "a direct message needs the bot token", retryable=False)
+        opened: dict[str, Any] = self._bot.request("POST", "users/@me/channels", {"recipient_id": user})
+        if not opened.get("id"):
+            raise PlatformError("discord", "users/@me/channels returned no channel", retryable=False)
+        return str(opened["id"])
 
     def _post_in_channel(self, channel: str, reply: Reply) -> str:
         if self._bot is None:

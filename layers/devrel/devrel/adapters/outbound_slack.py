@@ -73,11 +73,12 @@ class SlackPlatform:
         fallback = notification_text(reply)
         if to.response_url and not to.message_ts:
             return self._respond(to.response_url, fallback, blocks, reply.ephemeral, event.delivery_id)
-        if not to.channel:
+        channel = to.channel or (self._open_direct(to.team, to.user) if to.user else "")
+        if not channel:
             raise PlatformError("slack", "event has no channel to answer in", retryable=False)
         try:
             response = self.client_for(to.team).chat_postMessage(
-                channel=to.channel,
+                channel=channel,
                 thread_ts=to.thread_ts or None,
                 text=fallback,
                 blocks=blocks,
@@ -91,6 +92,19 @@ class SlackPlatform:
         except (SlackClientError, URLError, OSError) as error:
             raise PlatformError("slack", f"chat.postMessage: {error}", retryable=True) from error
         return str(response.get("ts", ""))
+
+    def _open_direct(self, team: str, user: str) -> str:
+        """conversations.open: the direct-message channel with one user (a newcomer's welcome)."""
+        try:
+            response = self.client_for(team).conversations_open(users=user)
+        except SlackApiError as error:
+            raise _api_error(error) from error
+        except (SlackClientError, URLError, OSError) as error:
+            raise PlatformError("slack", f"conversations.open: {error}", retryable=True) from error
+        channel = response.get("channel")
+        if not isinstance(channel, dict) or not channel.get("id"):
+            raise PlatformError("slack", "conversations.open returned no channel", retryable=False)
+        return str(channel["id"])
 
     def mark_working(self, event: InboundEvent) -> None:
         """React to the question so the asker sees it was picked up; best effort."""

@@ -2,7 +2,8 @@
 
 Starts on a Slack workspace or channel join, Discord's `/onboard` (Discord does not deliver member
 joins to HTTP apps), and a first issue or pull request on GitHub. Each contributor is onboarded
-once per platform. The steps run in infra/statemachines/onboarding.asl.json; `OnboardingState` is
+once per platform, and counted as welcomed only once a welcome was posted (or, in dry-run, recorded
+as the welcome it would have been). The steps run in infra/statemachines/onboarding.asl.json; `OnboardingState` is
 the execution state they share (a test checks its fields against the definition's ResultPaths).
 """
 
@@ -13,8 +14,18 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from devrel.events import InboundEvent, IssueOpened, MemberJoined, Platform, PullRequestOpened, Reply
+from devrel.events import (
+    DiscordAddress,
+    InboundEvent,
+    IssueOpened,
+    MemberJoined,
+    Platform,
+    PullRequestOpened,
+    Reply,
+    SlackAddress,
+)
 from devrel.idempotency import Idempotency
+from devrel.platforms.outbound import PlatformError
 from devrel.ports import ChatPlatform, Item, Store, Workflows, execution_name
 from devrel.records import PLATFORMS, Action, ActivityLog, EventLog
 
@@ -36,11 +47,14 @@ class Contributor(BaseModel):
 class OnboardingConfig(BaseModel):
     check_wait_seconds: int = Field(default=3 * 24 * 3600, ge=0)
     max_nudges: int = Field(default=1, ge=0)
+    # Record what would be said in the activity log and post nothing (like triage's dry run).
+    dry_run: bool = False
 
 
 class Welcomed(BaseModel):
     message_id: str
     welcomed_at: float
+    dry_run: bool = False
 
 
 class Progress(BaseModel):
@@ -50,6 +64,8 @@ class Progress(BaseModel):
 
 class Nudged(BaseModel):
     count: int
+    # Why nothing was posted, when the person could not be reached any more.
+    skipped: str | None = None
 
 
 class OnboardingState(BaseModel):
@@ -77,33 +93,63 @@ def starts_onboarding(event: InboundEvent) -> bool:
     return isinstance(intent, IssueOpened | PullRequestOpened) and intent.first_time
 
 
+# A claim holds while the welcome is attempted (with the state machine's retries); a claim whose
+# onboarding crashed without recording its failure lapses after this, so the person is welcomed later.
+CLAIM_SECONDS = 24 * 3600
+
+
 class Newcomers:
-    """Who has been onboarded on which platform: once per person and platform."""
+    """Who has been onboarded on which platform: once per person and platform.
+
+    `claim` holds the person (IN_PROGRESS) when onboarding starts; `welcomed` makes it COMPLETE once a
+    welcome was posted (or recorded in dry-run); `release` lets a failed onboarding start again.
+    """
 
     def __init__(self, store: Store, clock: Callable[[], float]) -> None:
-        self._once = Idempotency(store, "onboarded", clock, in_progress_seconds=60, ttl_seconds=None)
+        self._once = Idempotency(store, "onboarded", clock, in_progress_seconds=CLAIM_SECONDS, ttl_seconds=None)
         self._store = store
         self._clock = clock
 
-    def claim(self, event: InboundEvent) -> bool:
-        """True the first time this contributor is seen on this platform (a conditional write)."""
+    def claim(self, event: InboundEvent, live: bool = True) -> bool:
+        """True when this contributor's onboarding on this platform should start now (a conditional
+        write): the first time they are seen, or again after a dry-run welcome once posting is live."""
         assert event.actor is not None
-        return self._once.record_once(event.platform, event.actor.id, {"name": event.actor.name,
-                                                                       "at": self._clock()}) is None
+        held = self._once.begin(event.platform, event.actor.id, {"name": event.actor.name, "at": self._clock()})
+        if held is None:
+            return True
+        if live and held.status == "COMPLETE" and held.data.get("dry_run"):
+            self._once.release(event.platform, event.actor.id)
+            return self._once.begin(event.platform, event.actor.id, {"name": event.actor.name,
+                                                                     "at": self._clock()}) is None
+        return False
+
+    def welcomed(self, contributor: Contributor, dry_run: bool) -> None:
+        self._once.complete(contributor.platform, contributor.id, {"name": contributor.name, "at": self._clock(),
+                                                                   "dry_run": dry_run})
+
+    def release(self, platform: Platform, contributor_id: str) -> None:
+        """Forget a claim whose welcome failed, so the next event of theirs starts onboarding again."""
+        held = self._once.get(platform, contributor_id)
+        if held is not None and held.status != "COMPLETE":
+            self._once.release(platform, contributor_id)
 
     def count_since(self, since: float) -> int:
+        """Newcomers actually welcomed since `since` (claims and dry-run welcomes are not counted)."""
         return sum(1 for platform in PLATFORMS
                    for item in self._store.query(self._once.key(platform, "")[0], limit=10_000)
-                   if float(item.data.get("at") or 0) >= since)
+                   if item.data.get("status") == "COMPLETE" and not item.data.get("dry_run")
+                   and float(item.data.get("at") or 0) >= since)
 
 
 def start_onboarding(event: InboundEvent, newcomers: Newcomers, workflows: Workflows, state_machine: str,
                      config: OnboardingConfig) -> bool:
     """Start the onboarding state machine for a newcomer seen for the first time. True when started."""
-    if not starts_onboarding(event) or not newcomers.claim(event):
+    if not starts_onboarding(event) or not newcomers.claim(event, live=not config.dry_run):
         return False
     assert event.actor is not None
-    run = execution_name("onboarding", event.platform, event.actor.id)
+    # Per delivery: an onboarding started again (after a failed or dry-run one) is a new execution,
+    # and a redelivered event finds its own.
+    run = execution_name("onboarding", event.platform, event.actor.id, event.delivery_id[-24:])
     state = OnboardingState(
         contributor=Contributor(platform=event.platform, id=event.actor.id, name=event.actor.name),
         event=event,
@@ -131,27 +177,50 @@ def welcome_text(name: str, project_repository: str | None) -> str:
     return "\n".join(lines)
 
 
+# Discord's interaction token and Slack's response_url stop working after 15 and 30 minutes; a post
+# later than this (a reminder days on) goes by direct message instead.
+REPLY_ADDRESS_SECONDS = 10 * 60
+
+
 class OnboardingSteps:
     """The Task states of the onboarding state machine."""
 
     def __init__(self, store: Store, platforms: Mapping[str, ChatPlatform], clock: Callable[[], float],
-                 project_repository: str | None = None, activity: ActivityLog | None = None) -> None:
+                 project_repository: str | None = None, activity: ActivityLog | None = None,
+                 newcomers: Newcomers | None = None) -> None:
         self._activity = activity or ActivityLog(store, clock)
         self._store = store
         self._platforms = platforms
         self._clock = clock
         self._project = project_repository
         self._events = EventLog(store)
+        self._newcomers = newcomers or Newcomers(store, clock)
 
-    def _post(self, state: OnboardingState, kind: Literal["welcome", "nudge"], text: str, reason: str) -> str:
-        entry = Action(kind=kind, platform=state.event.platform, target=state.event.reply_to.link, status="posted",
+    def _addressed(self, state: OnboardingState) -> InboundEvent:
+        """The event to post for, its reply address changed to a direct message where the original one
+        cannot carry this post: a workspace join has no channel, and a command's token expires."""
+        event, to, who = state.event, state.event.reply_to, state.contributor.id
+        stale = self._clock() - event.received_at > REPLY_ADDRESS_SECONDS
+        if isinstance(to, SlackAddress) and (not to.channel or (stale and to.response_url and not to.message_ts)):
+            to = to.model_copy(update={"channel": "", "response_url": None, "user": who})
+        elif isinstance(to, DiscordAddress) and ((to.token and stale) or not (to.token or to.channel)):
+            to = to.model_copy(update={"token": "", "user": who})
+        return event.model_copy(update={"reply_to": to})
+
+    def _post(self, state: OnboardingState, kind: Literal["welcome", "nudge"], text: str, reason: str
+              ) -> str | None:
+        """Post `text` to the newcomer and log it; None when it was only recorded (dry run, or no
+        adapter for the platform is configured: nothing could be posted)."""
+        event = self._addressed(state)
+        entry = Action(kind=kind, platform=event.platform, target=event.reply_to.link, status="posted",
                        reason=reason, run=state.run or "", detail=text)
-        platform = self._platforms.get(state.event.platform)
+        platform = self._platforms.get(event.platform)
+        if state.config.dry_run or platform is None:
+            why = "dry run" if state.config.dry_run else f"dry run: no {event.platform} adapter is configured"
+            self._activity.record(entry.model_copy(update={"status": "dry-run", "reason": f"{reason} ({why})"}))
+            return None
         try:
-            if platform is None:
-                raise LookupError(f"no {state.event.platform} adapter is configured to welcome "
-                                  f"{state.event.thread or 'the user'}")
-            message_id = platform.post_reply(state.event, Reply(text=text))
+            message_id = platform.post_reply(event, Reply(text=text))
         except Exception as error:
             self._activity.record(entry.model_copy(update={"status": "failed",
                                                            "error": f"{type(error).__name__}: {error}"[:300]}))
@@ -162,13 +231,17 @@ class OnboardingSteps:
     def welcome(self, state: OnboardingState) -> Welcomed:
         message_id = self._post(state, "welcome", welcome_text(state.contributor.name, self._project),
                                 f"a newcomer: {state.event.kind}")
-        return Welcomed(message_id=message_id, welcomed_at=self._clock())
+        # Only now is the person welcomed (a failed welcome releases the claim in record_failure).
+        self._newcomers.welcomed(state.contributor, dry_run=message_id is None)
+        return Welcomed(message_id=message_id or "", welcomed_at=self._clock(), dry_run=message_id is None)
 
     def check_progress(self, state: OnboardingState) -> Progress:
         """`nudge` while the newcomer has done nothing since the welcome and nudges remain, else `done`."""
         since = state.welcome.result.welcomed_at if state.welcome else 0.0
+        # By the platform's user id: display names are empty on some platforms (Slack) and not unique.
+        who = state.contributor.id
         activity = [logged for logged in self._events.since(state.contributor.platform, since, limit=2000)
-                    if logged.at > since and logged.actor == state.contributor.name]
+                    if logged.at > since and who and logged.actor_id == who]
         nudges = state.nudge.result.count if state.nudge else 0
         if activity:
             return Progress(next="done", reason=f"{len(activity)} contributions since the welcome")
@@ -178,12 +251,21 @@ class OnboardingSteps:
 
     def nudge(self, state: OnboardingState) -> Nudged:
         count = (state.nudge.result.count if state.nudge else 0) + 1
-        self._post(state, "nudge", NUDGE_TEXT, "no activity since the welcome")
+        try:
+            self._post(state, "nudge", NUDGE_TEXT, "no activity since the welcome")
+        except PlatformError as error:
+            if error.retryable:
+                raise
+            # A reminder the platform refuses for good (no bot token, DMs closed) is not worth failing
+            # the onboarding for: the failure is in the activity log, and the reminders end here.
+            return Nudged(count=state.config.max_nudges, skipped=str(error)[:300])
         return Nudged(count=count)
 
     def record_failure(self, state: dict[str, Any]) -> dict[str, Any]:
         error = state.get("error") or {}
         contributor = state.get("contributor") or {}
+        if not state.get("welcome") and contributor.get("platform") in PLATFORMS and contributor.get("id"):
+            self._newcomers.release(contributor["platform"], str(contributor["id"]))
         self._store.put(Item(pk="onboarding-failures", sk=f"{self._clock():017.6f}",
                              data={"contributor": contributor, "error": error.get("Error"),
                                    "cause": str(error.get("Cause", ""))[:2000]}))
