@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from devrel.release.changes import ApiBreak
@@ -64,13 +65,36 @@ def _declared_all(tree: ast.Module) -> set[str] | None:
     return None
 
 
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=256)
+def _summary(source: str) -> tuple[dict[str, Signature | None], frozenset[str]]:
+    """A version's public names and `__getattr__` names from one parse, kept: a file's version before
+    one commit is its version after the previous one, and parsing is most of the drafting time."""
+    tree = _parse(source)
+    if tree is None:
+        return {}, frozenset()
+    return _public_names(tree), _getattr_names(tree)
+
+
 def public_api(source: str) -> dict[str, Signature | None]:
     """Public names of a module: callables with their signature, other names (classes without an
     `__init__`, constants) with None. {} when the source does not parse."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return {}
+    return dict(_summary(source)[0])
+
+
+def module_getattr_names(source: str) -> frozenset[str]:
+    """Names a module-level `__getattr__` still answers (the strings it compares with): a deprecation
+    shim keeps a name importable, so the name moving out of the module's body breaks nobody."""
+    return _summary(source)[1]
+
+
+def _public_names(tree: ast.Module) -> dict[str, Signature | None]:
     declared = _declared_all(tree)
 
     def public(name: str) -> bool:
@@ -96,13 +120,7 @@ def public_api(source: str) -> dict[str, Signature | None]:
     return names
 
 
-def module_getattr_names(source: str) -> frozenset[str]:
-    """Names a module-level `__getattr__` still answers (the strings it compares with): a deprecation
-    shim keeps a name importable, so the name moving out of the module's body breaks nobody."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return frozenset()
+def _getattr_names(tree: ast.Module) -> frozenset[str]:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
             return frozenset(n.value for n in ast.walk(node)
