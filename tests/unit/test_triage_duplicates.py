@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 
+from devrel.triage import evaluation
 from devrel.triage.duplicates import DuplicateIndex, calibrate_threshold, plain_tfidf_index
 from devrel.triage.evaluation import evaluate_duplicates
 from devrel.triage.text import Issue
@@ -120,3 +122,18 @@ def test_ranks_break_ties_in_index_order_and_skip_the_query() -> None:
     assert index.rank_of(row, query_id="6", target_id="5") == 3  # tied with 1 and 3, listed after them
     assert index.rank_of(row, query_id="6", target_id="2") == 4
     assert index.rank_of(row, query_id="6", target_id="unknown") is None
+
+
+def test_the_threshold_is_cross_validated_over_folds_of_the_labelled_duplicates(monkeypatch: Any) -> None:
+    # Ten labelled duplicates: found at .9 (right) and, with the original left out, at .5 (wrong);
+    # one of them is found wrong at .95, which only the folds that calibrate on it can avoid.
+    scores = np.array([0.95 if n == 0 else 0.9 if n % 2 == 0 else 0.5 for n in range(20)])
+    correct = np.array([n % 2 == 0 and n != 0 for n in range(20)])
+    monkeypatch.setattr(evaluation, "top_scores", lambda index, duplicates: (scores, correct))
+    corpus = [Issue("t", "b", issue_id=str(n)) for n in range(10)]
+    report = evaluation.held_out_threshold(None, corpus, {str(n): {"x"} for n in range(10)},  # type: ignore[arg-type]
+                                           target_precision=0.85, folds=5)
+    assert report["folds"] == 5 and len(report["held_out_thresholds"]) == 5
+    assert report["threshold"] == 0.9 and report["duplicates"] == 10
+    # Every fold flags its two items at .9 and above: 9 of the 10 right ones, and the wrong one at .95.
+    assert (report["held_out_precision"], report["held_out_recall"]) == (0.9, 0.9)

@@ -105,7 +105,7 @@ def test_duplicates_below_the_threshold_are_not_reported(services: Any) -> None:
     result = steps(services, scorer=lambda issue, past: scores).find_duplicates(state(duplicate_threshold=0.5))
     assert [c["number"] for c in result["candidates"]] == [1] and result["likely"]
     result = steps(services, scorer=lambda issue, past: scores).find_duplicates(state(duplicate_threshold=0.95))
-    assert result == {"candidates": [], "likely": False}
+    assert (result["candidates"], result["likely"], result["threshold"]) == ([], False, 0.95)
 
 
 def test_follow_up_counts_only_the_authors_new_comments(services: Any) -> None:

@@ -155,6 +155,10 @@ class IssueChanged(BaseModel):
     number: int
     open: bool = True
     assignees: list[str] = Field(default_factory=list, max_length=100)
+    # How it was closed ("completed", "not_planned", "duplicate") and its labels: a duplicate marked by a
+    # maintainer is what calibrates the repository's duplicate threshold.
+    state_reason: str | None = None
+    labels: list[str] = Field(default_factory=list, max_length=100)
 
 
 class _PullRequest(BaseModel):

@@ -269,6 +269,9 @@ class Services:
         def track_load(event: Any) -> str:
             changed = event.intent
             self.assignee_load.observe(changed.repository, changed.number, changed.assignees, changed.open)
+            # How it ended (a duplicate a person marked, or not) calibrates the duplicate threshold.
+            triage_steps.record_issue_ending(self.store, changed.repository, changed.number, changed.open,
+                                             changed.state_reason, changed.labels)
             return "load-updated"
 
         feedback, installations = FeedbackLog(self.store), SlackInstallations(self.store)

@@ -63,6 +63,8 @@ def register_eval(eval_subparsers: Any) -> None:
     duplicates.add_argument("--lexical-weight", type=float, default=DEFAULT_LEXICAL_WEIGHT,
                             help="weight of the TF-IDF cosine in the fused score (the rest: embeddings)")
     duplicates.add_argument("--target-precision", type=float, default=0.9)
+    duplicates.add_argument("--folds", type=int, default=5,
+                            help="cross-validation folds of the labelled duplicates for the threshold's held-out check")
     duplicates.add_argument("--seed", type=int, default=0)
     add_model_arguments(duplicates)
     duplicates.set_defaults(func=run_duplicates)
@@ -109,7 +111,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
     embedder = None if args.no_embeddings else _embedder(args)
     report = evaluate_duplicates(read_reports(args.corpus), read_pairs(args.pairs), embedder,
                                  lexical_weight=args.lexical_weight, target_precision=args.target_precision,
-                                 seed=args.seed)
+                                 seed=args.seed, folds=args.folds)
     return _print(report, args.json, duplicates_table)
 
 

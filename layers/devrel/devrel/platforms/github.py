@@ -36,8 +36,8 @@ HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
     "installation": None,
     "installation_repositories": None,
 }
-# Issue actions that change who holds an open issue.
-ISSUE_CHANGES = frozenset({"assigned", "unassigned", "closed", "reopened"})
+# Issue actions that change who holds an open issue, or show how it ended (a duplicate label).
+ISSUE_CHANGES = frozenset({"assigned", "unassigned", "closed", "reopened", "labeled"})
 # Contributors GitHub marks as new to the repository: their first issue or PR starts onboarding.
 FIRST_TIMER_ASSOCIATIONS = frozenset({"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"})
 
@@ -85,6 +85,7 @@ class _Subject(_Fields):
     labels: list[_Label] = Field(default_factory=list)
     html_url: str | None = None
     state: str | None = None
+    state_reason: str | None = None
     assignees: list[_User] = Field(default_factory=list)
     author_association: str | None = None
     # Pull requests: closed by a merge (the community-health leaderboard counts merges).
@@ -175,7 +176,8 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
         # The assistant's own assignments count too: load is about who holds the issue, not who acted.
         return IssueChanged(repository=repository, number=subject.number,
                             open=action != "closed" and subject.state != "closed",
-                            assignees=[user.login for user in subject.assignees if user.login])
+                            assignees=[user.login for user in subject.assignees if user.login],
+                            state_reason=subject.state_reason, labels=[label.name for label in subject.labels])
     if own:
         return Activity()
     if event_name == "issue_comment" and action == "created":

@@ -133,7 +133,7 @@ def _spec(embedder: Embedder | None) -> EmbeddingSpec | None:
 
 def evaluate_duplicates(corpus: Sequence[Issue], pairs: Sequence[tuple[str, str]], embedder: Embedder | None,
                         lexical_weight: float = DEFAULT_LEXICAL_WEIGHT, target_precision: float = 0.9,
-                        seed: int = 0) -> dict[str, Any]:
+                        seed: int = 0, folds: int = 5) -> dict[str, Any]:
     """Rank of the known original among all other reports, per pair; plus a held-out threshold check."""
     started = time.perf_counter()
     by_id = {issue.issue_id: issue for issue in corpus}
@@ -166,7 +166,7 @@ def evaluate_duplicates(corpus: Sequence[Issue], pairs: Sequence[tuple[str, str]
         "embedder": embedder_name(embedder) if embedder is not None else None,
         "lexical_weight": hybrid.lexical_weight,
         "methods": results,
-        "threshold": held_out_threshold(hybrid, corpus, originals_of, target_precision, seed),
+        "threshold": held_out_threshold(hybrid, corpus, originals_of, target_precision, seed, folds),
         "seconds": round(time.perf_counter() - started, 1),
     }
     return report
@@ -187,24 +187,25 @@ def with_copies(corpus: Sequence[Issue], originals_of: dict[str, set[str]]) -> d
 
 
 def held_out_threshold(index: DuplicateIndex, corpus: Sequence[Issue], originals_of: dict[str, set[str]],
-                       target_precision: float, seed: int = 0) -> dict[str, Any]:
-    """Calibrate the flagging threshold on half the labelled duplicates, measure it on the other half.
+                       target_precision: float, seed: int = 0, folds: int = 5) -> dict[str, Any]:
+    """Cross-validate the flagging threshold: calibrate on all folds but one of the labelled duplicates,
+    measure on the one left out, pool the counts over the folds.
 
     Every labelled duplicate gives a positive (its best candidate among all reports) and a negative
     (its best candidate once its originals are left out: a new report with relatives but no
-    original), so precision here is for a stream where half the reports have an original.
-    Both halves are swapped and the counts pooled.
+    original), so precision here is for a stream where half the reports have an original. The
+    threshold calibrated on all of them is the one to deploy.
     """
     duplicates = [(issue, originals_of[issue.issue_id]) for issue in corpus if issue.issue_id in originals_of]
     scores, correct = top_scores(index, duplicates)
-    # Both entries of one labelled issue stay in the same half.
-    halves = np.repeat(np.random.default_rng(seed).permutation(len(duplicates)) % 2, 2)
+    # Both entries of one labelled issue stay in the same fold.
+    fold_of = np.repeat(np.random.default_rng(seed).permutation(len(duplicates)) % folds, 2)
     flagged_right = flagged = 0
     thresholds: list[float | None] = []
-    for half in (0, 1):
-        calibrate, measure = halves != half, halves == half
+    for fold in range(folds):
+        calibrate, measure = fold_of != fold, fold_of == fold
         threshold = threshold_for_precision(scores[calibrate], correct[calibrate], target_precision)
-        thresholds.append(threshold)
+        thresholds.append(None if threshold is None else round(threshold, 4))
         if threshold is not None:
             hits = measure & (scores >= threshold)
             flagged += int(hits.sum())
@@ -212,6 +213,7 @@ def held_out_threshold(index: DuplicateIndex, corpus: Sequence[Issue], originals
     return {
         "target_precision": target_precision,
         "threshold": threshold_for_precision(scores, correct, target_precision),
+        "folds": folds,
         "held_out_thresholds": thresholds,
         "held_out_precision": round(flagged_right / flagged, 4) if flagged else None,
         "held_out_recall": round(flagged_right / len(duplicates), 4) if duplicates else None,
@@ -250,7 +252,8 @@ def duplicates_table(report: dict[str, Any]) -> str:
     value = "none reaches the target" if threshold["threshold"] is None else f"{threshold['threshold']:.3f}"
     lines.append(f"threshold for {threshold['target_precision']:.0%} precision: {value}; held out: precision "
                  f"{threshold['held_out_precision']}, recall {threshold['held_out_recall']} "
-                 f"({threshold['duplicates']} duplicates, each also scored with its originals left out)")
+                 f"({threshold.get('folds', 2)}-fold cross-validation over {threshold['duplicates']} duplicates, "
+                 "each also scored with its originals left out)")
     lines.append(f"{report['pairs']} pairs over {report['corpus']} reports, embedder {report['embedder'] or 'none'}, "
                  f"{report['seconds']} s")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from devrel.events import DiscordAddress, GithubAddress, InboundEvent, IssueOpen
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, IssueTracker, Item, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
+from devrel.triage.calibration import threshold_for_precision
 from devrel.usecases import assignees, codeowners, issue_analysis
 from devrel.usecases.issue_analysis import CHECKLIST_PROMPTS, Analysis
 
@@ -37,8 +38,10 @@ class TriageConfig(BaseModel):
     type_labels: dict[str, str] = Field(default_factory=lambda: {
         "bug": "bug", "feature": "enhancement", "question": "question", "docs": "documentation"})
     duplicate_label: str = "possible-duplicate"
-    # Fused similarity; on GitBugs Hadoop 0.87 gave 90% precision. Lower finds more, with more false alarms.
-    duplicate_threshold: float = Field(default=0.8, ge=0, le=1)
+    # Fused similarity at which a candidate is reported. Unset: calibrated on the repository's own marked
+    # duplicates once there are enough, else the global calibrated default. Lower finds more, with more
+    # false alarms.
+    duplicate_threshold: float | None = Field(default=None, ge=0, le=1)
     needs_info_label: str = "needs-info"
     followup_wait_seconds: int = Field(default=7 * 24 * 3600, ge=0)
     # Label (or area) -> maintainers who own it; "*" is the fallback.
@@ -70,6 +73,11 @@ class IssueFacts(BaseModel):
     labels: list[str] = Field(default_factory=list)
     html_url: str | None = None
     reactions: int = 0
+    # Kept with the issue in the duplicate index: its best candidate's score when it was triaged, and
+    # how it ended ("duplicate": closed as one or labelled so by a person), which calibrates the threshold.
+    top_score: float | None = None
+    outcome: Literal["duplicate", "other"] | None = None
+    closed_by_bot: bool = False
 
 
 class DuplicateCandidate(BaseModel):
@@ -159,6 +167,17 @@ STEPS = frozenset({"analyze", "find_duplicates", "classify", "priority", "sugges
 # The paths of an issue that route it (CODEOWNERS, history): the first few it mentions.
 MAX_ROUTED_PATHS = 5
 
+# The global calibrated default: the lowest hybrid score that reached DUPLICATE_TARGET_PRECISION on GitBugs
+# Hadoop's 100 labelled duplicates (`devrel eval duplicates`: 0.874; 5-fold held out, precision .78 at
+# recall .07). Cautious on purpose: a repository's own marked duplicates replace it once there are enough.
+GLOBAL_DUPLICATE_THRESHOLD = 0.87
+DUPLICATE_TARGET_PRECISION = 0.9
+# A repository's own threshold needs this many issues a person marked as duplicates, among this many
+# triaged issues with a known ending.
+MIN_MARKED_DUPLICATES = 10
+MIN_ENDED_ISSUES = 30
+DUPLICATE_LABELS = frozenset({"duplicate"})
+
 # Pluggable scorers: the learned ones replace these defaults when a trained model is present.
 Classifier = Callable[[str, str], tuple[IssueType | None, float]]
 DuplicateScorer = Callable[[IssueFacts, list[IssueFacts]], list[DuplicateCandidate]]
@@ -204,12 +223,16 @@ def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConf
     prio = _result(state, "priority")
     if prio:
         lines.append(f"- Priority: **{prio['level']}**: {prio['reason']}.")
-    for candidate in _result(state, "duplicates").get("candidates") or []:
+    duplicates = _result(state, "duplicates")
+    for candidate in duplicates.get("candidates") or []:
         target = candidate.get("url") or f"#{candidate['number']}"
         # Titles are other people's words: a mention in one must not notify anybody from our comment.
         title = break_mentions(str(candidate["title"]))
         lines.append(f"- Possibly a duplicate of {target} ('{title}', similarity "
                      f"{candidate['score']:.2f}). If it is not, just say so and a maintainer will keep this open.")
+    if duplicates.get("candidates") and duplicates.get("threshold") is not None:
+        lines.append(f"  <sub>Similarities of {duplicates['threshold']:.2f} and above are reported "
+                     f"({duplicates.get('threshold_basis') or 'configured'}).</sub>")
     assignee_line = _assignee_line(state, people or [], applied)
     if assignee_line:
         lines.append(assignee_line)
@@ -254,6 +277,36 @@ def planned_labels(state: dict[str, Any], config: TriageConfig) -> list[str]:
 
 CONFIRMATION = re.compile(r"\b(yes|yep|right|correct|confirm\w*|same (issue|problem|bug)|duplicate|close (it|this))\b",
                           re.I)
+
+
+def duplicate_threshold(past: list[IssueFacts], config: TriageConfig) -> tuple[float, str]:
+    """The similarity at which a candidate is reported, and what it rests on: the repository's setting,
+    else its own marked duplicates once there are enough, else the global calibrated default."""
+    if config.duplicate_threshold is not None:
+        return config.duplicate_threshold, "the repository's setting"
+    ended = [issue for issue in past if issue.outcome and issue.top_score is not None and not issue.closed_by_bot]
+    marked = sum(issue.outcome == "duplicate" for issue in ended)
+    if marked >= MIN_MARKED_DUPLICATES and len(ended) >= MIN_ENDED_ISSUES:
+        threshold = threshold_for_precision([float(issue.top_score or 0.0) for issue in ended],
+                                            [issue.outcome == "duplicate" for issue in ended],
+                                            DUPLICATE_TARGET_PRECISION)
+        if threshold is not None:
+            return threshold, f"calibrated on this repository's {marked} marked duplicates"
+    return GLOBAL_DUPLICATE_THRESHOLD, "the default calibrated on another project's marked duplicates"
+
+
+def record_issue_ending(store: Store, repository: str, number: int, is_open: bool, state_reason: str | None,
+                        labels: list[str]) -> str | None:
+    """How a triaged issue ended: a duplicate (closed as one, or labelled so) or something else; a reopened
+    issue has not ended. Returns the outcome kept, None when the issue was never triaged here."""
+    key = (_issues_partition(repository), f"{number:010d}")
+    known = store.get(*key)
+    if known is None:
+        return None
+    marked = state_reason == "duplicate" or bool(DUPLICATE_LABELS & {label.lower() for label in labels})
+    outcome = "duplicate" if marked else None if is_open else "other"
+    store.put(Item(*key, data={**known.data, "outcome": outcome}))
+    return outcome
 
 
 def start_triage(event: InboundEvent, workflows: Workflows, state_machine: str, tracker: IssueTracker | None,
@@ -346,11 +399,18 @@ class TriageSteps:
             for item in self._store.query(_issues_partition(issue.repository), limit=5000)
             if item.data.get("number") != issue.number
         ]
-        candidates = [c for c in self._duplicates(issue, past)[:3] if c.score >= config.duplicate_threshold]
-        # Remember this issue for the next ones (after searching, so it never matches itself).
-        self._store.put(Item(pk=_issues_partition(issue.repository), sk=f"{issue.number:010d}",
-                                data=issue.model_dump()))
-        return {"candidates": [c.model_dump() for c in candidates], "likely": bool(candidates)}
+        threshold, basis = duplicate_threshold(past, config)
+        ranked = self._duplicates(issue, past)[:3]
+        candidates = [c for c in ranked if c.score >= threshold]
+        # Remember this issue for the next ones (after searching, so it never matches itself), with its best
+        # score: once it ends as a duplicate or not, it helps calibrate the threshold.
+        key = (_issues_partition(issue.repository), f"{issue.number:010d}")
+        known = self._store.get(*key)
+        kept = {k: v for k, v in (known.data if known else {}).items() if k in ("outcome", "closed_by_bot")}
+        self._store.put(Item(*key, data={**issue.model_dump(), **kept,
+                                         "top_score": round(ranked[0].score, 4) if ranked else 0.0}))
+        return {"candidates": [c.model_dump() for c in candidates], "likely": bool(candidates),
+                "threshold": round(threshold, 4), "threshold_basis": basis}
 
     def classify(self, state: dict[str, Any]) -> dict[str, Any]:
         issue = _issue(state)
@@ -566,6 +626,11 @@ class TriageSteps:
                  lambda: tracker.comment(issue.repository, issue.number, notice))
         self._do(state, "close", f"not_planned, duplicate of {original}", reason,
                  lambda: tracker.close(issue.repository, issue.number, "not_planned"))
+        # The assistant's own close does not calibrate its threshold: only what people marked does.
+        key = (_issues_partition(issue.repository), f"{issue.number:010d}")
+        known = self._store.get(*key)
+        if known is not None:
+            self._store.put(Item(*key, data={**known.data, "closed_by_bot": True}))
         return {"closed": True, "original": original}
 
     def record_failure(self, state: dict[str, Any]) -> dict[str, Any]:
