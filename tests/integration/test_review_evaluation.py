@@ -4,6 +4,7 @@ injected defect, each kind found, nothing posted on an unchanged line, and the c
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -23,8 +24,13 @@ def area(radius):
 '''
 
 
+# Fixed dates: the same commits (and so the same injected defects) on every run.
+DATES = {"GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z"}
+
+
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+                          env={**os.environ, **DATES}).stdout
 
 
 def commit(repo: Path, files: dict[str, str], message: str) -> None:

@@ -19,6 +19,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,15 @@ def evaluate(clones: list[Path], commits: int, scan: int = 600, max_lines: int =
     outcomes: list[Outcome] = []
     turn = 0
     counts = dict.fromkeys(KINDS, 0)
+    # What the model proposed and why the filter dropped proposals, over every review.
+    model: Counter[str] = Counter()
+
+    def tally(review: Any) -> None:
+        model["proposed"] += int(review.model.get("proposed") or 0)
+        model["kept"] += int(review.model.get("kept") or 0)
+        model["errors"] += len(review.model.get("errors") or [])
+        for reason, n in (review.model.get("dropped") or {}).items():
+            model[f"dropped: {reason}"] += int(n)
     per_clone = -(-commits // len(clones))
     with tempfile.TemporaryDirectory(prefix="devrel-eval-review-") as scratch:
         for index, clone in enumerate(clones):
@@ -89,6 +99,7 @@ def evaluate(clones: list[Path], commits: int, scan: int = 600, max_lines: int =
                 started = time.perf_counter()
                 changes = git.change_set(parent, sha, repository=name, history=100)
                 clean = review_changes(changes, config, tools)
+                tally(clean)
                 outcome = Outcome(name, sha, [c.as_dict() for c in clean.comments])
                 outcome.off_diff = _off_diff(outcome.clean_comments, git.added_lines(parent, sha))
                 commit = Commit(name, sha, parent, changes.files, changes.new_contents, changes.old_contents)
@@ -102,6 +113,7 @@ def evaluate(clones: list[Path], commits: int, scan: int = 600, max_lines: int =
                     variant = git.write_commit(parent, sha, injection.files, f"{changes.title}\n\n[eval] {kind}")
                     injected = git.change_set(parent, variant, title=changes.title, repository=name, history=100)
                     result = review_changes(injected, config, tools)
+                    tally(result)
                     outcome.kind = kind
                     outcome.injected_comments = [c.as_dict() for c in result.comments]
                     outcome.detected = found(injection, outcome.injected_comments,
@@ -118,6 +130,8 @@ def evaluate(clones: list[Path], commits: int, scan: int = 600, max_lines: int =
                     progress(len(outcomes), outcome)
     result = summarize(outcomes)
     result["model"] = "configured model" if llm is not None else "none: deterministic checks and ruff"
+    if llm is not None:
+        result["model_comments"] = dict(model)
     result["linter"] = tools.linter.name if tools.linter is not None else "none"
     return result
 
@@ -150,6 +164,8 @@ def run_eval_review(args: argparse.Namespace) -> int:
         return 0
     print(f"commits: {summary['commits']} ({', '.join(f'{k} {v}' for k, v in summary['repositories'].items())})")
     print(f"model: {summary['model']}; linter: {summary['linter']}")
+    if "model_comments" in summary:
+        print("model comments: " + ", ".join(f"{k} {v}" for k, v in summary["model_comments"].items()))
     print(f"comments per clean commit: {summary['comments_per_clean_commit']} "
           f"({summary['clean_commits_without_comments']:.0%} of clean commits get none)")
     print(f"recall of injected defects: {summary['recall']:.0%} of {summary['injected']}")

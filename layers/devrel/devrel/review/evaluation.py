@@ -128,7 +128,8 @@ def _token(rng: random.Random) -> tuple[str, str]:
             "".join(rng.choice(string.digits) for _ in range(13)) + "-" + "".join(rng.choice(alnum) for _ in range(24))
     if pick == 3:
         return "stripe_key", "sk_live_" + "".join(rng.choice(alnum) for _ in range(24))
-    return "db_password", "".join(rng.choice(alnum + "!#%&") for _ in range(18))
+    # A letter first: a value starting with punctuation reads as a template or a placeholder.
+    return "db_password", rng.choice(string.ascii_letters) + "".join(rng.choice(alnum + "!#%&") for _ in range(17))
 
 
 def _credential(commit: Commit, rng: random.Random) -> Injection | None:
