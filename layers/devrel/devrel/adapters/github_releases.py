@@ -40,7 +40,8 @@ def _pull(pull: Any, commits: tuple[str, ...]) -> PullRequest:
         number=int(pull.number), title=str(pull.title or ""), body=str(pull.body or ""),
         labels=tuple(str(label.name) for label in pull.labels), author=str(user.login) if user else "",
         author_is_bot=bool(user and str(getattr(user, "type", "")) == "Bot"),
-        first_time=str(pull.raw_data.get("author_association") or "") in _FIRST_TIME,
+        # The attribute, not raw_data: raw_data fetches each listed pull request again.
+        first_time=str(pull.author_association or "") in _FIRST_TIME,
         linked_issues=linked_issues(str(pull.body or "")), url=str(pull.html_url or ""), commits=commits)
 
 
@@ -93,7 +94,12 @@ class GithubReleaseSource:
 
     def _compare(self, base: str, head: str) -> Any:
         try:
-            return call_github(lambda: self._repo().compare(base, head))
+            def compare() -> Any:
+                comparison = self._repo().compare(base, head)
+                _ = comparison.status  # a lazy comparison is fetched here, where its errors are caught
+                return comparison
+
+            return call_github(compare)
         except PlatformError as error:
             if error.status in (404, 422):
                 raise ReleaseError(f"unknown ref {base!r} or {head!r} in {self._repository}") from error
@@ -123,15 +129,15 @@ class GithubReleaseSource:
 
     @staticmethod
     def _commits(listed: Iterable[Any]) -> Iterable[SourceCommit]:
+        # Attributes the compare answer carries, never raw_data: that fetches every commit again.
         for item in listed:
-            raw = item.raw_data
-            data = raw.get("commit") or {}
-            author = data.get("author") or {}
-            subject, _, body = str(data.get("message") or "").strip().partition("\n")
-            login = (raw.get("author") or {}).get("login")
-            when = author.get("date")
-            at = datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp() if when else 0.0
-            yield SourceCommit(sha=str(raw.get("sha")), subject=subject.strip(), body=body.strip(),
-                               author=str(login or author.get("name") or ""), email=str(author.get("email") or ""),
-                               at=at, parents=len(raw.get("parents") or []) or 1,
-                               author_is_bot=str((raw.get("author") or {}).get("type") or "") == "Bot")
+            data = item.commit
+            author = data.author
+            user = item.author
+            subject, _, body = str(data.message or "").strip().partition("\n")
+            when = author.date if author is not None else None
+            yield SourceCommit(sha=str(item.sha), subject=subject.strip(), body=body.strip(),
+                               author=str((user.login if user is not None else None) or (author and author.name) or ""),
+                               email=str((author and author.email) or ""), at=_at(when),
+                               parents=len(item.parents or []) or 1,
+                               author_is_bot=user is not None and str(user.type or "") == "Bot")

@@ -155,7 +155,9 @@ def _change(group: list[SourceCommit], pull: PullRequest | None, number: int | N
     first_timers: list[str] = []
     if pull is not None and pull.first_time and pull.author:
         first_timers.append(pull.author)
-    if earlier is not None:
+    # GitHub's author_association says who is new when it knows the pull request; the clone's history
+    # (which may be shallow) only when it does not.
+    if earlier is not None and not from_pull:
         for commit in group:
             if commit.author and not commit.author_is_bot and not is_bot(commit.author) \
                     and commit.author not in earlier and (not commit.email or commit.email not in earlier):
