@@ -29,7 +29,8 @@ def github_api(stand_in_server: Any) -> tuple[str, list[str]]:
     issues = [
         {"number": 1, "title": "Crash on save", "body": "It crashes", "user": user("alice", 1), "comments": 2,
          "created_at": iso(now - 5 * 86400), "closed_at": iso(now - 4 * 86400), "state": "closed",
-         "html_url": "https://github.com/o/r/issues/1", "pull_request": None},
+         "state_reason": "completed", "labels": [], "html_url": "https://github.com/o/r/issues/1",
+         "pull_request": None},
         {"number": 2, "title": "Fix the crash", "body": "", "user": user("bob", 2), "comments": 0,
          "created_at": iso(now - 3 * 86400), "closed_at": iso(now - 2 * 86400), "state": "closed",
          "html_url": "https://github.com/o/r/pull/2",
@@ -61,7 +62,8 @@ def test_issues_and_pull_requests_become_health_numbers(
     monkeypatch.setenv("DEVREL_GITHUB_API_URL", url)
     assert main(["backfill", "--github", "o/r", "--data-dir", str(tmp_path)]) == 0
     assert "/repos/o/r/issues" in seen and "/repos/o/r/issues/2/comments" not in seen  # no comments: no call
-    capsys.readouterr()
+    # The issue (not the pull request) went into triage's duplicate index too.
+    assert "o/r: 1 issues in the duplicate index (0 marked as duplicates)" in capsys.readouterr().out
     assert main(["health", "--data-dir", str(tmp_path), "--weeks", "2"]) == 0
     report = json.loads(capsys.readouterr().out)
     rows = [row for row in report["weeks"] if row["conversations_opened"]]

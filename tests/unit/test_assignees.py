@@ -76,7 +76,7 @@ def test_the_worker_keeps_load_current_from_issue_events(tmp_path: Path) -> None
     services = fake_services(tmp_path)
     event = InboundEvent(platform="github", kind="github.issues.assigned", delivery_id="d-2",
                          intent=IssueChanged(repository="o/r", number=7, assignees=["bob"]))
-    assert services.dispatcher.dispatch(event) == "load-updated"
+    assert services.dispatcher.dispatch(event) == "issue-followed"
     assert services.assignee_load.of("bob") == 1
     closed = event.model_copy(update={"delivery_id": "d-3", "intent": IssueChanged(repository="o/r", number=7,
                                                                                    open=False, assignees=["bob"])})

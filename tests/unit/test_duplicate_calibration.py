@@ -97,3 +97,17 @@ def test_the_comment_states_the_score_and_what_the_threshold_rests_on(tmp_path: 
     assert "similarity 0.93" in comment
     assert "Similarities of 0.90 and above are reported (calibrated on this repository's 12 marked duplicates)" \
         in comment
+
+
+def test_the_worker_keeps_the_duplicate_index_current(tmp_path: Path) -> None:
+    services = fake_services(tmp_path)
+    old = IssueFacts(repository="o/r", number=8, title="old")
+    services.store.put(Item("issues#o/r", "0000000008", old.model_dump()))
+    edited = InboundEvent(platform="github", kind="github.issues.edited", delivery_id="e-1",
+                          intent=IssueChanged(repository="o/r", number=8, title="Export fails", body="on unicode"))
+    services.dispatcher.dispatch(edited)
+    assert services.store.get("issues#o/r", "0000000008").data["title"] == "Export fails"  # type: ignore[union-attr]
+    deleted = InboundEvent(platform="github", kind="github.issues.deleted", delivery_id="e-2",
+                           intent=IssueChanged(repository="o/r", number=8, open=False, removed=True))
+    services.dispatcher.dispatch(deleted)
+    assert services.store.get("issues#o/r", "0000000008") is None

@@ -159,6 +159,11 @@ class IssueChanged(BaseModel):
     # maintainer is what calibrates the repository's duplicate threshold.
     state_reason: str | None = None
     labels: list[str] = Field(default_factory=list, max_length=100)
+    # An edit's new title and body (None: not edited); `removed`: transferred away or deleted. The
+    # duplicate index follows both.
+    title: str | None = None
+    body: str | None = None
+    removed: bool = False
 
 
 class _PullRequest(BaseModel):

@@ -222,6 +222,22 @@ class TimelineEntry:
     open_pull_request: bool = False
 
 
+@dataclass(frozen=True)
+class PastIssue:
+    """An issue from the repository's history, open or closed, as the duplicate index keeps it."""
+
+    number: int
+    title: str
+    body: str
+    author: str
+    created_at: float
+    is_open: bool
+    labels: tuple[str, ...] = ()
+    # GitHub's reason for closing: "completed", "not_planned", "duplicate" (None while open).
+    state_reason: str | None = None
+    html_url: str | None = None
+
+
 @runtime_checkable
 class IssueTracker(Protocol):
     """The privileged actions triage may take on an issue. Only triage policy code calls these."""

@@ -266,13 +266,17 @@ class Services:
                                       defaults)
             return "triage-started"
 
-        def track_load(event: Any) -> str:
+        def follow_issue(event: Any) -> str:
+            from devrel.usecases import duplicate_history
+
             changed = event.intent
             self.assignee_load.observe(changed.repository, changed.number, changed.assignees, changed.open)
             # How it ended (a duplicate a person marked, or not) calibrates the duplicate threshold.
             triage_steps.record_issue_ending(self.store, changed.repository, changed.number, changed.open,
                                              changed.state_reason, changed.labels)
-            return "load-updated"
+            duplicate_history.keep_current(self.store, changed.repository, changed.number, changed.title,
+                                           changed.body, changed.removed)
+            return "issue-followed"
 
         feedback, installations = FeedbackLog(self.store), SlackInstallations(self.store)
         return Dispatcher(EventLog(self.store), {
@@ -281,7 +285,7 @@ class Services:
             InstallRevoked: [lambda event: conversation.revoke_installation(event, installations)],
             MemberJoined: [start_onboarding],
             IssueOpened: [start_onboarding, start_triage],
-            IssueChanged: [track_load],
+            IssueChanged: [follow_issue],
             PullRequestOpened: [start_onboarding, self.pull_request_reviews.handle],
             PullRequestUpdated: [self.pull_request_reviews.handle],
         })

@@ -9,6 +9,7 @@ from typing import Any
 
 from devrel.adapters.outbound_github import GithubPlatform, call_github
 from devrel.events import Activity, Actor, GithubAddress, InboundEvent, IssueOpened, PullRequestOpened
+from devrel.ports import PastIssue
 
 
 def _at(moment: datetime | None) -> float:
@@ -34,6 +35,22 @@ class GithubHistory:
             if count >= limit:
                 return
             yield from self._issue_events(repository, issue, since)
+
+    def past_issues(self, repository: str, limit: int = 500) -> Iterator[PastIssue]:
+        """The newest `limit` issues, open and closed (pull requests left out), for the duplicate index."""
+        repo = self._platform.client(repository, None).get_repo(repository, lazy=True)
+        issues = call_github(lambda: repo.get_issues(state="all", sort="created", direction="desc"))
+        count = 0
+        for issue in issues:
+            if issue.pull_request is not None:
+                continue
+            if count >= limit:
+                return
+            count += 1
+            yield PastIssue(number=issue.number, title=issue.title or "", body=issue.body or "",
+                            author=issue.user.login if issue.user else "", created_at=_at(issue.created_at),
+                            is_open=issue.state == "open", labels=tuple(label.name for label in issue.labels),
+                            state_reason=issue.state_reason, html_url=issue.html_url)
 
     def _issue_events(self, repository: str, issue: Any, since: float) -> Iterator[InboundEvent]:
         is_pr = issue.pull_request is not None

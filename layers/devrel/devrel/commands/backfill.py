@@ -2,8 +2,9 @@
 
 From a local clone's git log: every commit (author, time, paths changed) for bus factor, docs
 changes and contributors. With `--github OWNER/NAME` and a GitHub token configured, also the
-issues and pull requests (opened, comments, closed, merged) for response and close times. Then
-`devrel health` (or /api/metrics, the dashboard) shows the numbers.
+issues and pull requests (opened, comments, closed, merged) for response and close times, and the
+past issues, open and closed, into triage's duplicate index. Then `devrel health` (or
+/api/metrics, the dashboard) shows the numbers.
 """
 
 from __future__ import annotations
@@ -67,6 +68,14 @@ def run_backfill(args: argparse.Namespace) -> int:
                 services.event_log.append(event, sentiment=score(event.text) if event.text.strip() else None)
                 loaded += 1
             print(f"{args.github}: {loaded} issue and pull request events")
+            # The duplicate index over the whole history, with the endings that calibrate its threshold.
+            from devrel.usecases.duplicate_history import load_history
+            from devrel.usecases.triage_models import earlier_best_scores
+
+            report = load_history(services.store, args.github, history.past_issues(args.github, args.issues),
+                                  earlier_best_scores(lambda: services.embedder))
+            print(f"{args.github}: {report.issues} issues in the duplicate index ({report.marked_duplicates} marked "
+                  f"as duplicates); duplicate threshold {report.threshold:.2f}: {report.threshold_basis}")
     except PortError as error:
         raise SystemExit(f"backfill: {error}") from error
     print(f"loaded in {time.perf_counter() - started:.1f} s")

@@ -25,7 +25,8 @@ from devrel.platforms.text import break_mentions, looks_like_question
 
 # event -> actions the assistant acts on (None: every action).
 HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
-    "issues": frozenset({"opened", "edited", "closed", "reopened", "labeled", "assigned", "unassigned"}),
+    "issues": frozenset({"opened", "edited", "closed", "reopened", "labeled", "assigned", "unassigned", "deleted",
+                         "transferred"}),
     "issue_comment": frozenset({"created"}),
     "pull_request": frozenset({"opened", "synchronize", "ready_for_review", "closed", "reopened"}),
     "pull_request_review_comment": frozenset({"created"}),
@@ -36,8 +37,10 @@ HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
     "installation": None,
     "installation_repositories": None,
 }
-# Issue actions that change who holds an open issue, or show how it ended (a duplicate label).
-ISSUE_CHANGES = frozenset({"assigned", "unassigned", "closed", "reopened", "labeled"})
+# Issue actions that change who holds an open issue, how it ended (a duplicate label) or what the
+# duplicate index knows of it.
+ISSUE_CHANGES = frozenset({"assigned", "unassigned", "closed", "reopened", "labeled", "edited", "deleted",
+                           "transferred"})
 # Contributors GitHub marks as new to the repository: their first issue or PR starts onboarding.
 FIRST_TIMER_ASSOCIATIONS = frozenset({"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"})
 
@@ -174,10 +177,14 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
         return PullRequestUpdated(**fields, action="synchronize" if action == "synchronize" else "ready_for_review")
     if event_name == "issues" and action in ISSUE_CHANGES and subject.number is not None and repository:
         # The assistant's own assignments count too: load is about who holds the issue, not who acted.
+        removed = action in ("deleted", "transferred")
+        edited = action == "edited"
         return IssueChanged(repository=repository, number=subject.number,
-                            open=action != "closed" and subject.state != "closed",
+                            open=action != "closed" and subject.state != "closed" and not removed,
                             assignees=[user.login for user in subject.assignees if user.login],
-                            state_reason=subject.state_reason, labels=[label.name for label in subject.labels])
+                            state_reason=subject.state_reason, labels=[label.name for label in subject.labels],
+                            title=subject.title if edited else None, body=(subject.body or "") if edited else None,
+                            removed=removed)
     if own:
         return Activity()
     if event_name == "issue_comment" and action == "created":

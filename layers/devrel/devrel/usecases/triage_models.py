@@ -12,6 +12,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from devrel.ports import Artifacts, Embedder
 from devrel.triage.classifier import MODEL_FILE, IssueClassifier
 from devrel.triage.duplicates import DuplicateIndex
@@ -74,3 +76,31 @@ def duplicate_scorer(embedder: Callable[[], Embedder]) -> DuplicateScorer:
                                    url=by_id[c.issue_id].html_url) for c in match.candidates]
 
     return score
+
+
+# Rows scored at once when comparing a whole history: bounds the (rows x history) temporary.
+_HISTORY_BATCH = 256
+
+
+def earlier_best_scores(embedder: Callable[[], Embedder]) -> Callable[[list[IssueFacts]], list[float]]:
+    """Each issue's best similarity to the issues before it: the score triage would have seen."""
+    def scores(facts: list[IssueFacts]) -> list[float]:
+        if not facts:
+            return []
+        vectors: Embedder | None
+        try:
+            vectors = embedder()
+        except Exception as error:  # lexical scores only, as triage does without embeddings
+            log.warning("history scored without embeddings: %s", error)
+            vectors = None
+        issues = [Issue(f.title, f.body, issue_id=str(f.number)) for f in facts]
+        index = DuplicateIndex(issues, vectors)
+        best: list[float] = []
+        for start in range(0, len(issues), _HISTORY_BATCH):
+            fused, _, _ = index.score_matrix(issues[start:start + _HISTORY_BATCH])
+            for offset, row in enumerate(fused):
+                earlier = row[:start + offset]
+                best.append(float(np.max(earlier)) if earlier.size else 0.0)
+        return best
+
+    return scores
