@@ -73,7 +73,10 @@ class GithubPlatform:
                 else:
                     assert key is not None
                     auth = self._app_auth.get_installation_auth(key)
-                self._clients[key] = Github(auth=auth, **self._options())
+                client = Github(auth=auth, **self._options())
+                if self._spacing["seconds_between_writes"]:
+                    _serialize_writes(client)
+                self._clients[key] = client
             return self._clients[key]
 
     def _installation_for(self, repository: str) -> int:
@@ -108,6 +111,30 @@ class GithubPlatform:
         )
         comment = ((added.get("data") or {}).get("addDiscussionComment") or {}).get("comment") or {}
         return str(comment.get("id", ""))
+
+
+# The requester's entry points that send a request; each takes the HTTP verb first.
+_SENDING = ("requestJsonAndCheck", "requestJson", "requestMultipartAndCheck", "requestBlobAndCheck")
+
+
+def _serialize_writes(client: Github) -> None:
+    """One write at a time per client. PyGithub spaces a client's writes by reading the time of the
+    last one, but not under a lock: worker threads writing together all saw the same last write and
+    sent at once, so GitHub's second between writes held for one worker only."""
+    requester = client.requester
+    lock = threading.RLock()  # re-entrant: requestJsonAndCheck calls requestJson
+    for name in _SENDING:
+        send = getattr(requester, name, None)
+        if send is None:
+            continue
+
+        def one_write_at_a_time(verb: str, *args: Any, _send: Any = send, **kwargs: Any) -> Any:
+            if verb in ("GET", "HEAD"):
+                return _send(verb, *args, **kwargs)
+            with lock:
+                return _send(verb, *args, **kwargs)
+
+        setattr(requester, name, one_write_at_a_time)
 
 
 def call_github(action: Any) -> Any:
