@@ -80,6 +80,11 @@ def table_strings(cloud: Cloud) -> list[str]:
     return found
 
 
+def log_tail(cloud: Cloud, function_id: str, chars: int = 4000) -> str:
+    """The end of a function's log, for a failure message (the scratch folder may be gone later)."""
+    return f"\n--- {function_id} log ---\n" + cloud.rehearsal.processes[function_id].logs()[-chars:]
+
+
 def no_secret_in_logs(cloud: Cloud) -> None:
     logs = cloud.rehearsal.logs()
     leaked = [name for name, value in cloud.secrets.items() if value and len(value) > 8 and value in logs]
@@ -190,7 +195,8 @@ def test_an_opened_issue_is_triaged_through_the_queue_and_the_state_machine(clou
     executions = eventually(started)
     assert len(executions) == 1, executions
     finished = cloud.rehearsal.wait_for_execution(executions[0])
-    assert finished is not None and finished.status == "SUCCEEDED", finished
+    assert finished is not None and finished.status == "SUCCEEDED", \
+        f"{finished}{log_tail(cloud, 'TriageTasksFunction')}"
     github = cloud.platforms.github
     assert "bug" in github.labels
     comments = [c["body"] for c in github.comments]
@@ -264,7 +270,8 @@ def test_a_model_published_with_devrel_train_is_what_triage_uses(cloud: Cloud, t
         [execution] = eventually(lambda: [arn for arn in cloud.rehearsal.started_executions("TriageStateMachine")
                                           if f"-{number}-" in arn])
         finished = cloud.rehearsal.wait_for_execution(execution)
-        assert finished is not None and finished.status == "SUCCEEDED", finished
+        assert finished is not None and finished.status == "SUCCEEDED", \
+            f"{finished}{log_tail(cloud, 'TriageTasksFunction')}"
         classification = finished.output["classification"]["result"]
         assert (classification["type"], classification["abstained"]) == ("feature", False), classification
     finally:

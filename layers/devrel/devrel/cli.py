@@ -97,6 +97,7 @@ COMMAND_MODULES = (
     "devrel.commands.train",
     "devrel.commands.release_notes",
     "devrel.commands.review",
+    "devrel.commands.people",
 )
 # Modules adding `devrel eval <kind>`; each exposes `register_eval(eval_subparsers)`.
 EVAL_MODULES = (

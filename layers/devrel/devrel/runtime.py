@@ -740,6 +740,20 @@ def _platforms(services: Services) -> Mapping[str, ChatPlatform]:
                              "discourse": discourse, "telegram": telegram, "console": console})
 
 
+def forget_executions(settings: Settings, state_machine: str, name_prefix: str) -> int | None:
+    """Delete the executions named `name_prefix`... with their history (forget-me): at the edge, from
+    the local executor's file; None in the cloud, where Step Functions' history cannot be deleted."""
+    if settings.mode != "edge" or not settings.workflows_db.is_file():
+        return None
+    from devrel.adapters.workflows_local import SqliteWorkflows
+
+    workflows = SqliteWorkflows(settings.workflows_db)
+    try:
+        return workflows.forget(state_machine, name_prefix)
+    finally:
+        workflows.close()
+
+
 _cached: Services | None = None
 _lock = threading.Lock()
 
