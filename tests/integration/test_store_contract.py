@@ -213,3 +213,17 @@ def _assert_one_winner(stores: list[Any]) -> None:
     stored = stores[0].get("delivery", "race")
     assert stored is not None
     assert stored.data == {"winner": results.index(True)}
+
+
+def test_scan_yields_every_item_expired_ones_too(
+    store: Store, now: Callable[[], float], advance: Callable[[float], None]
+) -> None:
+    for n in range(1203):  # more than one page of either backend's scan
+        store.put(Item(f"p#{n % 7}", f"{n:05d}", {"n": n}))
+    store.put(Item("t", "gone", {"secret": 1}, expires_at=int(now()) + 1))
+    advance(5)
+    seen = {(item.pk, item.sk) for item in store.scan()}
+    assert len(seen) == 1204 and ("t", "gone") in seen
+    for pk, sk in list(seen)[:10]:
+        store.delete(pk, sk)
+    assert sum(1 for _ in store.scan()) == 1194

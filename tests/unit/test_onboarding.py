@@ -9,6 +9,7 @@ import pytest
 
 from devrel.events import Actor, DiscordAddress, InboundEvent, MemberJoined, PullRequestOpened, SlackAddress
 from devrel.platforms.outbound import PlatformError
+from devrel.records import PersonalData
 from devrel.runtime import Services
 from devrel.usecases import onboarding
 from support.fakes import FakeClock, RecordingPlatform, fake_services
@@ -95,7 +96,7 @@ def test_a_workspace_join_is_welcomed_by_direct_message(services: Services) -> N
 
 def test_someone_elses_message_does_not_end_onboarding_when_names_are_empty(services: Services) -> None:
     state = state_for(slack_join("U7"))
-    state["welcome"] = {"result": {"message_id": "1", "welcomed_at": 5_000.0}}
+    state["welcome"] = {"result": step(services, "welcome", state)}
     services.event_log.append(InboundEvent(platform="slack", kind="slack.message", delivery_id="x", received_at=5_001.0,
                                            actor=Actor(id="U9")))
     assert step(services, "check_progress", state)["next"] == "nudge"
@@ -175,3 +176,13 @@ def test_a_failed_welcome_releases_the_claim_so_the_person_is_welcomed_later(tmp
     welcomed = step(services, "welcome", state)
     assert not welcomed["dry_run"] and services.newcomers.count_since(0) == 1
     assert not services.newcomers.claim(event)
+
+
+def test_onboarding_stops_once_the_person_is_forgotten(services: Services) -> None:
+    state = state_for(slack_join("U8"))
+    state["welcome"] = {"result": step(services, "welcome", state)}
+    assert step(services, "check_progress", state)["next"] == "nudge"
+    data = PersonalData(services.store)
+    data.forget(data.person("slack", "U8"))
+    progress = step(services, "check_progress", state)
+    assert progress["next"] == "done" and "forgotten" in progress["reason"]

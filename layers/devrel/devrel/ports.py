@@ -7,6 +7,7 @@ share one contract test suite.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -49,6 +50,11 @@ class Store(Protocol):
 
     def query(self, pk: str, sk_prefix: str = "", limit: int = 100, newest_first: bool = False) -> list[Item]:
         """Items of one partition whose sort key starts with `sk_prefix`, ordered by sort key."""
+        ...
+
+    def scan(self) -> Iterator[Item]:
+        """Every stored item, expired ones included (they stay on disk until the backend removes them):
+        a full read, for the few jobs that must see everything (a person's export and forget-me)."""
         ...
 
 

@@ -7,6 +7,8 @@ Sort keys that are times are zero-padded (`{epoch:017.6f}`), so lexical order is
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import time
 import uuid
 from collections import Counter
@@ -415,3 +417,172 @@ class ReviewMemory:
     def sizes(self, repository: str, limit: int = 200) -> list[tuple[int, int]]:
         return [(int(item.data.get("lines") or 0), int(item.data.get("files") or 0))
                 for item in self._store.query(f"review-sizes#{repository}", limit=limit, newest_first=True)]
+
+
+# --- One person's records: export and forget-me ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone on one platform: their user id there, and the names that id was seen with."""
+
+    platform: Platform
+    id: str
+    names: frozenset[str] = frozenset()
+
+    def is_them(self, value: object) -> bool:
+        """The value is their id or one of their names (logins compare case-insensitively)."""
+        return isinstance(value, str) and bool(value) and (
+            value == self.id or value.lower() in {name.lower() for name in self.names})
+
+    def _pattern(self) -> re.Pattern[str] | None:
+        # In free text a short number is not them ("42" is also an issue number): only ids that can be
+        # told apart (Slack's U0..., Telegram's and GitHub's long numbers) and names are matched there.
+        tokens = [name for name in self.names if len(name) >= 2]
+        if len(self.id) >= 5 or not self.id.isdigit():
+            tokens.append(self.id)
+        if not tokens:
+            return None
+        alternatives = "|".join(re.escape(token) for token in sorted(tokens, key=len, reverse=True))
+        return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])", re.IGNORECASE)
+
+    def mentioned_in(self, text: str) -> bool:
+        pattern = self._pattern()
+        return bool(pattern and pattern.search(text))
+
+    def redacted(self, value: Any, alias: str) -> Any:
+        """`value` (JSON) with every mention of them replaced by `alias`."""
+        pattern = self._pattern()
+        if pattern is None:
+            return value
+        if isinstance(value, str):
+            return pattern.sub(alias, value)
+        if isinstance(value, list):
+            return [self.redacted(element, alias) for element in value]
+        if isinstance(value, dict):
+            return {key: self.redacted(element, alias) for key, element in value.items()}
+        return value
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One record about a person: what it is, and what forget-me does with it (None: delete it)."""
+
+    family: str
+    item: Item
+    replacement: Item | None
+
+
+class PersonalData:
+    """Every record about one person across the store, for `devrel export` and `devrel forget`.
+
+    What identifies them is deleted (what they said to the assistant, their onboarding, questions
+    kept for maintainers); records that aggregates count (the event log, votes, the activity log,
+    commit authorship) keep their shape with the person replaced by one random alias, so counts of
+    events and of distinct people stay right and nothing leads back to them. The whole table is read,
+    expired items included: an expired item is still on disk until the backend removes it.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def person(self, platform: Platform, person_id: str, names: frozenset[str] = frozenset()) -> Person:
+        """The person with every name their id was seen with on that platform."""
+        seen = set(names)
+        for item in self._store.scan():
+            data = item.data
+            if item.pk == f"events#{platform}" and data.get("actor_id") == person_id and data.get("actor"):
+                seen.add(str(data["actor"]))
+            elif item.pk == f"onboarded#{platform}" and item.sk == person_id and data.get("name"):
+                seen.add(str(data["name"]))
+        return Person(platform, person_id, frozenset(name for name in seen if name and name != person_id))
+
+    def find(self, person: Person, alias: str) -> Iterator[Finding]:
+        for item in self._store.scan():
+            found = _about(item, person, alias)
+            if found is not None:
+                yield found
+
+    def export(self, person: Person) -> dict[str, Any]:
+        records: dict[str, list[dict[str, Any]]] = {}
+        for found in self.find(person, alias=""):
+            item = found.item
+            records.setdefault(found.family, []).append({"key": f"{item.pk} {item.sk}", "data": item.data})
+        return {"person": f"{person.platform}:{person.id}", "names": sorted(person.names), "records": records}
+
+    def forget(self, person: Person) -> dict[str, int]:
+        """Delete or anonymise every record about them; returns how many of each were touched."""
+        alias = f"forgotten-{uuid.uuid4().hex[:12]}"
+        findings = list(self.find(person, alias))
+        doomed = {(found.item.pk, found.item.sk) for found in findings if found.replacement is None}
+        # The assistant's answer to a question of theirs goes with it (it quotes or answers them).
+        doomed |= {(pk, sk[:-1] + "2") for pk, sk in list(doomed) if pk.startswith("thread#") and sk.endswith("#1")
+                   and self._store.get(pk, sk[:-1] + "2") is not None}
+        for pk, sk in sorted(doomed):
+            self._store.delete(pk, sk)
+        anonymised = 0
+        for found in findings:
+            item, replacement = found.item, found.replacement
+            if replacement is None or (item.pk, item.sk) in doomed:
+                continue
+            self._store.put(replacement)
+            if (replacement.pk, replacement.sk) != (item.pk, item.sk):
+                self._store.delete(item.pk, item.sk)
+            anonymised += 1
+        return {"deleted": len(doomed), "anonymised": anonymised}
+
+
+def _about(item: Item, person: Person, alias: str) -> Finding | None:
+    """Whether `item` is about `person`, and what forgetting them makes of it."""
+    pk, data, platform = item.pk, item.data, person.platform
+
+    def anonymised(family: str, fields: dict[str, Any] | None = None, key: tuple[str, str] | None = None
+                   ) -> Finding:
+        new_data = person.redacted({**data, **(fields or {})}, alias)
+        # Keys can hold them too (a delivery id, a login): the record moves to the redacted key.
+        new_pk, new_sk = key or (person.redacted(pk, alias), person.redacted(item.sk, alias))
+        return Finding(family, item, Item(new_pk, new_sk, new_data, item.expires_at))
+
+    everything = json.dumps([pk, item.sk, data], ensure_ascii=False)
+    if pk == f"events#{platform}":
+        if data.get("actor_id") == person.id or (not data.get("actor_id") and person.is_them(data.get("actor"))):
+            return anonymised("events", {"actor": alias, "actor_id": alias})
+    elif pk.startswith(f"thread#{platform}#"):
+        # A conversation whose key is theirs (a direct message, a private chat) goes whole; in a shared
+        # one, their turns (and the answers to them, see forget).
+        if person.mentioned_in(pk) or (data.get("role") == "user" and person.is_them(data.get("actor"))):
+            return Finding("conversations", item, None)
+    elif pk == f"feedback#{platform}":
+        if person.is_them(data.get("actor")):
+            return anonymised("feedback", {"actor": alias})
+    elif pk == f"unanswered#{platform}":
+        actor = (data.get("event") or {}).get("actor") or {}
+        if actor.get("id") == person.id or person.mentioned_in(everything):
+            return Finding("unanswered questions", item, None)
+    elif pk == f"onboarded#{platform}":
+        if item.sk == person.id:
+            return Finding("onboarding", item, None)
+    elif pk == "onboarding-failures":
+        contributor = data.get("contributor") or {}
+        if contributor.get("platform") == platform and contributor.get("id") == person.id:
+            return Finding("onboarding", item, None)
+    elif pk.startswith("activity#"):
+        run = str(data.get("run") or "")
+        own_run = run.startswith(f"onboarding-{platform}-{person.id}-")
+        if data.get("platform") == platform and (own_run or person.mentioned_in(everything)):
+            fields = {"run": f"onboarding-{platform}-{alias}"} if own_run else {}
+            return anonymised("activity", fields)
+    elif platform == "github" and pk.startswith("commits#"):
+        if person.is_them(data.get("author")):
+            return anonymised("commits", {"author": alias})
+    elif platform == "github" and pk.startswith("assigned#"):
+        if person.is_them(pk.split("#", 1)[1]):
+            return anonymised("assignments", key=(f"assigned#{alias}", item.sk))
+    elif platform == "github" and pk.startswith("assignees#") and any(
+            person.is_them(login) for login in data.get("assignees") or []):
+        return anonymised("assignments", {"assignees": [alias if person.is_them(login) else login
+                                                            for login in data.get("assignees") or []]})
+    if person.mentioned_in(everything) and (pk.endswith(f"#{platform}") or pk.startswith(f"thread#{platform}#")
+                                            or pk == Digests.PK):
+        return anonymised("other mentions")  # the safety net: a mention the rules above did not expect
+    return None

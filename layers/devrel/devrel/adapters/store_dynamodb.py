@@ -119,6 +119,17 @@ class DynamoDbStore:
             request["ExclusiveStartKey"] = next_key
         return items
 
+    def scan(self) -> Iterator[Item]:
+        request: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True}
+        while True:
+            with _as_port_error():
+                page = self._client.scan(**request)
+            yield from (_item(record) for record in page.get("Items", []))
+            next_key = page.get("LastEvaluatedKey")
+            if not next_key:
+                return
+            request["ExclusiveStartKey"] = next_key
+
     def _clock(self) -> int:
         # Whole seconds, like the TTL attribute: an item expiring at T is gone once now >= T.
         return int(self._now())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,18 @@ class SqliteStore:
                 sql, {"pk": pk, "prefix": sk_prefix, "now": self._clock(), "limit": limit}
             ).fetchall()
         return [_item(row) for row in rows]
+
+    def scan(self) -> Iterator[Item]:
+        # Keyset pages: no connection or lock is held while the caller works (and deletes) between them.
+        after = ("", "")
+        while True:
+            with self._db.connection() as conn:
+                rows = conn.execute("SELECT pk, sk, data, expires_at FROM items WHERE (pk, sk) > (?, ?)"
+                                    " ORDER BY pk, sk LIMIT 500", after).fetchall()
+            if not rows:
+                return
+            yield from (_item(row) for row in rows)
+            after = (rows[-1][0], rows[-1][1])
 
     def purge_expired(self) -> int:
         """Physically delete expired rows (reads already skip them); returns how many."""

@@ -22,5 +22,9 @@ class SqliteWorkflows:
     def describe(self, execution_id: str) -> Execution:
         return self._store.describe(execution_id)
 
+    def forget(self, state_machine: str, name_prefix: str) -> int:
+        """Delete executions by name prefix, with their history (forget-me); how many."""
+        return self._store.forget(state_machine, name_prefix)
+
     def close(self) -> None:
         self._store.close()

@@ -171,6 +171,20 @@ class ExecutionStore:
             for at, kind, state, details in rows
         ]
 
+    def forget(self, state_machine: str, name_prefix: str) -> int:
+        """Delete the executions of `state_machine` named `name_prefix`... and their history (a person's
+        onboarding, on forget-me): a running one simply stops, as its row is gone. Returns how many."""
+        with self.connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            ids = [row[0] for row in db.execute(
+                "SELECT id FROM executions WHERE state_machine = ? AND substr(name, 1, length(?)) = ?",
+                (state_machine, name_prefix, name_prefix)).fetchall()]
+            for id_ in ids:
+                db.execute("DELETE FROM history WHERE execution_id = ?", (id_,))
+                db.execute("DELETE FROM executions WHERE id = ?", (id_,))
+            db.execute("COMMIT")
+        return len(ids)
+
     # --- used by the runner ----------------------------------------------------------------------
 
     def ready(self, state_machines: list[str], now: float) -> list[str]:

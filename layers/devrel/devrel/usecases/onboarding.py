@@ -127,6 +127,10 @@ class Newcomers:
         self._once.complete(contributor.platform, contributor.id, {"name": contributor.name, "at": self._clock(),
                                                                    "dry_run": dry_run})
 
+    def known(self, contributor: Contributor) -> bool:
+        """Their onboarding record exists (`devrel forget` deletes it: then onboarding stops)."""
+        return self._once.get(contributor.platform, contributor.id) is not None
+
     def release(self, platform: Platform, contributor_id: str) -> None:
         """Forget a claim whose welcome failed, so the next event of theirs starts onboarding again."""
         held = self._once.get(platform, contributor_id)
@@ -237,6 +241,8 @@ class OnboardingSteps:
 
     def check_progress(self, state: OnboardingState) -> Progress:
         """`nudge` while the newcomer has done nothing since the welcome and nudges remain, else `done`."""
+        if not self._newcomers.known(state.contributor):
+            return Progress(next="done", reason="their onboarding record is gone (they asked to be forgotten)")
         since = state.welcome.result.welcomed_at if state.welcome else 0.0
         # By the platform's user id: display names are empty on some platforms (Slack) and not unique.
         who = state.contributor.id

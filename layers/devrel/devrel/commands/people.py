@@ -1,0 +1,70 @@
+"""`devrel forget PLATFORM:ID` and `devrel export PLATFORM:ID`: a person's data, removed or handed over.
+
+Both read the whole store (edge SQLite or the cloud's DynamoDB table, by DEVREL_MODE). Forget-me
+deletes what identifies the person and anonymises what aggregates count (see records.PersonalData);
+at the edge it also deletes their onboarding executions. In the cloud a running onboarding stops at
+its next check (its record is gone); Step Functions keeps finished executions' history for 90 days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from devrel.commands.common import command_settings
+from devrel.ports import execution_name
+from devrel.records import PLATFORMS, Person, PersonalData
+from devrel.runtime import build_store, forget_executions
+
+
+def register(subparsers: Any) -> None:
+    for name, summary in (("forget", "delete every record about a person (anonymising what metrics count)"),
+                          ("export", "print every record about a person as JSON")):
+        parser = subparsers.add_parser(name, help=summary, description=__doc__)
+        parser.add_argument("who", metavar="PLATFORM:ID", help="e.g. slack:U0ADA42, github:583231, discord:8012")
+        parser.add_argument("--name", action="append", default=[],
+                            help="another name they used there (the ones seen with the id are found)")
+        parser.add_argument("--data-dir", help="edge data directory (default: DEVREL_DATA_DIR or ./.devrel)")
+        if name == "export":
+            parser.add_argument("--output", type=Path, help="write the JSON here instead of stdout")
+        parser.set_defaults(func=run_forget if name == "forget" else run_export)
+
+
+def parse_who(text: str) -> tuple[Any, str]:
+    platform, _, person_id = text.partition(":")
+    if platform not in PLATFORMS or not person_id.strip():
+        raise SystemExit(f"expected PLATFORM:ID with PLATFORM one of {', '.join(PLATFORMS)}; got {text!r}")
+    return platform, person_id.strip()
+
+
+def _person(args: argparse.Namespace) -> tuple[Any, PersonalData, Person]:
+    platform, person_id = parse_who(args.who)
+    settings = command_settings(args.data_dir)
+    data = PersonalData(build_store(settings))
+    return settings, data, data.person(platform, person_id, frozenset(args.name))
+
+
+def run_export(args: argparse.Namespace) -> int:
+    _, data, person = _person(args)
+    exported = json.dumps(data.export(person), indent=2, ensure_ascii=False, default=str)
+    if args.output:
+        args.output.write_text(exported + "\n", encoding="utf-8")
+        print(f"wrote {person.platform}:{person.id}'s records to {args.output}", file=sys.stderr)
+    else:
+        print(exported)
+    return 0
+
+
+def run_forget(args: argparse.Namespace) -> int:
+    settings, data, person = _person(args)
+    counts = data.forget(person)
+    prefix = execution_name("onboarding", person.platform, person.id) + "-"
+    executions = forget_executions(settings, settings.onboarding_state_machine, prefix)
+    where = f", {executions} onboarding executions deleted" if executions is not None else \
+        "; a running onboarding stops at its next check"
+    print(f"forgot {person.platform}:{person.id}: {counts.get('deleted', 0)} records deleted, "
+          f"{counts.get('anonymised', 0)} anonymised{where}")
+    return 0
