@@ -190,7 +190,17 @@ class Services:
                              remember_seconds=settings.idempotency_ttl_seconds,
                              answer_overheard=settings.github_answer_all_comments)
         return Conversations(self.store, self.platforms, self.clock, policy, self.knowledge_ready,
-                             answerer=lambda: self.answerer, llm=lambda: self.llm, activity=self.activity)
+                             answerer=lambda: self.answerer, llm=lambda: self.llm, activity=self.activity,
+                             related=self._related_issue if settings.project_repository else None)
+
+    def _related_issue(self, question: str) -> str | None:
+        """The project's issue a chat question matches (its link and status), from the duplicate index."""
+        from devrel.usecases.related_issues import RelatedIssues
+        from devrel.usecases.triage_models import duplicate_scorer
+
+        related = RelatedIssues(self.store, self.settings.project_repository or "",
+                                duplicate_scorer(lambda: self.embedder))
+        return related.line(question)
 
     @cached_property
     def newcomers(self) -> Newcomers:

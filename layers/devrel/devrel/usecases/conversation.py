@@ -107,8 +107,11 @@ class Conversations:
         answerer: Callable[[], AnswerSource],
         llm: Callable[[], LLM | None],
         activity: ActivityLog | None = None,
+        related: Callable[[str], str | None] | None = None,
     ) -> None:
         self.activity = activity or ActivityLog(store, clock)
+        # The repository's issue a chat question matches, if any (usecases/related_issues.py).
+        self._related = related
         self._platforms = platforms
         self._clock = clock
         self._policy = policy
@@ -145,6 +148,18 @@ class Conversations:
         return self.converse(event, sleep) if self.should_answer(event) else None
 
     def compose_reply(self, event: InboundEvent, history: list[ChatMessage]) -> Reply:
+        """The answer, plus the link and status of a matching issue for questions asked off GitHub."""
+        reply = self._answer(event, history)
+        if self._related is None or event.platform == "github" or not event.text.strip():
+            return reply  # on GitHub, triage links duplicates itself
+        try:
+            line = self._related(event.text)
+        except Exception as error:  # a hint, never a reason to fail the answer
+            log.warning("related issue lookup failed for %s: %s", event.delivery_id, error)
+            return reply
+        return reply.model_copy(update={"text": f"{reply.text}\n\n{line}"}) if line else reply
+
+    def _answer(self, event: InboundEvent, history: list[ChatMessage]) -> Reply:
         """The answer: grounded in the index when there is one, else the LLM, else an honest fallback."""
         if not event.text.strip():
             return Reply(text=EMPTY_QUESTION_TEXT)
