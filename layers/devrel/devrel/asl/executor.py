@@ -4,6 +4,8 @@ After every state transition the execution's current state and input are written
 runner that stops (or crashes) is replaced by any other on the same file: it re-runs at most the
 state that was in progress. A Wait, and a Retry backoff, of a top-level state is a persisted wake
 time, not a sleep: `run_ready` returns and picks the execution up again once the time has come.
+So is a `.waitForTaskToken` task: it waits, until its TimeoutSeconds, for `send_task_result`
+(SendTaskSuccess/SendTaskFailure) from any process, which wakes it.
 
 Parallel branches and Map iterations run one after another, in memory, inside their state; their
 waits and retries sleep. A restart in the middle of a Parallel or Map state re-runs that whole
@@ -126,6 +128,8 @@ class LocalExecutor:
                     row, "TIMED_OUT", error=TIMEOUT, cause=f"the execution ran over {timeout} seconds"
                 )
                 return
+            if "token" in memo and "callback" not in memo:
+                memo = self._with_callback(memo)
             try:
                 with self._heartbeat(row.id):
                     outcome = self._interpreter.step(name, definition["States"][name], data, context, memo)
@@ -165,7 +169,14 @@ class LocalExecutor:
                 continue
             suspended = [("StateSuspended", name, {"until": wake_at})]
             self._save(row, suspended, memo=memo, wake_at=wake_at, lease_owner=None, lease_until=None)
+            if "token" in memo:
+                # A callback sent before this save had its wake-up overwritten by it: wake again.
+                self._store.wake_if_called(row.id, memo["token"], self._now())
             return
+
+    def _with_callback(self, memo: dict[str, Any]) -> dict[str, Any]:
+        result = self._store.task_result(memo["token"])
+        return memo if result is None else {**memo, "callback": result}
 
     @contextmanager
     def _heartbeat(self, execution_id: str) -> Iterator[None]:

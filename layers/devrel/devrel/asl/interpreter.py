@@ -7,8 +7,10 @@ Stepping the same state again with that memo (once the time has come) carries on
 
 from __future__ import annotations
 
+import base64
 import json
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +30,10 @@ from devrel.asl.errors import (
 )
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+# The callback pattern: the task gets `$$.Task.Token` and the state waits for SendTaskSuccess/Failure.
+WAIT_FOR_TOKEN = ".waitForTaskToken"
+# Step Functions' default TimeoutSeconds for a Task is 99999999 seconds (over three years).
+DEFAULT_TASK_TIMEOUT = 99_999_999
 # Step Functions caps an execution's history at 25,000 events; this bounds runaway loops the same way.
 MAX_TRANSITIONS = 25_000
 
@@ -52,6 +58,22 @@ class Suspend:
 
 
 Outcome = Next | Done | Suspend
+
+
+def task_token(execution_id: str, state: str) -> str:
+    """An opaque-looking token that still names its execution and state, so SendTaskSuccess can find
+    them without a lookup table (a random part makes each entry into the state a new token)."""
+    raw = json.dumps([execution_id, state, uuid.uuid4().hex], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def token_parts(token: str) -> tuple[str, str] | None:
+    """(execution id, state name) of a token made by `task_token`; None for anything else."""
+    try:
+        execution_id, state, _ = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError):
+        return None
+    return (execution_id, state) if isinstance(execution_id, str) and isinstance(state, str) else None
 
 
 def iso_time(epoch_seconds: float) -> str:
@@ -97,6 +119,8 @@ class Interpreter:
             if isinstance(outcome, Done):
                 return outcome.output
             if isinstance(outcome, Suspend):
+                if "token" in outcome.memo:
+                    raise runtime_error("a .waitForTaskToken task runs locally only at the top level of a machine")
                 memo = outcome.memo
                 self._sleep(max(0.0, outcome.until - self._now()))
                 continue
@@ -169,17 +193,53 @@ class Interpreter:
         raise StatesError(error, cause)
 
     def _task(self, state: dict[str, Any], data: Any, context: Any, memo: dict[str, Any]) -> Outcome:
-        def call(effective: Any) -> Any:
-            parameters = render_field(state, "Parameters", effective, context)
-            if state["Resource"] != LAMBDA_INVOKE:
-                return self._invoke(state["Resource"], parameters)
-            if not isinstance(parameters, dict) or "FunctionName" not in parameters:
-                raise runtime_error("lambda:invoke needs Parameters with FunctionName")
-            payload = self._invoke(parameters["FunctionName"], parameters.get("Payload", {}))
-            # The shape of Lambda's Invoke response, as the optimised integration returns it.
-            return {"ExecutedVersion": "$LATEST", "Payload": payload, "StatusCode": 200}
+        if state["Resource"].endswith(WAIT_FOR_TOKEN):
+            return self._callback_task(state, data, context, memo)
+        return self._guarded(state, data, context, memo, lambda effective: self._call(state, effective, context))
 
-        return self._guarded(state, data, context, memo, call)
+    def _call(self, state: dict[str, Any], effective: Any, context: Any) -> Any:
+        parameters = render_field(state, "Parameters", effective, context)
+        resource = state["Resource"].removesuffix(WAIT_FOR_TOKEN)
+        if resource != LAMBDA_INVOKE:
+            return self._invoke(resource, parameters)
+        if not isinstance(parameters, dict) or "FunctionName" not in parameters:
+            raise runtime_error("lambda:invoke needs Parameters with FunctionName")
+        payload = self._invoke(parameters["FunctionName"], parameters.get("Payload", {}))
+        # The shape of Lambda's Invoke response, as the optimised integration returns it.
+        return {"ExecutedVersion": "$LATEST", "Payload": payload, "StatusCode": 200}
+
+    def _callback_task(self, state: dict[str, Any], data: Any, context: Any, memo: dict[str, Any]) -> Outcome:
+        """First entry: call the task with a new `$$.Task.Token`, then wait (Suspend) until the
+        state's TimeoutSeconds. The executor wakes the state when SendTaskSuccess/Failure arrives and
+        puts it in memo["callback"]; its output is the state's result, a failure goes to Retry/Catch
+        like any task's, and so does States.Timeout when nothing arrived in time."""
+        if "token" not in memo:
+            token = task_token(context["Execution"]["Id"], context["State"]["Name"])
+            with_token = {**context, "Task": {"Token": token}}
+            try:
+                self._call(state, select(state, "InputPath", data, context), with_token)
+            except StatesError as failure:
+                if not failure.catchable:
+                    raise
+                return self._recover(state, data, memo, failure)
+            until = self._now() + state.get("TimeoutSeconds", DEFAULT_TASK_TIMEOUT)
+            return Suspend(until, {**memo, "token": token, "until": until})
+        callback = memo.get("callback")
+        waiting = {key: value for key, value in memo.items() if key not in ("token", "until", "callback")}
+        if callback is None:
+            if self._now() < memo["until"]:
+                return Suspend(memo["until"], memo)
+            return self._recover(state, data, waiting, StatesError(TIMEOUT, "no SendTaskSuccess or SendTaskFailure "
+                                                                          "arrived within TimeoutSeconds"))
+        if callback.get("status") != "success":
+            return self._recover(state, data, waiting, StatesError(callback.get("error"), callback.get("cause")))
+        try:
+            result = render_field(state, "ResultSelector", callback.get("output"), context)
+            return _after(state, select(state, "OutputPath", place_result(state, data, result), context))
+        except StatesError as failure:
+            if not failure.catchable:
+                raise
+            return self._recover(state, data, waiting, failure)
 
     def _parallel(self, state: dict[str, Any], data: Any, context: Any, memo: dict[str, Any]) -> Outcome:
         def run(effective: Any) -> list[Any]:

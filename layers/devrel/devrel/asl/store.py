@@ -50,6 +50,12 @@ CREATE TABLE IF NOT EXISTS history (
     details TEXT
 );
 CREATE INDEX IF NOT EXISTS history_by_execution ON history (execution_id, seq);
+CREATE TABLE IF NOT EXISTS task_callbacks (
+    token TEXT PRIMARY KEY,
+    execution_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    at REAL NOT NULL
+);
 """
 
 ACTIVE = ("PENDING", "RUNNING")
@@ -184,6 +190,50 @@ class ExecutionStore:
                 db.execute("DELETE FROM executions WHERE id = ?", (id_,))
             db.execute("COMMIT")
         return len(ids)
+
+    def send_task_result(self, token: str, outcome: dict[str, Any]) -> None:
+        """SendTaskSuccess/SendTaskFailure: keep the outcome for the waiting state and wake its
+        execution. Raises PortError("TaskTimedOut ...") for a token whose task no longer waits (the
+        execution ended, the state moved on or timed out, an outcome was already sent) and
+        PortError("InvalidToken ...") for one this executor never made."""
+        from devrel.asl.interpreter import token_parts
+
+        parts = token_parts(token)
+        if parts is None:
+            raise PortError("InvalidToken: not a task token of this executor")
+        execution_id, state = parts
+        now = self._now()
+        with self.connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            found = db.execute("SELECT status, current_state, memo FROM executions WHERE id = ?",
+                               (execution_id,)).fetchone()
+            waiting_token = json.loads(found[2]).get("token") if found is not None else None
+            # Before the waiting state is saved its memo has no token yet (a task that calls back at
+            # once): the state it is in is then enough.
+            waits = found is not None and found[0] == "RUNNING" and found[1] == state \
+                and waiting_token in (None, token)
+            if not waits or db.execute("SELECT 1 FROM task_callbacks WHERE token = ?", (token,)).fetchone():
+                db.execute("COMMIT")
+                raise PortError("TaskTimedOut: the task of this token is no longer waiting")
+            db.execute("INSERT INTO task_callbacks (token, execution_id, outcome, at) VALUES (?, ?, ?, ?)",
+                       (token, execution_id, json.dumps(outcome), now))
+            db.execute("UPDATE executions SET wake_at = ? WHERE id = ?", (now, execution_id))
+            _record(db, execution_id, now, "TaskCallback", state, {"status": outcome.get("status")})
+            db.execute("COMMIT")
+
+    def wake_if_called(self, execution_id: str, token: str, now: float) -> None:
+        """Wake `execution_id` when an outcome for `token` is already there. The runner calls it
+        after saving the waiting state; a sender wakes the execution itself, in the transaction that
+        keeps the outcome, so one of the two always sees the other."""
+        with self.connect() as db:
+            db.execute("UPDATE executions SET wake_at = ? WHERE id = ? AND status = 'RUNNING'"
+                       " AND EXISTS (SELECT 1 FROM task_callbacks WHERE token = ?)", (now, execution_id, token))
+
+    def task_result(self, token: str) -> dict[str, Any] | None:
+        """The outcome sent for `token`, if any (the runner reads it when it wakes the state)."""
+        with self.connect() as db:
+            found = db.execute("SELECT outcome FROM task_callbacks WHERE token = ?", (token,)).fetchone()
+        return None if found is None else json.loads(found[0])
 
     # --- used by the runner ----------------------------------------------------------------------
 

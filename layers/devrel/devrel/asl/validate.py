@@ -7,7 +7,7 @@ from typing import Any
 from devrel.asl import intrinsics, jsonpath
 from devrel.asl.choice import OPERATORS
 from devrel.asl.errors import ALL, StatesError
-from devrel.asl.interpreter import LAMBDA_INVOKE
+from devrel.asl.interpreter import LAMBDA_INVOKE, WAIT_FOR_TOKEN
 
 STATE_TYPES = frozenset({"Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
 _ENDS_BY_ITSELF = frozenset({"Choice", "Succeed", "Fail"})
@@ -211,7 +211,7 @@ def _check_task(label: str, state: dict[str, Any], problems: list[str]) -> None:
     resource = state.get("Resource")
     if not isinstance(resource, str) or not resource:
         problems.append(f"{label}.Resource: required")
-    elif resource.startswith("arn:aws:states:::") and resource != LAMBDA_INVOKE:
+    elif resource.startswith("arn:aws:states:::") and resource.removesuffix(WAIT_FOR_TOKEN) != LAMBDA_INVOKE:
         problems.append(f"{label}.Resource: only Lambda tasks run locally, not {resource}")
 
 
