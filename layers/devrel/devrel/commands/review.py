@@ -72,6 +72,8 @@ def run_review(args: argparse.Namespace) -> int:
         print(json.dumps({"repository": changes.repository, "base": changes.base_sha, "head": changes.head_sha,
                           "enabled": config.enabled, **review.as_dict()}, indent=2))
     else:
+        if not config.enabled:
+            print("Note: .github/devrel.yml switches the review off here; pull requests get none.")
         print(as_text(review, changes.base_sha, changes.head_sha))
     return 0
 
