@@ -183,3 +183,21 @@ def test_inside_a_parallel_branch_it_is_refused_not_hung(tmp_path: Path) -> None
     world.executor.run_ready()
     done = world.store.describe(world.id)
     assert done.status == "FAILED" and "top level" in (done.cause or "")
+
+
+def test_step_functions_callbacks_say_what_the_local_executor_says() -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from devrel.adapters.workflows_sfn import StepFunctionsWorkflows
+
+    client = boto3.client("stepfunctions", region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    adapter = StepFunctionsWorkflows(client, {})
+    with Stubber(client) as stub:
+        stub.add_response("send_task_success", {}, {"taskToken": "t1", "output": '{"ok": true}'})
+        adapter.send_task_success("t1", {"ok": True})
+        stub.add_client_error("send_task_failure", "TaskTimedOut", expected_params={
+            "taskToken": "t2", "error": "Release.Rejected", "cause": "no"})
+        with pytest.raises(PortError, match=r"^TaskTimedOut"):
+            adapter.send_task_failure("t2", "Release.Rejected", "no")

@@ -76,3 +76,20 @@ class StepFunctionsWorkflows:
             error=found.get("error"),
             cause=found.get("cause"),
         )
+
+    def send_task_success(self, token: str, output: Any) -> None:
+        """SendTaskSuccess: the waiting `.waitForTaskToken` state ends with `output`."""
+        self._callback("send_task_success", taskToken=token, output=json.dumps(output))
+
+    def send_task_failure(self, token: str, error: str, cause: str = "") -> None:
+        """SendTaskFailure: the waiting state fails with `error` (Retry/Catch apply)."""
+        self._callback("send_task_failure", taskToken=token, error=error[:256], cause=cause[:32768])
+
+    def _callback(self, operation: str, **arguments: Any) -> None:
+        try:
+            getattr(self._client, operation)(**arguments)
+        except ClientError as err:
+            # TaskTimedOut (late, or answered already), InvalidToken, TaskDoesNotExist: as the local executor says.
+            raise PortError(f"{_error_code(err) or 'Error'}: {operation} refused") from err
+        except BotoCoreError as err:
+            raise PortError(f"{operation}: {err}") from err

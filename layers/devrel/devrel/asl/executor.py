@@ -9,8 +9,9 @@ So is a `.waitForTaskToken` task: it waits, until its TimeoutSeconds, for `send_
 
 Parallel branches and Map iterations run one after another, in memory, inside their state; their
 waits and retries sleep. A restart in the middle of a Parallel or Map state re-runs that whole
-state from its input. The machine's TimeoutSeconds is enforced (status TIMED_OUT); a state's
-TimeoutSeconds/HeartbeatSeconds are accepted but not enforced.
+state from its input. The machine's TimeoutSeconds is enforced (status TIMED_OUT), and so is a
+`.waitForTaskToken` task's (States.Timeout); other states' TimeoutSeconds/HeartbeatSeconds are
+accepted but not enforced.
 
 A runner holds each execution it advances with a lease, renewed at every transition and by a
 heartbeat while a state runs, so a long Task keeps it. A runner that dies in the middle of a state
