@@ -38,6 +38,8 @@ FROM_PARAMETERS: dict[str, tuple[str, str | frozenset[str]]] = {
     "project_repository": ("ProjectRepository", ALL),
     "reindex_targets": ("ReindexTargets", frozenset({"ReindexFunction"})),
     "digest_slack_channel": ("DigestSlackChannel", frozenset({"DigestFunction"})),
+    "handoff_slack_channel": ("HandoffSlackChannel", frozenset({"WorkerFunction"})),
+    "handoff_discord_channel": ("HandoffDiscordChannel", frozenset({"WorkerFunction"})),
     "digest_discord_channel": ("DigestDiscordChannel", frozenset({"DigestFunction"})),
     "alert_first_response_hours": ("AlertFirstResponseHours", frozenset({"DigestFunction"})),
     "alert_unanswered_questions": ("AlertUnansweredQuestions", frozenset({"DigestFunction"})),

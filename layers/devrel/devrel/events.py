@@ -248,3 +248,5 @@ class Reply(BaseModel):
     # Citations or buttons the platform may render natively (e.g. Slack blocks, Discord components).
     sources: list[str] = Field(default_factory=list)
     ephemeral: bool = False
+    # Not a confident answer from the sources (never rendered): the hand-off to maintainers follows it.
+    unsure: bool = False

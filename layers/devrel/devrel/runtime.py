@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from devrel.usecases.conversation import Conversations
     from devrel.usecases.dispatch import Dispatcher
     from devrel.usecases.onboarding import Newcomers, OnboardingSteps
+    from devrel.usecases.handoff import HandOff
     from devrel.usecases.review import PullRequestReviews
     from devrel.usecases.triage_steps import TriageSteps
 
@@ -191,7 +192,17 @@ class Services:
                              answer_overheard=settings.github_answer_all_comments)
         return Conversations(self.store, self.platforms, self.clock, policy, self.knowledge_ready,
                              answerer=lambda: self.answerer, llm=lambda: self.llm, activity=self.activity,
-                             related=self._related_issue if settings.project_repository else None)
+                             related=self._related_issue if settings.project_repository else None,
+                             handoff=self.handoff)
+
+    @cached_property
+    def handoff(self) -> HandOff:
+        """Questions handed to the maintainers' Slack / Discord channel (none configured: no hand-off)."""
+        from devrel.usecases.handoff import HandOff, HandOffConfig
+
+        config = HandOffConfig(slack_channel=self.settings.handoff_slack_channel,
+                               discord_channel=self.settings.handoff_discord_channel)
+        return HandOff(self.store, self.platforms, self.clock, config, self.activity)
 
     def _related_issue(self, question: str) -> str | None:
         """The project's issue a chat question matches (its link and status), from the duplicate index."""

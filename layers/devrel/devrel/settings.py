@@ -85,6 +85,10 @@ class Settings(BaseSettings):
 
     # Repositories the daily stale sweep goes over (JSON list in env); empty: project_repository.
     stale_repositories: list[str] = Field(default_factory=list)
+    # Where questions are handed to the maintainers (unsure answers, requests for a person): a Slack
+    # and/or a Discord channel id (the latter posted with the bot token); none: no hand-off.
+    handoff_slack_channel: str | None = None
+    handoff_discord_channel: str | None = None
     # Slack channel id for the weekly digest (none: the digest is only kept for the API).
     digest_slack_channel: str | None = None
     # Discord channel id for the weekly digest (posted with the bot token).

@@ -27,6 +27,7 @@ from devrel.records import (
     Unanswered,
     conversation_key,
 )
+from devrel.usecases.handoff import HandOff, wants_a_person
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class Conversations:
         knowledge_ready: Callable[[], bool],
         answerer: Callable[[], AnswerSource],
         llm: Callable[[], LLM | None],
+        handoff: HandOff | None = None,
         activity: ActivityLog | None = None,
         related: Callable[[str], str | None] | None = None,
     ) -> None:
@@ -122,6 +124,7 @@ class Conversations:
         self.unanswered = Unanswered(store)
         self.docs_gaps = DocsGaps(store, clock)
         self.replies = Idempotency(store, "reply", clock, CLAIM_SECONDS, policy.remember_seconds)
+        self._handoff = handoff
 
     def reply_key(self, event: InboundEvent) -> tuple[str, str]:
         return self.replies.key(event.platform, event.delivery_id)
@@ -169,7 +172,7 @@ class Conversations:
             if not answer.confident:  # a docs gap: maintainers see these grouped by nearest page
                 self.docs_gaps.keep(event.text, [c.url for c in answer.citations], event.delivery_id)
             sources = [c.url for c in answer.citations if c.url not in answer.text]
-            return Reply(text=answer.text, sources=sources)
+            return Reply(text=answer.text, sources=sources, unsure=not answer.confident)
         llm = self._llm()
         if llm is None:
             return Reply(text=FALLBACK_TEXT)
@@ -201,7 +204,7 @@ class Conversations:
             self.memory.remember(thread, event.delivery_id, event.received_at, "user", event.text, actor=actor)
             if isinstance(platform, WorkingIndicator):
                 platform.mark_working(event)
-            reply = self.compose_reply(event, history)
+            reply = self.handed_off(event, self.compose_reply(event, history))
             message_id = post_with_retries(platform, event, reply, self._policy.attempts,
                                            self._policy.retry_delay_seconds, sleep)
         except BaseException as error:
@@ -213,6 +216,23 @@ class Conversations:
         self.replies.complete(event.platform, event.delivery_id, {"message_id": message_id, "at": self._clock()})
         self.memory.remember(thread, event.delivery_id, event.received_at, "assistant", reply.text, message_id)
         return "replied"
+
+
+    def handed_off(self, event: InboundEvent, reply: Reply) -> Reply:
+        """The reply after handing the question to the maintainers, when the asker wants a person or the
+        answer is unsure (and a maintainers' channel is configured)."""
+        if self._handoff is None or not self._handoff.configured:
+            return reply
+        asked = wants_a_person(event.text)
+        if not (asked or reply.unsure):
+            return reply
+        told = self._handoff.hand_off(event, "they asked for a person" if asked else "no confident answer",
+                                      draft="" if asked else reply.text)
+        if told is None:
+            return reply
+        if asked:
+            return Reply(text=told)
+        return reply.model_copy(update={"text": f"{reply.text}\n\n{told}"})
 
 
 def record_feedback(event: InboundEvent, feedback: FeedbackLog) -> str:
