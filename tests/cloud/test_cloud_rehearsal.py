@@ -32,6 +32,7 @@ from support.cloud_world import (
     DISCORD_KEY,
     KNOWLEDGE_SOURCE,
     PROJECT_REPOSITORY,
+    TELEGRAM_BOT_USERNAME,
     Cloud,
 )
 from support.lambda_rehearsal import map_tmp
@@ -336,7 +337,66 @@ def test_a_discord_ask_is_deferred_then_followed_up(cloud: Cloud, indexed: dict[
     no_secret_in_logs(cloud)
 
 
-# --- (iv) schedules: the weekly digest ---------------------------------------------------------------------------
+# --- (iv) Telegram: a mention in a group answered as a reply ----------------------------------------------------
+
+
+def telegram_update(cloud: Cloud, update: dict[str, Any], secret: str | None) -> Any:
+    """POST an update as Telegram does: JSON, with the secret registered by setWebhook in a header
+    (None: without the header)."""
+    headers = {"content-type": "application/json"}
+    if secret is not None:
+        headers["x-telegram-bot-api-secret-token"] = secret
+    return cloud.rehearsal.http("POST", "/telegram/webhook", json.dumps(update).encode(), headers,
+                                source_ip="149.154.167.220")
+
+
+def test_a_telegram_mention_in_a_group_is_answered_once_as_a_reply_from_the_index(
+    cloud: Cloud, indexed: dict[str, Any]
+) -> None:
+    update = json.loads((FIXTURES / "telegram" / "message_with_entities.json").read_text())
+    update_id = random.randrange(10**8, 10**9)
+    mention = f"@{TELEGRAM_BOT_USERNAME}"
+    # In a group the assistant answers only when mentioned by the username the template was given.
+    update["update_id"] = update_id
+    update["message"].update(
+        chat={"id": -1001234567890, "type": "supergroup", "title": "Widget users"}, message_id=4242,
+        text=f"{mention} how do I install the command-line tool?",
+        entities=[{"type": "mention", "offset": 0, "length": len(mention)}])
+    forged = {**update, "update_id": update_id + 1}
+    assert telegram_update(cloud, forged, "not-the-secret").status == 401
+    assert telegram_update(cloud, forged, None).status == 401
+    secret = cloud.secrets["telegram_webhook_secret"]
+    first = telegram_update(cloud, update, secret)
+    assert first.status == 200
+    # The webhook's answer is a Bot API call of its own: "typing..." in the group, at once.
+    assert first.json() == {"method": "sendChatAction", "chat_id": -1001234567890, "action": "typing"}
+    for _ in range(2):  # Telegram re-sends an update until it is acknowledged: no second "typing"
+        again = telegram_update(cloud, update, secret)
+        assert (again.status, again.json()) == (200, {})
+
+    api, token = cloud.platforms.telegram, cloud.secrets["telegram_bot_token"]
+
+    def replies() -> list[tuple[str, dict[str, Any]]]:
+        with api.lock:
+            return [call for call in api.calls if call[0].endswith("/sendMessage")]
+
+    [(path, sent)] = eventually(replies)
+    assert path == f"/bot{token}/sendMessage"
+    assert sent["chat_id"] == -1001234567890 and sent["parse_mode"] == "MarkdownV2"
+    assert sent["reply_parameters"]["message_id"] == 4242
+    assert sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == f"fb:up:update:{update_id}"
+    # MarkdownV2 escapes punctuation outside code; the quoted passage and its citation are there.
+    text = sent["text"].replace("\\", "")
+    assert "pip install widget-cli" in text and "install.md" in text, sent["text"]
+    eventually(lambda: False, timeout=3)  # past a visibility timeout: nothing is sent twice
+    assert len(replies()) == 1
+    strings = table_strings(cloud)
+    assert any(str(update_id) in text for text in strings)  # de-duplicated on update_id
+    assert not any(str(update_id + 1) in text for text in strings)  # the forged one stored nothing
+    no_secret_in_logs(cloud)
+
+
+# --- (v) schedules: the weekly digest ---------------------------------------------------------------------------
 
 
 def test_the_weekly_digest_is_posted_to_its_slack_channel_and_kept(cloud: Cloud) -> None:

@@ -5,6 +5,7 @@ over real HTTP."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -25,6 +26,7 @@ from osmem_server import OsmemServer
 from devrel.models.catalog import resolve_gguf
 from devrel.models.local_server import LocalLlmServer
 from e2e.test_serve_platforms import Call, PlatformApi
+from e2e.test_serve_telegram import BotApi
 from e2e.test_serve_triage import GithubStandIn
 from support.aoss_standin import AossStandIn
 from support.cloud_rehearsal import CloudRehearsal
@@ -45,6 +47,7 @@ BOT_LOGIN = "devrel-bot"
 DISCORD_APPLICATION_ID = "775799577604522054"
 DIGEST_CHANNEL = "C0DIGEST"
 PROJECT_REPOSITORY = "Codertocat/Hello-World"
+TELEGRAM_BOT_USERNAME = "devrel_rehearsal_bot"
 # ReindexTargets: a folder of the re-index function's /tmp, filled by the test (the sandbox has no
 # network, so OWNER/NAME targets, which `git clone` from github.com, cannot be rehearsed here).
 KNOWLEDGE_SOURCE = "/tmp/knowledge-source"
@@ -62,18 +65,23 @@ OPERATOR_SECRETS = {
     "discourse_webhook_secret": "rehearsal-discourse-secret",
     "discourse_api_key": "rehearsal-discourse-key",
     "llm_api_key": "rehearsal-llm-key",
+    # Telegram: the token BotFather gave, and the secret `devrel telegram register` sends setWebhook.
+    "telegram_bot_token": "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawRehearsal",
+    "telegram_webhook_secret": "rehearsal-telegram-webhook-secret",
 }
 
 
 @dataclass
 class Platforms:
-    """The GitHub, Slack, Discord and Discourse APIs on one local server: GitHub's issue endpoints
-    under /github answered by the triage stand-in, the rest by the platform stand-in."""
+    """The GitHub, Slack, Discord, Discourse and Telegram APIs on one local server: GitHub's issue
+    endpoints under /github answered by the triage stand-in, the Bot API under /telegram by the
+    Telegram stand-in (which sees the paths the Bot API would), the rest by the platform stand-in."""
 
     url: str = ""
     github: GithubStandIn = field(default_factory=GithubStandIn)
     api: PlatformApi = field(default_factory=PlatformApi)
     github_calls: list[Received] = field(default_factory=list)
+    telegram: BotApi = field(default_factory=BotApi)
 
     def answer(self, got: Received) -> tuple[int, Any, dict[str, str]]:
         if got.path.startswith(f"/github/repos/{PROJECT_REPOSITORY}/"):
@@ -81,6 +89,8 @@ class Platforms:
             status, payload = self.github.answer(got.method, got.path.removeprefix("/github"), got.body,
                                                  urlencode(got.query, doseq=True))
             return status, payload, {}
+        if got.path.startswith("/telegram/"):
+            return self.telegram.answer(dataclasses.replace(got, path=got.path.removeprefix("/telegram")))
         return (*self.api.answer(Call(got.method, got.path, got.headers, got.body)), {})
 
 
@@ -147,6 +157,7 @@ def cloud_world(sam_build: Path, scratch: Path) -> Iterator[Cloud]:
             "ProjectRepository": PROJECT_REPOSITORY,
             "ReindexTargets": json.dumps([KNOWLEDGE_SOURCE]),
             "DigestSlackChannel": DIGEST_CHANNEL,
+            "TelegramBotUsername": TELEGRAM_BOT_USERNAME,
         }
         function_names = {name: f"{STACK}-{name}" for name, res in built["Resources"].items()
                           if res["Type"] == "AWS::Serverless::Function"}
@@ -193,6 +204,7 @@ def cloud_world(sam_build: Path, scratch: Path) -> Iterator[Cloud]:
             "DEVREL_GITHUB_API_URL": f"{platforms.url}/github",
             "DEVREL_SLACK_API_URL": f"{platforms.url}/slack/api/",
             "DEVREL_DISCORD_API_URL": f"{platforms.url}/discord/api/v10",
+            "DEVREL_TELEGRAM_API_URL": f"{platforms.url}/telegram",
         }
         rehearsal = CloudRehearsal(sam_build, built, stack, resolver, session, endpoint, scratch, lambda_env,
                                    network_env, {collection_host: "127.0.0.1"}, function_names)
