@@ -83,3 +83,27 @@ def test_history_is_indexed_with_earlier_scores_and_endings(stand_in_server: Any
     assert moved is not None and moved.intent.removed and not moved.intent.open  # type: ignore[union-attr]
     assert keep_current(store, "o/r", 3, None, None, True) == "removed"
     assert sorted(int(item.sk) for item in store.query("issues#o/r")) == [2, 4]
+
+
+def test_an_installation_loads_its_repositories_history(stand_in_server: Any, tmp_path: Path,
+                                                        monkeypatch: Any) -> None:
+    from support.fakes import fake_services
+
+    listed: list[str] = []
+
+    def answer(got: Any) -> tuple[int, Any, dict[str, str]]:
+        if got.path == "/repos/Codertocat/Hello-World/issues":
+            listed.append(got.path)
+            base = f"http://{got.headers['host']}{got.path}"
+            return 200, [{**item, "url": f"{base}/{item['number']}"} for item in HISTORY[:2]], {}
+        return 404, {"message": f"no {got.method} {got.path}"}, {}
+
+    monkeypatch.setenv("DEVREL_GITHUB_TOKEN", "ghp_install")
+    services = fake_services(tmp_path, github_api_url=stand_in_server(answer))
+    payload = json.loads((FIXTURES / "installation.created.1.json").read_text())
+    event = to_inbound_event("installation", "i-1", payload)
+    assert event is not None
+    assert services.dispatcher.dispatch(event) == "history-loaded"
+    assert listed == ["/repos/Codertocat/Hello-World/issues"]
+    indexed = services.store.query("issues#Codertocat/Hello-World")
+    assert [IssueFacts.model_validate(item.data).outcome for item in indexed] == ["other", "duplicate"]

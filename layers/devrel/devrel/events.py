@@ -166,6 +166,14 @@ class IssueChanged(BaseModel):
     removed: bool = False
 
 
+class RepositoriesInstalled(BaseModel):
+    """The GitHub App was installed on repositories, or repositories were added to it: their past issues
+    go into triage's duplicate index."""
+
+    type: Literal["repositories_installed"] = "repositories_installed"
+    repositories: list[str] = Field(default_factory=list, max_length=1000)
+
+
 class _PullRequest(BaseModel):
     repository: str
     number: int
@@ -212,7 +220,7 @@ class Activity(BaseModel):
 
 Intent = Annotated[
     Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | MemberJoined
-    | InstallRevoked | Activity,
+    | InstallRevoked | RepositoriesInstalled | Activity,
     Field(discriminator="type"),
 ]
 

@@ -33,6 +33,7 @@ from devrel.events import (
     PullRequestOpened,
     PullRequestUpdated,
     Question,
+    RepositoriesInstalled,
 )
 from devrel.ports import LLM, Artifacts, ChatPlatform, Embedder, IssueTracker, Queue, Secrets, Store, Workflows
 from devrel.records import (
@@ -71,6 +72,10 @@ if TYPE_CHECKING:
     from devrel.usecases.handoff import HandOff
     from devrel.usecases.review import PullRequestReviews
     from devrel.usecases.triage_steps import TriageSteps
+
+# What an installation loads at once into the duplicate index: the newest issues of the first repositories.
+MAX_INSTALLED_REPOSITORIES = 20
+INSTALLED_HISTORY_ISSUES = 500
 
 # The name a local model server answers to; its clients need some API key, never checked.
 LOCAL_MODEL_NAME = "local"
@@ -299,6 +304,9 @@ class Services:
                                            changed.body, changed.removed)
             return "issue-followed"
 
+        def load_installed(event: Any) -> str | None:
+            return self.load_issue_history(event.intent.repositories)
+
         feedback, installations = FeedbackLog(self.store), SlackInstallations(self.store)
         return Dispatcher(EventLog(self.store), {
             Question: [self.conversations.handle],
@@ -307,9 +315,29 @@ class Services:
             MemberJoined: [start_onboarding],
             IssueOpened: [start_onboarding, start_triage],
             IssueChanged: [follow_issue],
+            RepositoriesInstalled: [load_installed],
             PullRequestOpened: [start_onboarding, self.pull_request_reviews.handle],
             PullRequestUpdated: [self.pull_request_reviews.handle],
         })
+
+    def load_issue_history(self, repositories: list[str]) -> str | None:
+        """Past issues of newly installed repositories into triage's duplicate index (as `devrel backfill`)."""
+        history = github_history(self)
+        if history is None or not repositories:
+            return None
+        import logging
+
+        from devrel.usecases.duplicate_history import load_history
+        from devrel.usecases.triage_models import earlier_best_scores
+
+        if len(repositories) > MAX_INSTALLED_REPOSITORIES:
+            logging.getLogger(__name__).warning(
+                "loading the history of %d of %d installed repositories; `devrel backfill --github` loads the others",
+                MAX_INSTALLED_REPOSITORIES, len(repositories))
+        for repository in repositories[:MAX_INSTALLED_REPOSITORIES]:
+            load_history(self.store, repository, history.past_issues(repository, INSTALLED_HISTORY_ISSUES),
+                         earlier_best_scores(lambda: self.embedder))
+        return "history-loaded"
 
     def health(self, weeks: int = 12, repository: str | None = None) -> dict[str, Any]:
         """The community-health report (metrics per week, bus factor, docs gaps, leaderboard) of the

@@ -20,6 +20,7 @@ from devrel.events import (
     PullRequestUpdated,
     Question,
     Reply,
+    RepositoriesInstalled,
 )
 from devrel.platforms.text import break_mentions, looks_like_question
 
@@ -121,6 +122,9 @@ class Delivery(_Fields):
     comment: _Comment | None = None
     sender: _User | None = None
     installation: _Installation | None = None
+    # installation.created and installation_repositories.added: the repositories it now covers.
+    repositories: list[_Repository] = Field(default_factory=list)
+    repositories_added: list[_Repository] = Field(default_factory=list)
 
     @property
     def subject(self) -> _Subject:
@@ -185,6 +189,9 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
                             state_reason=subject.state_reason, labels=[label.name for label in subject.labels],
                             title=subject.title if edited else None, body=(subject.body or "") if edited else None,
                             removed=removed)
+    if (event_name, action) in (("installation", "created"), ("installation_repositories", "added")):
+        added = delivery.repositories if event_name == "installation" else delivery.repositories_added
+        return RepositoriesInstalled(repositories=[repo.full_name for repo in added if repo.full_name])
     if own:
         return Activity()
     if event_name == "issue_comment" and action == "created":
