@@ -168,3 +168,13 @@ def test_dry_run_and_off(tmp_path: Path) -> None:
     quiet = Tracker({"netty", "bob"})
     state, steps = triaged(services, quiet, assign="off")
     assert state["assignees"]["result"]["assignees"] == [] and quiet.history_asked == []
+
+
+def test_an_issue_with_very_many_labels_and_assignees_is_still_accepted() -> None:
+    payload = json.loads((FIXTURES / "issues.opened.15.json").read_text())
+    payload["action"] = "labeled"
+    payload["issue"].update(labels=[{"name": f"l{n}"} for n in range(150)],
+                            assignees=[{"login": f"u{n}", "id": n} for n in range(150)])
+    event = to_inbound_event("issues", "d-many", payload)
+    assert event is not None and isinstance(event.intent, IssueChanged)
+    assert len(event.intent.labels) == len(event.intent.assignees) == 100

@@ -185,13 +185,13 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
         edited = action == "edited"
         return IssueChanged(repository=repository, number=subject.number,
                             open=action != "closed" and subject.state != "closed" and not removed,
-                            assignees=[user.login for user in subject.assignees if user.login],
-                            state_reason=subject.state_reason, labels=[label.name for label in subject.labels],
+                            assignees=[user.login for user in subject.assignees if user.login][:100],
+                            state_reason=subject.state_reason, labels=[label.name for label in subject.labels][:100],
                             title=subject.title if edited else None, body=(subject.body or "") if edited else None,
                             removed=removed)
     if (event_name, action) in (("installation", "created"), ("installation_repositories", "added")):
         added = delivery.repositories if event_name == "installation" else delivery.repositories_added
-        return RepositoriesInstalled(repositories=[repo.full_name for repo in added if repo.full_name])
+        return RepositoriesInstalled(repositories=[repo.full_name for repo in added if repo.full_name][:1000])
     if own:
         return Activity()
     if event_name == "issue_comment" and action == "created":
