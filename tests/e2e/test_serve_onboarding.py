@@ -72,7 +72,7 @@ def test_a_slack_workspace_join_is_welcomed_by_direct_message(serve_factory: Any
     body = team_join("U-new")
     assert post_signed(f"{app.url}/slack/events", body) == 200
     line = app.wait_for_output("[activity] welcome")
-    assert "posted" in line, line
+    assert "posted" in line and "slack://user?team=T1&id=U-new" in line, line
     paths = slack_api.paths()
     assert paths == ["/slack/api/conversations.open", "/slack/api/chat.postMessage"]
     opened, posted = (body for _, body in slack_api.calls)

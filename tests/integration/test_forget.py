@@ -28,7 +28,9 @@ from devrel.records import (
     PersonalData,
     ThreadMemory,
     Unanswered,
+    VisitorLimits,
     conversation_key,
+    handoff_scope,
 )
 from devrel.usecases.assignees import AssigneeLoad
 from devrel.usecases.onboarding import Contributor, Newcomers, OnboardingSteps
@@ -63,6 +65,7 @@ def fill(store: Store) -> None:
                                                                         "text": "an old question"},
                    expires_at=int(NOW - 100)))
     FeedbackLog(store).record(said("slack", ADA, ADA_NAME, 9), "up", "ADA-1")
+    assert VisitorLimits(store, clock, 2, 3600).admit(handoff_scope("slack"), ADA) is None  # she asked for a person
     Unanswered(store).keep(said("slack", ADA, ADA_NAME, 10), "ModelError")
     join = InboundEvent(platform="slack", kind="slack.team_join", delivery_id="Ev-join", intent=MemberJoined(),
                         reply_to=SlackAddress(team="T1"), actor=Actor(id=ADA, name=ADA_NAME), received_at=NOW)
@@ -118,6 +121,7 @@ def test_export_then_forget_a_slack_member_leaves_no_trace_and_the_same_aggregat
     assert [m.content for m in history] == ["question 1 from bob", "Happy to help, bob!",
                                             "question 3 from bob", "Happy to help, bob!"]
     assert data.export(data.person("slack", ADA))["records"] == {}
+    assert store.query(VisitorLimits.partition(handoff_scope("slack"), ADA)) == []  # keyed by a hash of her id
 
 
 def test_forget_a_github_contributor_by_numeric_id_with_their_login(store: Store) -> None:

@@ -92,6 +92,8 @@ def test_a_workspace_join_is_welcomed_by_direct_message(services: Services) -> N
     step(services, "welcome", state)
     [(event, _)] = services.platforms["slack"].posted  # type: ignore[attr-defined]
     assert isinstance(event.reply_to, SlackAddress) and event.reply_to.user == "U7" and not event.reply_to.channel
+    [entry] = services.activity.latest(kind="welcome")
+    assert entry.target == "slack://user?team=T1&id=U7"
 
 
 def test_someone_elses_message_does_not_end_onboarding_when_names_are_empty(services: Services) -> None:
@@ -148,6 +150,18 @@ def test_without_an_adapter_the_welcome_is_a_dry_run_and_the_person_is_welcomed_
     assert services.newcomers.count_since(0) == 0  # a dry run is not a welcome
     assert not services.newcomers.claim(event, live=False)  # still in dry run: not again
     assert services.newcomers.claim(event, live=True)  # posting is live now: onboard them for real
+
+
+def test_a_dry_run_welcome_is_not_repeated_while_the_platform_still_cannot_post(tmp_path: Path) -> None:
+    services = fake_services(tmp_path, {}, clock=FakeClock(5_000.0))
+    event, config = join("U6"), onboarding.OnboardingConfig()
+    workflows = services.workflows
+    assert onboarding.start_onboarding(event, services.newcomers, workflows, "Onboarding", config, can_post=False)
+    step(services, "welcome", state_for(event))  # recorded as a dry run: no adapter
+    again = event.model_copy(update={"delivery_id": "d-U6-again"})
+    assert not onboarding.start_onboarding(again, services.newcomers, workflows, "Onboarding", config, can_post=False)
+    assert onboarding.start_onboarding(again, services.newcomers, workflows, "Onboarding", config, can_post=True)
+    assert len(workflows.started) == 2 and workflows.started[0][2] != workflows.started[1][2]  # type: ignore[attr-defined]
 
 
 def test_onboarding_in_dry_run_posts_nothing_and_logs_what_it_would_say(services: Services) -> None:

@@ -42,6 +42,8 @@ class SlackAddress(BaseModel):
     @property
     def link(self) -> str:
         """Where a maintainer finds the thread (Slack's app URL scheme; no secret in it)."""
+        if self.user and not self.channel:
+            return f"slack://user?team={self.team}&id={self.user}"  # a direct message
         thread = f"&thread_ts={self.thread_ts}" if self.thread_ts else ""
         return f"slack://channel?team={self.team}&id={self.channel}{thread}"
 

@@ -193,6 +193,10 @@ class VisitorLimits:
         self._limit = limit
         self._window = window_seconds
 
+    @staticmethod
+    def partition(scope: str, visitor: str) -> str:
+        return f"visits#{scope}#{hashlib.sha256(visitor.encode()).hexdigest()[:24]}"
+
     def admit(self, scope: str, visitor: str) -> float | None:
         """Count one request; None when it is within the budget, else the seconds until one is free.
 
@@ -200,13 +204,18 @@ class VisitorLimits:
         which a rate limit can afford, and it keeps admission at one query and one write.
         """
         now = self._clock()
-        pk = f"visits#{scope}#{hashlib.sha256(visitor.encode()).hexdigest()[:24]}"
+        pk = self.partition(scope, visitor)
         recent = [_time_of(item.sk) for item in self._store.query(pk, limit=self._limit, newest_first=True)]
         recent = [at for at in recent if at > now - self._window]
         if len(recent) >= self._limit:
             return max(1.0, min(recent) + self._window - now)
         self._store.put(Item(pk, _time_key(now, uuid.uuid4().hex[:8]), {}, expires_at=int(now + self._window) + 1))
         return None
+
+
+def handoff_scope(platform: str) -> str:
+    """The rate-limit scope (VisitorLimits) of one platform's hand-offs to maintainers, per asker."""
+    return f"handoff#{platform}"
 
 
 class SlackInstallations:
@@ -562,6 +571,8 @@ def _about(item: Item, person: Person, alias: str) -> Finding | None:
     elif pk == f"onboarded#{platform}":
         if item.sk == person.id:
             return Finding("onboarding", item, None)
+    elif pk == VisitorLimits.partition(handoff_scope(platform), person.id):
+        return Finding("rate limits", item, None)  # their hand-off requests (keyed by a hash of their id)
     elif pk == "onboarding-failures":
         contributor = data.get("contributor") or {}
         if contributor.get("platform") == platform and contributor.get("id") == person.id:

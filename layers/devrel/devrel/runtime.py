@@ -281,7 +281,8 @@ class Services:
                                                  max_nudges=settings.onboarding_max_nudges,
                                                  dry_run=settings.onboarding_dry_run)
             started = onboarding.start_onboarding(event, self.newcomers, self.workflows,
-                                                  self.state_machines["onboarding"], config)
+                                                  self.state_machines["onboarding"], config,
+                                                  can_post=self.platforms.get(event.platform) is not None)
             return "onboarding-started" if started else None
 
         def start_triage(event: Any) -> str:

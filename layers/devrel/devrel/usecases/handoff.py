@@ -17,7 +17,7 @@ from typing import Literal
 from devrel.events import DiscordAddress, InboundEvent, Reply, SlackAddress
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Store
-from devrel.records import Action, ActivityLog, VisitorLimits
+from devrel.records import Action, ActivityLog, VisitorLimits, handoff_scope
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class HandOff:
         who = event.actor.id if event.actor else event.thread
         entry = Action(kind="handoff", platform=event.platform, target=event.reply_to.link, status="posted",
                        reason=reason, run=event.delivery_id, detail=event.text[:500])
-        if self._person_limit.admit(f"handoff#{event.platform}", who) is not None or \
+        if self._person_limit.admit(handoff_scope(event.platform), who) is not None or \
                 self._limit.admit("handoff", "all") is not None:
             self._activity.record(entry.model_copy(update={"status": "failed", "error": "rate limited"}))
             return None

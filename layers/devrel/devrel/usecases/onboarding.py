@@ -146,9 +146,11 @@ class Newcomers:
 
 
 def start_onboarding(event: InboundEvent, newcomers: Newcomers, workflows: Workflows, state_machine: str,
-                     config: OnboardingConfig) -> bool:
-    """Start the onboarding state machine for a newcomer seen for the first time. True when started."""
-    if not starts_onboarding(event) or not newcomers.claim(event, live=not config.dry_run):
+                     config: OnboardingConfig, can_post: bool = True) -> bool:
+    """Start the onboarding state machine for a newcomer seen for the first time. True when started.
+    `can_post`: the platform's adapter is configured (else the welcome can only be a dry run)."""
+    live = can_post and not config.dry_run
+    if not starts_onboarding(event) or not newcomers.claim(event, live=live):
         return False
     assert event.actor is not None
     # Per delivery: an onboarding started again (after a failed or dry-run one) is a new execution,
