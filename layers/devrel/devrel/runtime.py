@@ -68,8 +68,8 @@ if TYPE_CHECKING:
     from devrel.usecases.assignees import AssigneeLoad
     from devrel.usecases.conversation import Conversations
     from devrel.usecases.dispatch import Dispatcher
-    from devrel.usecases.onboarding import Newcomers, OnboardingSteps
     from devrel.usecases.handoff import HandOff
+    from devrel.usecases.onboarding import Newcomers, OnboardingSteps
     from devrel.usecases.review import PullRequestReviews
     from devrel.usecases.triage_steps import TriageSteps
 
