@@ -105,6 +105,29 @@ def serve_factory(tmp_path: Path) -> Iterator[object]:
     yield factory
     for app in started:
         stop_serve(app)
+    leaks = [leak for app in started for leak in secrets_kept(app)]
+    assert leaks == [], f"configured secrets in what devrel serve wrote: {leaks}"
+
+
+# Settings whose values are credentials; values shorter than this are too common to search for.
+SECRET_SETTING = re.compile(r"^DEVREL_\w*(SECRET|TOKEN|API_KEY|PASSWORD)\w*$")
+MIN_SECRET_LENGTH = 8
+
+
+def secrets_kept(app: ServedApp) -> list[str]:
+    """Every configured secret found in the runner's output or its data files (the suite's standing
+    sweep: a secret may leave only in the requests that need it, never in logs or stored state)."""
+    secrets = {name: value for name, value in app.env.items()
+               if SECRET_SETTING.match(name) and len(value) >= MIN_SECRET_LENGTH}
+    if not secrets:
+        return []
+    logs = "".join(app.output).encode()
+    files = [path for path in app.data_dir.rglob("*") if path.is_file()] if app.data_dir.is_dir() else []
+    found = [f"{name} in the runner's output" for name, value in secrets.items() if value.encode() in logs]
+    for path in files:
+        data = path.read_bytes()
+        found += [f"{name} in {path.name}" for name, value in secrets.items() if value.encode() in data]
+    return found
 
 
 @pytest.fixture

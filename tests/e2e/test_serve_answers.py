@@ -17,9 +17,13 @@ import pytest
 DEVREL = Path(sys.executable).with_name("devrel")
 
 
-def call(url: str, method: str = "GET", payload: Any = None) -> tuple[int, dict[str, Any]]:
+ADMIN_TOKEN = "answers-admin-token-7c1d"
+
+
+def call(url: str, method: str = "GET", payload: Any = None, token: str | None = None) -> tuple[int, dict[str, Any]]:
     data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -42,7 +46,7 @@ def project(tmp_path: Path) -> Path:
 
 def test_ask_over_http_after_ingest(serve_factory: Any, project: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    app = serve_factory({}, "--no-schedules", data_dir=data_dir)
+    app = serve_factory({"DEVREL_API_ADMIN_TOKEN": ADMIN_TOKEN}, "--no-schedules", data_dir=data_dir)
     status, reply = call(f"{app.url}/api/ask", "POST", {"question": "what is the default timeout?"})
     assert status == 503 and "ingest" in reply["error"]
 
@@ -60,5 +64,6 @@ def test_ask_over_http_after_ingest(serve_factory: Any, project: Path, tmp_path:
     assert call(f"{app.url}/api/ask", "POST", {"question": ""})[0] == 400
     assert call(f"{app.url}/api/ask", "POST", {"nothing": 1})[0] == 400
     assert call(f"{app.url}/api/nowhere")[0] == 404
-    status, stats = call(f"{app.url}/api/stats")
+    assert call(f"{app.url}/api/stats")[0] == 401  # maintainers only
+    status, stats = call(f"{app.url}/api/stats", token=ADMIN_TOKEN)
     assert status == 200 and stats["unanswered"] == [] and isinstance(stats["hourly"], list)
