@@ -157,7 +157,7 @@ _CUES: dict[Kind, tuple[tuple[str, float], ...]] = {
     "internal": ((r"\b(refactor(ed|ing)?|tests?|format(ting)?|cleanup|clean ?up|chore|bump|deps|"
                   r"dependenc(y|ies)|version|release|merge|typing|rename[sd]?|move[sd]?|update[sd]?)\b", 0.8),
                  # The project's own tooling: "Fix CI" or "Fix linting issues" fixes nothing users run.
-                 (r"\b(ci|lint(ing|er)?|workflows?|pre-commit|mypy|flake8|ruff|black|isort|coverage|tox|"
+                 (r"\b(ci|lint(ing|er)?|workflows?|pre-commit|mypy|flake8|ruff|black|isort|coverage|"
                   r"github actions)\b", 2.5)),
 }
 
