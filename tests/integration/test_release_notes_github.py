@@ -113,3 +113,12 @@ def test_owner_name_alone_reads_the_compare_api(stand_in_server: Any, tmp_path: 
     assert not any("/commits/" in path for path in seen)  # the compare answer is enough: no call per commit
     with pytest.raises(SystemExit, match="unknown ref 'v9' or 'v2' in o/r"):
         main(["release-notes", "--repo", "o/r", "--from", "v9", "--to", "v2", "--data-dir", str(tmp_path)])
+
+
+def test_an_unreachable_api_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVREL_GITHUB_API_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.delenv("DEVREL_GITHUB_TOKEN", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(["release-notes", "--repo", "o/r", "--from", "v1", "--to", "v2", "--data-dir", str(tmp_path)])
+    message = str(stopped.value)
+    assert message.startswith("release-notes: github: ") and "\n" not in message

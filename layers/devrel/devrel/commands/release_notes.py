@@ -61,7 +61,8 @@ def run_release_notes(args: argparse.Namespace) -> int:
     except ReleaseError as error:
         raise SystemExit(f"release-notes: {error}") from error
     except PortError as error:
-        raise SystemExit(f"release-notes: {str(error).splitlines()[0] if str(error) else error!r}") from error
+        first_line = str(error).splitlines()[0] if str(error) else repr(error)
+        raise SystemExit(f"release-notes: {first_line}") from error
     notes = draft.notes(args.audience)
     release = draft.release
     target = f"{release.web_url}/compare/{release.from_ref}...{release.to_ref}" if release.web_url \
