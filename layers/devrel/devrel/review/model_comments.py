@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from devrel.knowledge.credentials import redact_credentials
+from devrel.knowledge.credentials import REDACTED, redact_credentials
 from devrel.platforms.text import break_mentions
 from devrel.ports import LLM, ChatMessage, PortError
 from devrel.review.diff import FileDiff
@@ -95,6 +95,13 @@ class ModelLimits:
     calls: int = 3
 
 
+def _redacted(path: str, text: str) -> str:
+    """A line as the model may see it: a credential the contributor committed is not sent on to a
+    model provider (the review comment about it names its kind only)."""
+    redacted = redact_credentials(path, text)
+    return REDACTED if redacted is None else redacted
+
+
 def _render_file(file: FileDiff, budget: int) -> str:
     out = [f"File: {file.path}"]
     used = len(out[0])
@@ -102,7 +109,7 @@ def _render_file(file: FileDiff, budget: int) -> str:
         new_line = hunk.new_start
         block = [f"@@ {hunk.section}".rstrip()]
         for raw in hunk.lines:
-            kind, text = raw[:1], raw[1:]
+            kind, text = raw[:1], _redacted(file.path, raw[1:])
             if kind == "+":
                 block.append(f"+{new_line:>5} {text}")
                 new_line += 1
