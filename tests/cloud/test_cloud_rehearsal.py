@@ -2,9 +2,9 @@
 functions as `sam build` packages them, the template's resources on moto, OpenSearch Serverless and
 the model endpoints as local stand-ins, to the reply arriving at the platform's API.
 
-The first test in a session pays for `sam build` and the stand-ins (about a minute); each function's
-first invocation is a cold start. Tests use their own delivery ids and issue numbers, so they do not
-depend on each other's order.
+The first test in a session pays for `sam build` (about two minutes on two cores) and the stand-ins
+(seconds); each function's first invocation is a cold start. Tests use their own delivery ids and
+issue numbers, so they do not depend on each other's order.
 """
 
 from __future__ import annotations
