@@ -158,3 +158,21 @@ def test_closing_links_the_original_and_uses_not_planned(services: Any) -> None:
     assert steps(services, tracker).close_duplicate(current)["closed"] is True
     assert tracker.closed == ["not_planned"]
     assert "https://github.com/o/r/issues/3" in tracker.comments[0]
+
+
+def test_learned_repository_labels_are_applied_or_suggested(services: Any) -> None:
+    tracker = RecordingTracker()
+    current = state(body="Version 1.0. Steps to reproduce: x. Expected y but instead z.")
+
+    def labeler(title: str, body: str) -> tuple[dict[str, float], dict[str, float]]:
+        return {"area/ui": 0.93, "bug": 0.9}, {"area/docs": 0.61, "enhancement": 0.7}
+
+    classified = TriageSteps(services.store, services.clock, None, classifier=lambda: (lambda t, b: ("bug", 0.9)),
+                             duplicates=lambda issue, past: [], labeler=lambda: labeler).classify(current)
+    # The type label stays the classifier's; the model adds the area, and suggests what it is unsure of.
+    assert classified["labels"] == ["bug", "area/ui"] and classified["suggested_labels"] == {"area/docs": 0.61}
+    run_through_completeness(current, services)
+    current["classification"] = {"result": classified}
+    steps(services, tracker).act(current)
+    assert tracker.labels == ["bug", "area/ui"]
+    assert "Labels a maintainer may want to add: `area/docs` (0.61)." in tracker.comments[0]

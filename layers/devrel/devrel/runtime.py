@@ -233,14 +233,15 @@ class Services:
 
     @cached_property
     def triage_steps(self) -> TriageSteps:
-        from devrel.usecases.triage_models import duplicate_scorer, issue_classifier
+        from devrel.usecases.triage_models import duplicate_scorer, issue_classifier, repository_labeler
         from devrel.usecases.triage_steps import TriageSteps
 
         return TriageSteps(self.store, self.clock, self.issue_tracker,
                            classifier=lambda: issue_classifier(self.artifacts, lambda: self.embedder),
                            duplicates=duplicate_scorer(lambda: self.embedder),
                            bot_login=self.settings.github_bot_login, activity=self.activity,
-                           load=self.assignee_load, platforms=self.platforms)
+                           load=self.assignee_load, platforms=self.platforms,
+                           labeler=lambda: repository_labeler(self.artifacts, lambda: self.embedder))
 
     @cached_property
     def assignee_load(self) -> AssigneeLoad:

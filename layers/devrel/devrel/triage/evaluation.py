@@ -113,6 +113,32 @@ def triage_report(issues: Sequence[Issue], predictions: Sequence[Prediction], co
     return report
 
 
+def label_precision_folds(issues: Sequence[Issue], embedder: Embedder | None, config: TrainingConfig,
+                          n_folds: int = 5, seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Per label, how often applying it was right on issues the model never saw (k-fold; each fold's
+    model calibrates its own thresholds on inner folds, as `devrel train` does). Multi-label: an issue
+    may carry several labels, or none of the learned ones."""
+    prepared = prepare(issues, embedder)
+    spec = _spec(embedder)
+    applied: dict[str, int] = {}
+    right: dict[str, int] = {}
+    strata = [issue.labels[0] if issue.labels else "" for issue in issues]
+    for fold in stratified_folds(strata, n_folds, seed):
+        model = IssueClassifier.train_prepared(prepared.take(np.setdiff1d(np.arange(len(issues)), fold)), config, spec)
+        for row, scores in zip(fold, model.scores_prepared(prepared.take(fold)), strict=True):
+            for label in model.decide(scores).labels:
+                applied[label] = applied.get(label, 0) + 1
+                right[label] = right.get(label, 0) + int(label in issues[int(row)].labels)
+    support: dict[str, int] = {}
+    for issue in issues:
+        for label in issue.labels:
+            support[label] = support.get(label, 0) + 1
+    return {label: {"precision": round(right.get(label, 0) / applied[label], 4) if applied.get(label) else None,
+                    "recall": round(right.get(label, 0) / count, 4), "applied": applied.get(label, 0),
+                    "support": count}
+            for label, count in sorted(support.items())}
+
+
 def _groups(issues: Sequence[Issue]) -> dict[str, list[int]]:
     """Rows per repository when the data says which repository each issue is from."""
     groups: dict[str, list[int]] = {}

@@ -19,7 +19,14 @@ from devrel.triage.classifier import MODEL_FILE, IssueClassifier
 from devrel.triage.duplicates import DuplicateIndex
 from devrel.triage.text import Issue
 from devrel.triage.zeroshot import KeywordClassifier, label_kind
-from devrel.usecases.triage_steps import Classifier, DuplicateCandidate, DuplicateScorer, IssueFacts, IssueType
+from devrel.usecases.triage_steps import (
+    Classifier,
+    DuplicateCandidate,
+    DuplicateScorer,
+    IssueFacts,
+    IssueType,
+    Labeler,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,31 @@ def issue_classifier(artifacts: Artifacts, embedder: Callable[[], Embedder]) -> 
         return _as_issue_type(prediction.label), prediction.scores.get(prediction.best, 0.0) / total
 
     return keywords
+
+
+# A learned label below its precision target is suggested when the model gives it at least this score.
+SUGGEST_SCORE = 0.5
+
+
+def repository_labeler(artifacts: Artifacts, embedder: Callable[[], Embedder]) -> Labeler | None:
+    """The repository's own labels (type and area) from a multi-label model `devrel train --repo` published:
+    those above their precision threshold to apply, the likely rest to suggest. None without one."""
+    folder = artifacts.fetch(MODEL_ARTIFACT)
+    if folder is None or not (folder / MODEL_FILE).is_file():
+        return None
+    trained = _load_classifier(folder, (folder / MODEL_FILE).stat().st_mtime_ns)
+    if not trained.config.multi_label:
+        return None  # a model of issue types only: `issue_classifier` uses it
+
+    def labels(title: str, body: str) -> tuple[dict[str, float], dict[str, float]]:
+        vectors = embedder() if trained.embedding is not None else None
+        prediction = trained.predict([Issue(title=title, body=body)], vectors)[0]
+        applied = {label: prediction.scores[label] for label in prediction.labels}
+        suggested = {label: score for label, score in prediction.scores.items()
+                     if label not in applied and score >= SUGGEST_SCORE}
+        return applied, suggested
+
+    return labels
 
 
 def duplicate_scorer(embedder: Callable[[], Embedder]) -> DuplicateScorer:

@@ -181,6 +181,8 @@ DUPLICATE_LABELS = frozenset({"duplicate"})
 # Pluggable scorers: the learned ones replace these defaults when a trained model is present.
 Classifier = Callable[[str, str], tuple[IssueType | None, float]]
 DuplicateScorer = Callable[[IssueFacts, list[IssueFacts]], list[DuplicateCandidate]]
+# The repository's own learned labels for (title, body): (to apply, to suggest), each label -> score.
+Labeler = Callable[[str, str], tuple[dict[str, float], dict[str, float]]]
 
 
 def _issue(state: dict[str, Any]) -> IssueFacts:
@@ -220,6 +222,10 @@ def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConf
     if classification.get("type") and not classification.get("abstained"):
         lines.append(f"- This looks like a **{classification['type']}** "
                      f"(confidence {classification.get('confidence', 0):.2f}).")
+    suggested = _result(state, "classification").get("suggested_labels") or {}
+    if suggested:
+        named = ", ".join(f"`{break_mentions(str(name))}` ({score:.2f})" for name, score in list(suggested.items())[:3])
+        lines.append(f"- Labels a maintainer may want to add: {named}.")
     prio = _result(state, "priority")
     if prio:
         lines.append(f"- Priority: **{prio['level']}**: {prio['reason']}.")
@@ -271,7 +277,9 @@ def planned_labels(state: dict[str, Any], config: TriageConfig) -> list[str]:
         labels.append(config.duplicate_label)
     if _result(state, "completeness").get("needs_info"):
         labels.append(config.needs_info_label)
-    allowed = {*config.type_labels.values(), config.duplicate_label, config.needs_info_label}
+    # The repository's own labels learned from its history may be applied too (never a label from the text).
+    learned = set(_result(state, "classification").get("learned") or [])
+    allowed = {*config.type_labels.values(), config.duplicate_label, config.needs_info_label, *learned}
     return [label for label in dict.fromkeys(labels) if label in allowed]
 
 
@@ -340,7 +348,10 @@ class TriageSteps:
         activity: ActivityLog | None = None,
         load: assignees.AssigneeLoad | None = None,
         platforms: Mapping[str, ChatPlatform] | None = None,
+        labeler: Callable[[], Labeler | None] | None = None,
     ) -> None:
+        # Learned type and area labels of the repository, when a multi-label model was published.
+        self._labeler = labeler
         # Where maintainers are told privately about a possible security report.
         self._platforms = platforms or {}
         self._activity = activity or ActivityLog(store, clock)
@@ -417,8 +428,15 @@ class TriageSteps:
         config = _config(state)
         issue_type, confidence = self._classifier()(issue.title, issue.body)
         label = config.type_labels.get(issue_type) if issue_type else None
+        labeler = self._labeler() if self._labeler is not None else None
+        apply, suggest = labeler(issue.title, issue.body) if labeler is not None else ({}, {})
+        # The type label is the classifier's; the model adds the repository's other labels (areas).
+        types = set(config.type_labels.values())
+        learned = sorted(name for name in apply if name not in types)
+        suggested = {name: round(score, 2) for name, score in sorted(suggest.items(), key=lambda kv: -kv[1])
+                     if name not in types and name not in learned}
         return {"type": issue_type, "confidence": round(confidence, 3), "abstained": issue_type is None,
-                "labels": [label] if label else []}
+                "labels": ([label] if label else []) + learned, "learned": learned, "suggested_labels": suggested}
 
     def priority(self, state: dict[str, Any]) -> dict[str, Any]:
         issue = _issue(state)
