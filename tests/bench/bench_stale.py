@@ -18,6 +18,7 @@ from devrel.adapters.issues_github import GithubIssueTracker
 from devrel.adapters.outbound_github import GithubPlatform
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.records import ActivityLog
+from devrel.usecases.assignees import AssigneeLoad
 from devrel.usecases.stale import StaleSweep
 from support.stale_github import GithubStandIn
 from support.stand_in import start_stand_in
@@ -36,7 +37,8 @@ def main() -> None:
     listing_calls = len(github.calls)
     with tempfile.TemporaryDirectory() as folder:
         store = SqliteStore(Path(folder) / "store.sqlite")
-        sweep = StaleSweep(tracker, store, ActivityLog(store), time.time, "devrel-bot")
+        # As the daily job runs it: the same listing also corrects who holds which open issue.
+        sweep = StaleSweep(tracker, store, ActivityLog(store), time.time, "devrel-bot", load=AssigneeLoad(store))
         github.calls.clear()
         started = time.perf_counter()
         report = sweep.sweep("o/r")
