@@ -37,10 +37,12 @@ FROM_PARAMETERS: dict[str, tuple[str, str | frozenset[str]]] = {
     "discourse_url": ("DiscourseUrl", ALL),
     "project_repository": ("ProjectRepository", ALL),
     "reindex_targets": ("ReindexTargets", frozenset({"ReindexFunction"})),
-    "digest_slack_channel": ("DigestSlackChannel", frozenset({"DigestFunction"})),
+    # The worker puts the announcement channels into each release execution's state.
+    "digest_slack_channel": ("DigestSlackChannel", frozenset({"DigestFunction", "WorkerFunction"})),
     "handoff_slack_channel": ("HandoffSlackChannel", frozenset({"WorkerFunction"})),
     "handoff_discord_channel": ("HandoffDiscordChannel", frozenset({"WorkerFunction"})),
-    "digest_discord_channel": ("DigestDiscordChannel", frozenset({"DigestFunction"})),
+    "digest_discord_channel": ("DigestDiscordChannel", frozenset({"DigestFunction", "WorkerFunction"})),
+    "release_approval_slack_channel": ("ReleaseApprovalSlackChannel", frozenset({"WorkerFunction"})),
     "alert_first_response_hours": ("AlertFirstResponseHours", frozenset({"DigestFunction"})),
     "alert_unanswered_questions": ("AlertUnansweredQuestions", frozenset({"DigestFunction"})),
     "leaderboard_points": ("LeaderboardPoints", frozenset({"DigestFunction", "ApiFunction"})),
@@ -62,6 +64,7 @@ FROM_RESOURCES: dict[str, tuple[str, str | frozenset[str]]] = {
     "work_dead_letter_queue": ("WorkDeadLetterQueue", frozenset({"ApiFunction"})),
     "triage_state_machine": ("TriageStateMachine", frozenset({"GithubWebhookFunction", "WorkerFunction"})),
     "onboarding_state_machine": ("OnboardingStateMachine", frozenset({"GithubWebhookFunction", "WorkerFunction"})),
+    "release_state_machine": ("ReleaseStateMachine", frozenset({"WorkerFunction"})),
     "opensearch_endpoint": ("SearchCollection", frozenset({
         "ApiFunction", "WorkerFunction", "TriageTasksFunction", "ReindexFunction",
     })),
@@ -74,7 +77,7 @@ FIXED = {"mode": "cloud", "data_dir": "/tmp/devrel"}
 DEFAULTS_ARE_RIGHT = {
     "aws_endpoint_url", "secrets_max_age_seconds", "triage_dry_run", "triage_followup_wait_seconds",
     "triage_duplicate_close_wait_seconds", "onboarding_check_wait_seconds", "onboarding_max_nudges",
-    "onboarding_dry_run",
+    "onboarding_dry_run", "release_dry_run",
     "idempotency_ttl_seconds", "github_api_url", "github_answer_all_comments", "slack_api_url",
     "slack_oauth_redirect_url", "slack_oauth_authorize_url", "slack_oauth_scopes", "discord_api_url",
     "discourse_api_username", "signature_max_age_seconds", "reply_attempts", "reply_retry_delay_seconds",

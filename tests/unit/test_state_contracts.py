@@ -14,10 +14,12 @@ import pytest
 from pydantic import BaseModel
 
 from devrel.usecases.onboarding import OnboardingState
+from devrel.usecases.release_flow import ReleaseState
 from devrel.usecases.triage_steps import TriageState
 
 MACHINES = Path(__file__).resolve().parents[2] / "infra" / "statemachines"
-CASES = [("triage.asl.json", TriageState), ("onboarding.asl.json", OnboardingState)]
+CASES = [("triage.asl.json", TriageState), ("onboarding.asl.json", OnboardingState),
+         ("release.asl.json", ReleaseState)]
 
 
 def states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -146,6 +146,8 @@ class IssueOpened(BaseModel):
     labels: list[str] = Field(default_factory=list)
     html_url: str | None = None
     first_time: bool = False
+    # Reactions on the issue when the event was sent (they count toward its priority).
+    reactions: int = Field(default=0, ge=0)
 
 
 class IssueChanged(BaseModel):
@@ -214,6 +216,30 @@ class InstallRevoked(BaseModel):
     team: str
 
 
+class ReleaseDrafted(BaseModel):
+    """A maintainer saved a draft release on GitHub: its notes are drafted from the history and sent to
+    the maintainers for approval (the release state machine)."""
+
+    type: Literal["release_drafted"] = "release_drafted"
+    repository: str
+    release_id: int
+    tag: str
+    # The branch or commit the tag is made from when the draft is published (a draft's tag may not exist yet).
+    target: str = ""
+    html_url: str | None = None
+
+
+class ReleaseDecision(BaseModel):
+    """Approve or Reject clicked on a release draft posted for approval. `approval` is the button's
+    value: it names a waiting approval, never carries authority of its own."""
+
+    type: Literal["release_decision"] = "release_decision"
+    approval: str = Field(max_length=200)
+    approve: bool
+    # The message the button was on: it must be the one the approval was posted as.
+    message_ts: str = ""
+
+
 class Activity(BaseModel):
     """Anything else worth counting for community health (edits, closes, releases, chatter)."""
 
@@ -222,7 +248,7 @@ class Activity(BaseModel):
 
 Intent = Annotated[
     Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | MemberJoined
-    | InstallRevoked | RepositoriesInstalled | Activity,
+    | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | Activity,
     Field(discriminator="type"),
 ]
 
@@ -260,3 +286,5 @@ class Reply(BaseModel):
     ephemeral: bool = False
     # Not a confident answer from the sources (never rendered): the hand-off to maintainers follows it.
     unsure: bool = False
+    # A release waiting for approval: Slack shows Approve / Reject buttons carrying this id.
+    approval: str | None = None

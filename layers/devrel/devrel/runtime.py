@@ -33,6 +33,8 @@ from devrel.events import (
     PullRequestOpened,
     PullRequestUpdated,
     Question,
+    ReleaseDecision,
+    ReleaseDrafted,
     RepositoriesInstalled,
 )
 from devrel.ports import LLM, Artifacts, ChatPlatform, Embedder, IssueTracker, Queue, Secrets, Store, Workflows
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
     from devrel.usecases.dispatch import Dispatcher
     from devrel.usecases.handoff import HandOff
     from devrel.usecases.onboarding import Newcomers, OnboardingSteps
+    from devrel.usecases.release_flow import DraftedNotes, ReleaseApprovals, ReleaseSteps
     from devrel.usecases.review import PullRequestReviews
     from devrel.usecases.triage_steps import TriageSteps
 
@@ -244,6 +247,30 @@ class Services:
                            labeler=lambda: repository_labeler(self.artifacts, lambda: self.embedder))
 
     @cached_property
+    def release_steps(self) -> ReleaseSteps:
+        """The release state machine's Task states: the history through GitHub, the approval on Slack."""
+        from devrel.usecases.release_flow import ReleaseSteps
+
+        def publisher() -> Any:
+            if self.github is None:
+                return None
+            from devrel.adapters.github_releases import GithubReleasePublisher
+
+            return GithubReleasePublisher(self.github)
+
+        return ReleaseSteps(self.store, self.clock, self.activity, self.platforms,
+                            drafter=lambda repository, to_ref, title: draft_release(self, repository, to_ref, title),
+                            publisher=publisher)
+
+    @cached_property
+    def release_approvals(self) -> ReleaseApprovals:
+        """Approve / Reject clicks -> SendTaskSuccess / SendTaskFailure for the waiting release."""
+        from devrel.usecases.release_flow import ReleaseApprovals
+
+        return ReleaseApprovals(self.store, self.workflows, self.activity,  # type: ignore[arg-type]
+                                self.settings.release_approval_slack_channel)
+
+    @cached_property
     def assignee_load(self) -> AssigneeLoad:
         """Open issues assigned to each person (triage ranks the least loaded first)."""
         from devrel.usecases.assignees import AssigneeLoad
@@ -306,6 +333,16 @@ class Services:
                                            changed.body, changed.removed)
             return "issue-followed"
 
+        def start_release(event: Any) -> str | None:
+            from devrel.usecases.release_flow import ReleaseSettings, start_release
+
+            release = ReleaseSettings(approval_channel=settings.release_approval_slack_channel,
+                                      announce_slack_channel=settings.digest_slack_channel,
+                                      announce_discord_channel=settings.digest_discord_channel,
+                                      dry_run=settings.release_dry_run)
+            started = start_release(event, self.workflows, self.state_machines["release"], release, self.activity)
+            return "release-started" if started else None
+
         def load_installed(event: Any) -> str | None:
             return self.load_issue_history(event.intent.repositories)
 
@@ -320,6 +357,8 @@ class Services:
             RepositoriesInstalled: [load_installed],
             PullRequestOpened: [start_onboarding, self.pull_request_reviews.handle],
             PullRequestUpdated: [self.pull_request_reviews.handle],
+            ReleaseDrafted: [start_release],
+            ReleaseDecision: [lambda event: self.release_approvals.decide(event)],
         })
 
     def load_issue_history(self, repositories: list[str]) -> str | None:
@@ -476,6 +515,19 @@ def release_sources(services: Services, repository: str) -> ReleaseSources:
         return ReleaseSources(clone, pulls, clone)
     client = _github_client(services, repository)
     return ReleaseSources(GithubReleaseSource(client, repository), GithubPullRequests(client))
+
+
+def draft_release(services: Services, repository: str, to_ref: str, title: str) -> DraftedNotes:
+    """External notes of OWNER/NAME from the nearest tag before `to_ref` (the release state machine).
+    Extractive: the model is not asked, so a Task's time stays bounded."""
+    from devrel.release.drafting import draft_notes
+    from devrel.usecases.release_flow import DraftedNotes
+
+    sources = release_sources(services, repository)
+    draft = draft_notes(sources.history, None, to_ref, pulls=sources.pulls, files=sources.files, title=title)
+    release = draft.release
+    return DraftedNotes(notes=draft.external, from_ref=release.from_ref, to_ref=release.to_ref,
+                        changes=len(draft.changes))
 
 
 def _github_client(services: Services, repository: str) -> Any:
@@ -696,12 +748,20 @@ class _LazyWorkflows:
     def describe(self, execution_id: str) -> Any:
         return self._workflows().describe(execution_id)
 
+    # The callback pattern: a release approval's click ends the waiting `.waitForTaskToken` state.
+    def send_task_success(self, token: str, output: Any) -> None:
+        self._workflows().send_task_success(token, output)  # type: ignore[attr-defined]
+
+    def send_task_failure(self, token: str, error: str, cause: str = "") -> None:
+        self._workflows().send_task_failure(token, error, cause)  # type: ignore[attr-defined]
+
 
 def build_services(settings: Settings) -> Services:
     build = _build_edge if settings.mode == "edge" else _build_cloud
     services = build(settings)
     services.state_machines = {"triage": settings.triage_state_machine,
-                               "onboarding": settings.onboarding_state_machine}
+                               "onboarding": settings.onboarding_state_machine,
+                               "release": settings.release_state_machine}
     services.platforms = _platforms(services)
     return services
 

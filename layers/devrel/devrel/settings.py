@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     work_dead_letter_queue: str = "WorkDeadLetterQueue"
     triage_state_machine: str = "TriageStateMachine"
     onboarding_state_machine: str = "OnboardingStateMachine"
+    release_state_machine: str = "ReleaseStateMachine"
     # Cloud: the S3 bucket holding published artifacts (the trained triage model under triage-model/).
     artifacts_bucket: str | None = None
     # Cloud: one Secrets Manager secret holding a JSON object with the keys of SECRET_NAMES.
@@ -89,6 +90,10 @@ class Settings(BaseSettings):
     # and/or a Discord channel id (the latter posted with the bot token); none: no hand-off.
     handoff_slack_channel: str | None = None
     handoff_discord_channel: str | None = None
+    # Release notes: the maintainers' Slack channel where a drafted release waits for Approve / Reject
+    # (none: draft releases start nothing); dry-run records what an approval would publish, publishing nothing.
+    release_approval_slack_channel: str | None = None
+    release_dry_run: bool = False
     # Slack channel id for the weekly digest (none: the digest is only kept for the API).
     digest_slack_channel: str | None = None
     # Discord channel id for the weekly digest (posted with the bot token).

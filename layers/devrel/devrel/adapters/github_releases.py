@@ -141,3 +141,20 @@ class GithubReleaseSource:
                                email=str((author and author.email) or ""), at=_at(when),
                                parents=len(item.parents or []) or 1,
                                author_is_bot=user is not None and str(user.type or "") == "Bot")
+
+
+class GithubReleasePublisher:
+    """Publishes an approved draft release: its body becomes the notes and it stops being a draft."""
+
+    def __init__(self, github: Any) -> None:  # devrel.adapters.outbound_github.GithubPlatform
+        self._github = github
+
+    def publish(self, repository: str, release_id: int, body: str, installation_id: int | None) -> str:
+        repo = self._github.client(repository, installation_id).get_repo(repository, lazy=True)
+        release = call_github(lambda: repo.get_release(release_id))
+        # Name and tag as the maintainer set them; only the body and the draft flag change.
+        published = call_github(lambda: release.update_release(
+            name=release.title or release.tag_name, message=body, draft=False, prerelease=release.prerelease,
+            tag_name=release.tag_name))
+        # A draft's page is an "untagged-..." URL; the published one is under the tag.
+        return str(published.html_url or release.html_url or "")

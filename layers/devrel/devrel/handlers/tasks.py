@@ -13,3 +13,7 @@ def run_triage_step(event: dict[str, Any], services: Services) -> dict[str, Any]
 
 def run_onboarding_step(event: dict[str, Any], services: Services) -> dict[str, Any]:
     return services.onboarding_steps.run(event)
+
+
+def run_release_step(event: dict[str, Any], services: Services) -> dict[str, Any]:
+    return services.release_steps.run(event)

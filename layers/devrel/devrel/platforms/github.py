@@ -19,6 +19,7 @@ from devrel.events import (
     PullRequestOpened,
     PullRequestUpdated,
     Question,
+    ReleaseDrafted,
     Reply,
     RepositoriesInstalled,
 )
@@ -31,7 +32,8 @@ HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
     "issue_comment": frozenset({"created"}),
     "pull_request": frozenset({"opened", "synchronize", "ready_for_review", "closed", "reopened"}),
     "pull_request_review_comment": frozenset({"created"}),
-    "release": frozenset({"published"}),
+    # created: a draft saved by a maintainer starts the release state machine; published is counted.
+    "release": frozenset({"created", "published"}),
     "discussion": frozenset({"created", "answered"}),
     "discussion_comment": frozenset({"created"}),
     "member": frozenset({"added"}),
@@ -79,6 +81,10 @@ class _Branch(_Fields):
     repo: _Repository | None = None
 
 
+class _Reactions(_Fields):
+    total_count: Annotated[StrictInt, Field(ge=0)] = 0
+
+
 class _Subject(_Fields):
     """An issue, pull request, discussion or release: the fields they share."""
 
@@ -91,6 +97,7 @@ class _Subject(_Fields):
     state: str | None = None
     state_reason: str | None = None
     assignees: list[_User] = Field(default_factory=list)
+    reactions: _Reactions | None = None
     author_association: str | None = None
     # Pull requests: closed by a merge (the community-health leaderboard counts merges).
     merged: bool | None = None
@@ -99,6 +106,10 @@ class _Subject(_Fields):
     draft: bool | None = None
     head: _Branch | None = None
     base: _Branch | None = None
+    # Releases: their id, tag and the branch or commit the tag is (or will be) made from.
+    id: Number | None = None
+    tag_name: str | None = None
+    target_commitish: str | None = None
 
 
 class _Comment(_Fields):
@@ -163,6 +174,7 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
             labels=[label.name for label in subject.labels],
             html_url=subject.html_url,
             first_time=first_time,
+            reactions=subject.reactions.total_count if subject.reactions else 0,
         )
     if event_name == "pull_request" and action in ("opened", "synchronize", "ready_for_review"):
         assert subject.number is not None
@@ -194,6 +206,11 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
         return RepositoriesInstalled(repositories=[repo.full_name for repo in added if repo.full_name][:1000])
     if own:
         return Activity()
+    if event_name == "release" and action == "created" and subject.draft and subject.id is not None \
+            and subject.tag_name and repository:
+        # Only a draft: a release published at once is already public, past approving.
+        return ReleaseDrafted(repository=repository, release_id=subject.id, tag=subject.tag_name,
+                              target=subject.target_commitish or "", html_url=subject.html_url)
     if event_name == "issue_comment" and action == "created":
         return Question(addressed="directly" if mentions(text, bot_login) else "overheard")
     if event_name == "discussion" and action == "created":

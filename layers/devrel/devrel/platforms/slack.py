@@ -25,6 +25,7 @@ from devrel.events import (
     Intent,
     MemberJoined,
     Question,
+    ReleaseDecision,
     Reply,
     SlackAddress,
 )
@@ -42,6 +43,7 @@ _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 # Slack section blocks hold at most 3,000 characters; messages at most 50 blocks.
 SECTION_LIMIT = 3000
 FEEDBACK_ACTIONS = ("feedback_up", "feedback_down")
+RELEASE_ACTIONS = ("release_approve", "release_reject")
 
 
 # --- signatures --------------------------------------------------------------------------------
@@ -318,6 +320,8 @@ def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
         intent: Intent = (
             Feedback(vote="up" if action_id == "feedback_up" else "down", answer=value or None)
             if action_id in FEEDBACK_ACTIONS
+            else ReleaseDecision(approval=value, approve=action_id == "release_approve", message_ts=message_ts)
+            if action_id in RELEASE_ACTIONS and value
             else Activity()
         )
         return InboundEvent(
@@ -412,7 +416,15 @@ def reply_blocks(reply: Reply, feedback_for: str | None = None) -> list[dict[str
     if reply.sources:
         listed = " · ".join(f"<{_link_target(url)}>" for url in reply.sources[:10])
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Sources: {listed}"}]})
-    if feedback_for:
+    if reply.approval:
+        # A release waiting for approval: the decision buttons instead of feedback ones.
+        blocks.append({"type": "actions", "block_id": "release_approval", "elements": [
+            {"type": "button", "action_id": "release_approve", "value": reply.approval, "style": "primary",
+             "text": {"type": "plain_text", "text": "Approve and publish"}},
+            {"type": "button", "action_id": "release_reject", "value": reply.approval, "style": "danger",
+             "text": {"type": "plain_text", "text": "Reject"}},
+        ]})
+    elif feedback_for:
         blocks.append(
             {
                 "type": "actions",

@@ -1,0 +1,355 @@
+"""The release state machine (infra/statemachines/release.asl.json): a draft release saved on GitHub ->
+notes drafted from the history -> posted to the maintainers' Slack channel with Approve / Reject ->
+the execution waits for the click (`.waitForTaskToken`) -> on approval the notes become the release's
+body, the release is published and announced; a rejection or no decision in time publishes nothing.
+
+Authority comes only from a maintainer's click in the approval channel: the notes are made from
+commit and pull request text, which is untrusted and can neither approve nor publish. The task token
+never leaves the Store; the button carries only the approval's id, and a click counts only when it
+is on the very message the approval was posted as, in the configured channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from devrel.events import DiscordAddress, InboundEvent, ReleaseDecision, ReleaseDrafted, Reply, SlackAddress
+from devrel.platforms.text import break_mentions
+from devrel.ports import ChatPlatform, Item, PortError, Store, Workflows, execution_name
+from devrel.records import Action, ActivityLog
+from devrel.release.changes import ReleaseError
+
+log = logging.getLogger(__name__)
+
+STEPS = ("draft", "request_approval", "publish", "declined", "record_failure")
+REJECTED = "Release.Rejected"
+# GitHub keeps release bodies up to 125,000 characters; Slack shows 50 blocks of 3,000.
+MAX_NOTES = 100_000
+SLACK_PREVIEW = 12_000
+ANNOUNCEMENT_NOTES = 1_200  # Discord allows 2,000 characters a message
+APPROVALS = "release-approval"
+
+
+class UnknownStepError(ValueError):
+    pass
+
+
+# --- the execution state (checked against the definition by tests/unit/test_state_contracts.py) --------
+
+
+class _State(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ReleaseFacts(_State):
+    repository: str
+    release_id: int
+    tag: str
+    target: str = ""
+    html_url: str | None = None
+    installation_id: int | None = None
+
+
+class ReleaseConfig(_State):
+    approval_channel: str
+    announce_slack_channel: str | None = None
+    announce_discord_channel: str | None = None
+    dry_run: bool = False
+
+
+class DraftResult(_State):
+    notes: str
+    from_ref: str
+    to_ref: str
+    changes: int = 0
+
+
+class _Result(_State):
+    result: dict[str, Any] = Field(default_factory=dict)
+
+
+class _Draft(_State):
+    result: DraftResult
+
+
+class ReleaseState(_State):
+    release: ReleaseFacts
+    config: ReleaseConfig
+    run: str
+    draft: _Draft | None = None
+    # What SendTaskSuccess gave (who approved), or the error of a rejection or timeout.
+    decision: dict[str, Any] | None = None
+    published: _Result | None = None
+    # Catch: Release.Rejected or States.Timeout ({"Error", "Cause"}), then what the Declined step recorded.
+    declined: dict[str, Any] | None = None
+    declined_recorded: _Result | None = None
+    error: dict[str, Any] | None = None
+    failure: _Result | None = None
+
+
+# --- ports this use case needs ---------------------------------------------------------------------------
+
+
+class TaskCallbacks(Protocol):
+    """Step Functions' SendTaskSuccess / SendTaskFailure (or the local executor's)."""
+
+    def send_task_success(self, token: str, output: Any) -> None: ...
+
+    def send_task_failure(self, token: str, error: str, cause: str = "") -> None: ...
+
+
+class ReleasePublisher(Protocol):
+    def publish(self, repository: str, release_id: int, body: str, installation_id: int | None) -> str:
+        """Set the release's body and publish it; returns its page's URL."""
+        ...
+
+
+@dataclass(frozen=True)
+class DraftedNotes:
+    notes: str
+    from_ref: str
+    to_ref: str
+    changes: int
+
+
+# (repository, to_ref, title) -> the external notes from the previous tag to `to_ref`; raises ReleaseError.
+Drafter = Callable[[str, str, str], DraftedNotes]
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    approval_channel: str | None
+    announce_slack_channel: str | None = None
+    announce_discord_channel: str | None = None
+    dry_run: bool = False
+
+
+def start_release(event: InboundEvent, workflows: Workflows, state_machine: str, settings: ReleaseSettings,
+                  activity: ActivityLog) -> str | None:
+    """Start the release state machine for a draft release; None when no approval channel is configured
+    (nothing can be approved, so nothing is drafted)."""
+    drafted = event.intent
+    assert isinstance(drafted, ReleaseDrafted)
+    target = drafted.html_url or f"https://github.com/{drafted.repository}/releases"
+    if not settings.approval_channel:
+        activity.record(Action(kind="release_approval", platform="github", target=target, status="failed",
+                               reason=f"draft release {drafted.tag}: no approval channel configured",
+                               run=event.delivery_id, error="DEVREL_RELEASE_APPROVAL_SLACK_CHANNEL is not set"))
+        return None
+    installation = getattr(event.reply_to, "installation_id", None)
+    run = execution_name("release", drafted.repository, str(drafted.release_id), event.delivery_id)
+    state = ReleaseState(
+        release=ReleaseFacts(repository=drafted.repository, release_id=drafted.release_id, tag=drafted.tag,
+                             target=drafted.target, html_url=drafted.html_url, installation_id=installation),
+        config=ReleaseConfig(approval_channel=settings.approval_channel,
+                             announce_slack_channel=settings.announce_slack_channel,
+                             announce_discord_channel=settings.announce_discord_channel, dry_run=settings.dry_run),
+        run=run)
+    return workflows.start(state_machine, state.model_dump(mode="json", exclude_none=True), run)
+
+
+# --- the Task states ---------------------------------------------------------------------------------------
+
+
+def _address(platform: Literal["slack", "discord"], channel: str, run: str, kind: str) -> InboundEvent:
+    to = SlackAddress(channel=channel) if platform == "slack" else DiscordAddress(channel=channel)
+    return InboundEvent(platform=platform, kind=f"{platform}.{kind}", delivery_id=f"{kind}:{run}"[:200],
+                        reply_to=to, thread=channel)
+
+
+class ReleaseSteps:
+    """The Task states of the release state machine, each given the whole execution state."""
+
+    def __init__(self, store: Store, clock: Callable[[], float], activity: ActivityLog,
+                 platforms: Mapping[str, ChatPlatform], drafter: Drafter | None,
+                 publisher: Callable[[], ReleasePublisher | None]) -> None:
+        self._store = store
+        self._clock = clock
+        self._activity = activity
+        self._platforms = platforms
+        self._drafter = drafter
+        # Built on first use: only `publish` needs GitHub write access.
+        self._publisher = publisher
+
+    def run(self, event: dict[str, Any]) -> dict[str, Any]:
+        """One Task state: `{"step": name, "input": the execution state[, "token": task token]}`."""
+        step, raw = event.get("step"), event.get("input")
+        if step not in STEPS:
+            raise UnknownStepError(f"unknown release step {step!r}")
+        if not isinstance(raw, dict):
+            raise ValueError("a release step needs the execution state")
+        state = ReleaseState.model_validate(raw)
+        if step == "request_approval":
+            token = event.get("token")
+            if not isinstance(token, str) or not token:
+                raise ValueError("request_approval needs the task token")
+            return self.request_approval(state, token)
+        result: dict[str, Any] = getattr(self, str(step))(state)
+        return result
+
+    def _link(self, state: ReleaseState) -> str:
+        return state.release.html_url or f"https://github.com/{state.release.repository}/releases"
+
+    def draft(self, state: ReleaseState) -> dict[str, Any]:
+        release = state.release
+        if self._drafter is None:
+            raise ReleaseError("no GitHub credentials to read the release's history")
+        title = f"{release.repository} {release.tag}"
+        try:
+            drafted = self._drafter(release.repository, release.tag, title)
+        except ReleaseError:
+            # A draft's tag is usually created only when it is published: read up to its target instead.
+            if not release.target or release.target == release.tag:
+                raise
+            drafted = self._drafter(release.repository, release.target, title)
+        return DraftResult(notes=drafted.notes[:MAX_NOTES], from_ref=drafted.from_ref, to_ref=drafted.to_ref,
+                           changes=drafted.changes).model_dump()
+
+    def request_approval(self, state: ReleaseState, token: str) -> dict[str, Any]:
+        """Post the draft with Approve / Reject to the maintainers' channel and remember the waiting token."""
+        assert state.draft is not None
+        draft, release, channel = state.draft.result, state.release, state.config.approval_channel
+        platform = self._platforms.get("slack")
+        if platform is None:
+            raise PortError("Slack is not configured: the release cannot be sent for approval")
+        approval = state.run
+        what = "record what would be published (dry run)" if state.config.dry_run else \
+            "publish the release with these notes and announce it"
+        text = (f"Release {release.tag} of {release.repository} is drafted ({draft.from_ref}...{draft.to_ref}, "
+                f"{draft.changes} changes): {self._link(state)}\nApprove to {what}; Reject publishes nothing.\n\n"
+                + draft.notes[:SLACK_PREVIEW])
+        message = platform.post_reply(_address("slack", channel, state.run, "release_approval"),
+                                      Reply(text=text, approval=approval))
+        self._store.put(Item(pk=APPROVALS, sk=approval, data={
+            "token": token, "channel": channel, "message_ts": message, "run": state.run,
+            "repository": release.repository, "tag": release.tag, "link": self._link(state)},
+            expires_at=int(self._clock()) + 30 * 24 * 3600))
+        self._activity.record(Action(kind="release_approval", platform="slack", target=self._link(state),
+                                     status="posted", reason=f"{release.tag} sent for approval to {channel}",
+                                     run=state.run, detail=draft.notes))
+        return {"posted": message}
+
+    def publish(self, state: ReleaseState) -> dict[str, Any]:
+        assert state.draft is not None
+        release, config, notes = state.release, state.config, state.draft.result.notes
+        approver = str((state.decision or {}).get("by", ""))
+        reason = f"{release.tag} approved by {approver}" if approver else f"{release.tag} approved"
+        link = self._link(state)
+        status: Literal["posted", "dry-run"] = "dry-run" if config.dry_run else "posted"
+        if not config.dry_run:
+            publisher = self._publisher()
+            if publisher is None:
+                raise PortError("no GitHub credentials to publish the release")
+            link = publisher.publish(release.repository, release.release_id, notes, release.installation_id) or link
+        self._activity.record(Action(kind="release_publish", platform="github", target=link, status=status,
+                                     reason=reason, run=state.run, detail=notes))
+        announced = self._announce(state, link, status)
+        return {"url": link, "announced": announced, "dry_run": config.dry_run}
+
+    def _announce(self, state: ReleaseState, link: str, status: Literal["posted", "dry-run"]) -> list[str]:
+        release, config = state.release, state.config
+        notes = state.draft.result.notes if state.draft else ""
+        excerpt = notes[:ANNOUNCEMENT_NOTES] + ("\n…" if len(notes) > ANNOUNCEMENT_NOTES else "")
+        # The notes quote commit text: mentions are broken so it can ping nobody.
+        text = f"{release.repository} {release.tag} is out: {link}\n\n{break_mentions(excerpt)}"
+        announced = []
+        targets: list[tuple[Literal["slack", "discord"], str | None]] = [
+            ("slack", config.announce_slack_channel), ("discord", config.announce_discord_channel)]
+        for name, channel in targets:
+            platform = self._platforms.get(name)
+            if not channel or platform is None:
+                continue
+            entry = Action(kind="announce", platform=name, target=f"{name}:{channel}", status=status,
+                           reason=f"{release.tag} announced", run=state.run, detail=text)
+            # At most once per execution and channel, so a retried step does not announce twice.
+            once = Item(pk=f"release-announced#{state.run}", sk=name, data={"channel": channel},
+                        expires_at=int(self._clock()) + 30 * 24 * 3600)
+            if status == "posted" and not self._store.put_if_absent(once):
+                continue
+            try:
+                if status == "posted":
+                    platform.post_reply(_address(name, channel, state.run, "release_announcement"), Reply(text=text))
+                announced.append(name)
+                self._activity.record(entry)
+            except Exception as error:  # one network down must not keep the other from hearing of it
+                self._store.delete(once.pk, once.sk)
+                log.warning("release announcement to %s failed: %s", name, error)
+                self._activity.record(entry.model_copy(update={"status": "failed",
+                                                               "error": f"{type(error).__name__}: {error}"[:300]}))
+        return announced
+
+    def declined(self, state: ReleaseState) -> dict[str, Any]:
+        """Rejected or not decided in time: nothing is published; the activity log says why."""
+        error = state.declined or {}
+        code, cause = str(error.get("Error", "")), str(error.get("Cause", ""))
+        why = cause if code == REJECTED else "no decision before the approval timed out"
+        self._store.delete(APPROVALS, state.run)  # a late click finds nothing to decide
+        self._activity.record(Action(kind="release_decision", platform="slack", target=self._link(state),
+                                     status="posted", reason=f"{state.release.tag} not published: {why}",
+                                     run=state.run))
+        return {"published": False, "why": why}
+
+    def record_failure(self, state: ReleaseState) -> dict[str, Any]:
+        error = state.error or {}
+        self._store.delete(APPROVALS, state.run)
+        message = f"{error.get('Error', 'Error')}: {error.get('Cause', '')}"[:300]
+        self._activity.record(Action(kind="release_draft", platform="github", target=self._link(state),
+                                     status="failed", reason=f"{state.release.tag}: nothing published",
+                                     run=state.run, error=message))
+        return {"published": False, "error": message}
+
+
+# --- the click ------------------------------------------------------------------------------------------------
+
+
+class ReleaseApprovals:
+    """Turns a maintainer's click into SendTaskSuccess / SendTaskFailure for the waiting execution."""
+
+    def __init__(self, store: Store, callbacks: TaskCallbacks, activity: ActivityLog,
+                 approval_channel: str | None) -> None:
+        self._store = store
+        self._callbacks = callbacks
+        self._activity = activity
+        self._channel = approval_channel
+
+    def decide(self, event: InboundEvent) -> str:
+        decision = event.intent
+        assert isinstance(decision, ReleaseDecision)
+        to = event.reply_to
+        channel = to.channel if isinstance(to, SlackAddress) else ""
+        # Only buttons in the configured channel count: anyone could post a look-alike message elsewhere.
+        if event.platform != "slack" or not self._channel or channel != self._channel:
+            log.warning("release decision ignored: not from the approval channel (%s)", channel)
+            return "release-decision-ignored"
+        item = self._store.get(APPROVALS, decision.approval)
+        if item is None or item.data.get("channel") != channel or \
+                str(item.data.get("message_ts")) != decision.message_ts:
+            log.warning("release decision ignored: no waiting approval %r on that message", decision.approval)
+            return "release-decision-ignored"
+        who = event.actor.id if event.actor else "someone"
+        name = (event.actor.name or who) if event.actor else who
+        token, link = str(item.data["token"]), str(item.data.get("link", ""))
+        entry = Action(kind="release_decision", platform="slack", target=link, status="posted",
+                       run=str(item.data.get("run", "")),
+                       reason=f"{item.data.get('tag')} {'approved' if decision.approve else 'rejected'} by {name}")
+        try:
+            if decision.approve:
+                self._callbacks.send_task_success(token, {"approved": True, "by": name, "user": who})
+            else:
+                self._callbacks.send_task_failure(token, REJECTED, f"rejected by {name}")
+        except PortError as error:
+            if not any(code in str(error) for code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")):
+                raise  # a transient failure: the queue retries the click (its record is kept)
+            # Timed out meanwhile, or another click decided first: nothing more happens.
+            self._store.delete(APPROVALS, decision.approval)
+            self._activity.record(entry.model_copy(update={"status": "failed", "error": str(error)[:300]}))
+            return "release-decision-late"
+        # The first click decides: the record is gone for the next one.
+        self._store.delete(APPROVALS, decision.approval)
+        self._activity.record(entry)
+        return "release-approved" if decision.approve else "release-rejected"

@@ -1,0 +1,215 @@
+"""The release state machine on the local ASL executor with the real definition
+(infra/statemachines/release.asl.json) and the real steps, with recording platforms and a fake GitHub
+publisher: approve publishes and announces, reject / timeout / a wrong click publish nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devrel.adapters.store_sqlite import SqliteStore
+from devrel.adapters.workflows_local import SqliteWorkflows
+from devrel.asl import ExecutionStore, LocalExecutor
+from devrel.events import Actor, InboundEvent, ReleaseDecision, ReleaseDrafted, Reply, SlackAddress
+from devrel.platforms import github as github_platform
+from devrel.platforms import slack as slack_platform
+from devrel.records import ActivityLog
+from devrel.release.changes import ReleaseError
+from devrel.usecases.release_flow import (
+    APPROVALS,
+    DraftedNotes,
+    ReleaseApprovals,
+    ReleaseSettings,
+    ReleaseSteps,
+    start_release,
+)
+from support.fakes import RecordingPlatform
+
+MACHINE = Path(__file__).resolve().parents[2] / "infra" / "statemachines" / "release.asl.json"
+REPO = "acme/widget"
+CHANNEL = "CMAINT"
+NOTES = "# acme/widget v2.0\n\n## Features\n- Add export, thanks @everyone (#12, abc1234)\n"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Publisher:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, int, str]] = []
+
+    def publish(self, repository: str, release_id: int, body: str, installation_id: int | None) -> str:
+        self.published.append((repository, release_id, body))
+        return f"https://github.com/{repository}/releases/tag/v2.0"
+
+
+class World:
+    def __init__(self, tmp_path: Path, dry_run: bool = False, drafter: Any = None) -> None:
+        self.clock = Clock()
+        db = tmp_path / "workflows.sqlite"
+        self.store = SqliteStore(tmp_path / "store.sqlite", now=self.clock)
+        self.activity = ActivityLog(self.store, self.clock)
+        self.slack, self.discord = RecordingPlatform("slack"), RecordingPlatform("discord")
+        self.publisher = Publisher()
+        self.drafted: list[tuple[str, str]] = []
+
+        def draft(repository: str, to_ref: str, title: str) -> DraftedNotes:
+            self.drafted.append((repository, to_ref))
+            return DraftedNotes(notes=NOTES, from_ref="v1.9", to_ref=to_ref, changes=1)
+
+        self.steps = ReleaseSteps(self.store, self.clock, self.activity,
+                                  {"slack": self.slack, "discord": self.discord},
+                                  drafter=drafter or draft, publisher=lambda: self.publisher)
+        definition = json.loads(MACHINE.read_text().replace("${ReleaseTasksFunctionArn}", "ReleaseTasks"))
+        self.executor = LocalExecutor(db, {"ReleaseStateMachine": definition},
+                                      lambda _resource, payload: self.steps.run(payload),
+                                      now=self.clock, sleep=self.clock.sleep)
+        self.executions = ExecutionStore(db, now=self.clock)
+        # The worker's side: the click becomes SendTaskSuccess / SendTaskFailure on the same file.
+        self.approvals = ReleaseApprovals(self.store, SqliteWorkflows(db, now=self.clock), self.activity, CHANNEL)
+        settings = ReleaseSettings(approval_channel=CHANNEL, announce_slack_channel="CNEWS",
+                                   announce_discord_channel="D1", dry_run=dry_run)
+        event = InboundEvent(platform="github", kind="github.release.created", delivery_id="d-1",
+                             intent=ReleaseDrafted(repository=REPO, release_id=77, tag="v2.0", target="main"))
+        started = start_release(event, self.executions, "ReleaseStateMachine", settings, self.activity)
+        assert started is not None
+        self.id = started
+        self.executor.run_ready()
+
+    def status(self) -> str:
+        return self.executions.describe(self.id).status
+
+    def posted_approval(self) -> tuple[InboundEvent, Reply]:
+        [(event, reply)] = self.slack.posted[:1]
+        return event, reply
+
+    def click(self, approve: bool, channel: str = CHANNEL, approval: str | None = None,
+              message_ts: str = "m1") -> str:
+        _, reply = self.posted_approval()
+        event = InboundEvent(platform="slack", kind="slack.action.release_approve", delivery_id=f"act:{approve}",
+                             intent=ReleaseDecision(approval=approval or reply.approval or "", approve=approve,
+                                                    message_ts=message_ts),
+                             reply_to=SlackAddress(channel=channel), actor=Actor(id="U1", name="maria"))
+        outcome = self.approvals.decide(event)
+        self.executor.run_ready()
+        return outcome
+
+    def kinds(self) -> list[tuple[str, str]]:
+        return sorted((a.kind, a.status) for a in self.activity.latest(limit=50))
+
+
+def test_the_draft_waits_in_the_approval_channel_with_two_buttons(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    assert world.status() == "RUNNING"
+    assert world.drafted == [(REPO, "v2.0")]
+    event, reply = world.posted_approval()
+    assert isinstance(event.reply_to, SlackAddress) and event.reply_to.channel == CHANNEL
+    assert "Add export" in reply.text and reply.approval
+    blocks = slack_platform.reply_blocks(reply, feedback_for=event.delivery_id)
+    actions = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert actions == ["release_approve", "release_reject"]
+    # The token stays in the Store: it is not on the buttons or in the message.
+    token = world.store.get(APPROVALS, reply.approval).data["token"]
+    assert token not in json.dumps(blocks)
+    assert world.publisher.published == [] and world.discord.posted == []
+
+
+def test_approve_publishes_the_body_and_announces_once(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    assert world.click(approve=True) == "release-approved"
+    assert world.status() == "SUCCEEDED"
+    assert world.publisher.published == [(REPO, 77, NOTES)]
+    announcement = world.slack.posted[1]
+    assert isinstance(announcement[0].reply_to, SlackAddress) and announcement[0].reply_to.channel == "CNEWS"
+    assert "https://github.com/acme/widget/releases/tag/v2.0" in announcement[1].text
+    assert "@everyone" not in announcement[1].text  # quoted commit text pings nobody
+    assert len(world.discord.posted) == 1
+    assert ("release_publish", "posted") in world.kinds() and world.kinds().count(("announce", "posted")) == 2
+    assert world.click(approve=False) == "release-decision-ignored"  # a second click decides nothing
+
+
+def test_reject_publishes_nothing_and_says_so(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    assert world.click(approve=False) == "release-rejected"
+    assert world.status() == "SUCCEEDED"
+    assert world.publisher.published == [] and len(world.slack.posted) == 1 and world.discord.posted == []
+    [declined] = [a for a in world.activity.latest(limit=50) if a.kind == "release_decision" and "not" in a.reason]
+    assert "rejected by maria" in declined.reason
+
+
+def test_no_decision_in_three_days_publishes_nothing(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.clock.now += 3 * 24 * 3600
+    world.executor.run_ready()
+    assert world.status() == "SUCCEEDED"
+    assert world.publisher.published == []
+    assert any("timed out" in a.reason for a in world.activity.latest(limit=50))
+    assert world.click(approve=True) == "release-decision-ignored"  # too late
+    assert world.publisher.published == []
+
+
+@pytest.mark.parametrize("wrong", [{"channel": "CGENERAL"}, {"message_ts": "m9"}, {"approval": "release-other"}])
+def test_a_click_elsewhere_decides_nothing(tmp_path: Path, wrong: dict[str, str]) -> None:
+    world = World(tmp_path)
+    assert world.click(approve=True, **wrong) == "release-decision-ignored"
+    assert world.status() == "RUNNING" and world.publisher.published == []
+    assert world.click(approve=True) == "release-approved"  # the real button still works
+
+
+def test_dry_run_records_what_approval_would_publish(tmp_path: Path) -> None:
+    world = World(tmp_path, dry_run=True)
+    world.click(approve=True)
+    assert world.status() == "SUCCEEDED"
+    assert world.publisher.published == [] and len(world.slack.posted) == 1 and world.discord.posted == []
+    assert ("release_publish", "dry-run") in world.kinds() and ("announce", "dry-run") in world.kinds()
+
+
+def test_a_bad_range_posts_nothing_and_fails_with_the_reason(tmp_path: Path) -> None:
+    def draft(repository: str, to_ref: str, title: str) -> DraftedNotes:
+        raise ReleaseError(f"unknown ref {to_ref!r}")
+
+    world = World(tmp_path, drafter=draft)
+    assert world.status() == "FAILED"
+    assert world.slack.posted == [] and world.publisher.published == []
+    [failed] = [a for a in world.activity.latest(limit=50) if a.status == "failed"]
+    assert "unknown ref" in (failed.error or "")
+
+
+def test_without_an_approval_channel_nothing_starts(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    event = InboundEvent(platform="github", kind="github.release.created", delivery_id="d-2",
+                         intent=ReleaseDrafted(repository=REPO, release_id=78, tag="v2.1"))
+    assert start_release(event, world.executions, "ReleaseStateMachine", ReleaseSettings(None), world.activity) is None
+
+
+def test_only_a_draft_release_starts_the_machine() -> None:
+    payload: dict[str, Any] = {"action": "created", "repository": {"full_name": REPO},
+                               "release": {"id": 77, "tag_name": "v2.0", "target_commitish": "main", "draft": True,
+                                           "html_url": f"https://github.com/{REPO}/releases/tag/untagged-1"},
+                               "sender": {"login": "maria", "id": 5}}
+    event = github_platform.to_inbound_event("release", "d-1", payload)
+    assert event is not None and isinstance(event.intent, ReleaseDrafted)
+    assert (event.intent.release_id, event.intent.tag, event.intent.target) == (77, "v2.0", "main")
+    payload["release"]["draft"] = False  # already public: nothing to approve
+    published = github_platform.to_inbound_event("release", "d-2", payload)
+    assert published is not None and not isinstance(published.intent, ReleaseDrafted)
+
+
+def test_a_slack_button_click_becomes_a_decision() -> None:
+    payload = {"type": "block_actions", "user": {"id": "U1", "username": "maria"}, "team": {"id": "T1"},
+               "container": {"channel_id": CHANNEL, "message_ts": "171.2"}, "trigger_id": "t",
+               "actions": [{"action_id": "release_reject", "value": "release-acme-widget-77", "action_ts": "1.1"}]}
+    event = slack_platform.interaction_to_inbound(payload)
+    assert event is not None and isinstance(event.intent, ReleaseDecision)
+    assert event.intent == ReleaseDecision(approval="release-acme-widget-77", approve=False, message_ts="171.2")
