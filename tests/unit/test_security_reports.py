@@ -3,15 +3,17 @@ reporting, no labels or duplicate links, the maintainers told privately. "Me too
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from devrel.platforms.github import to_inbound_event
 from devrel.ports import Item
 from devrel.usecases.issue_analysis import analyze, is_me_too
-from devrel.usecases.triage_steps import DuplicateCandidate, IssueFacts, TriageSteps
-from support.fakes import FakeClock, RecordingPlatform, fake_services
+from devrel.usecases.triage_steps import DuplicateCandidate, IssueFacts, TriageSteps, start_triage
+from support.fakes import FakeClock, RecordingPlatform, RecordingWorkflows, fake_services
 
 REPORT = ("The upload endpoint is vulnerable to path traversal: a filename like ../../etc/passwd is written "
           "outside the data folder. Version 2.1, steps: upload it.")
@@ -134,3 +136,20 @@ def test_me_too_comments_from_other_people_raise_the_priority(services: Any) -> 
     state["follow_up"] = {"result": steps.follow_up(state)}
     assert state["follow_up"]["result"]["me_too"] == 10  # the author and repeats do not count
     assert steps.priority(state) == {"level": "high", "reason": "10 people reacted to it or said they have it too"}
+
+
+def test_reactions_on_the_issue_reach_its_priority(services: Any) -> None:
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "github" / "issues.opened.15.json"
+    payload = json.loads(fixture.read_text())
+    payload["issue"].update(title="Exporting to PDF makes blank pages", body="Version 2.1, steps: export.",
+                            reactions={"total_count": 12, "+1": 12})
+    event = to_inbound_event("issues", "d-r", payload)
+    assert event is not None
+    workflows = RecordingWorkflows()
+    start_triage(event, workflows, "triage", None, {})
+    [(_, started, _)] = workflows.started
+    assert started["issue"]["reactions"] == 12
+    steps = TriageSteps(services.store, services.clock, None, classifier=lambda: (lambda t, b: ("feature", 0.9)),
+                        duplicates=lambda issue, past: [])
+    started["classification"] = {"result": {"type": "feature"}}
+    assert steps.priority(started) == {"level": "high", "reason": "12 people reacted to it or said they have it too"}

@@ -325,7 +325,7 @@ def start_triage(event: InboundEvent, workflows: Workflows, state_machine: str, 
     assert isinstance(opened, IssueOpened)
     issue = IssueFacts(repository=opened.repository, number=opened.number, title=opened.title, body=opened.body,
                        author=event.actor.name if event.actor else "", labels=opened.labels,
-                       html_url=opened.html_url)
+                       html_url=opened.html_url, reactions=opened.reactions)
     policy = dict(defaults)
     if tracker is not None and opened.repository:
         policy.update(tracker.repository_config(opened.repository))
