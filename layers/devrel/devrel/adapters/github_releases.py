@@ -71,8 +71,13 @@ class GithubPullRequests:
             raise PortError(f"GitHub pull requests of {repository}: HTTP {error.status}") from error
         wanted = {n for c in commits for n in (c.pull, squash_pull(c.subject)) if n is not None} - set(found)
         for number in sorted(wanted)[:200]:
+            def fetch(number: int = number) -> Any:
+                found = repo.get_pull(number)
+                _ = found.user  # a lazy client fetches here, where a 404 is still caught
+                return found
+
             try:
-                pull = call_github(lambda number=number: repo.get_pull(number))
+                pull = call_github(fetch)
             except PlatformError:
                 continue  # a number in a message that is not a pull request here
             members = tuple(c.sha for c in commits if number in (c.pull, squash_pull(c.subject)))

@@ -11,6 +11,7 @@ is on the very message the approval was posted as, in the configured channel.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -297,7 +298,13 @@ class ReleaseSteps:
     def record_failure(self, state: ReleaseState) -> dict[str, Any]:
         error = state.error or {}
         self._store.delete(APPROVALS, state.run)
-        message = f"{error.get('Error', 'Error')}: {error.get('Cause', '')}"[:300]
+        cause = str(error.get("Cause", ""))
+        try:  # a function's failure: its type and message, without the stack trace
+            failed = json.loads(cause)
+            cause = f"{failed.get('errorType', '')}: {failed.get('errorMessage', '')}"
+        except (ValueError, AttributeError):
+            pass
+        message = f"{error.get('Error', 'Error')}: {cause}"[:300]
         self._activity.record(Action(kind="release_draft", platform="github", target=self._link(state),
                                      status="failed", reason=f"{state.release.tag}: nothing published",
                                      run=state.run, error=message))
