@@ -72,9 +72,9 @@ class GithubPullRequests:
         wanted = {n for c in commits for n in (c.pull, squash_pull(c.subject)) if n is not None} - set(found)
         for number in sorted(wanted)[:200]:
             def fetch(number: int = number) -> Any:
-                found = repo.get_pull(number)
-                _ = found.user  # a lazy client fetches here, where a 404 is still caught
-                return found
+                fetched = repo.get_pull(number)
+                _ = fetched.user  # a lazy client fetches here, where a 404 is still caught
+                return fetched
 
             try:
                 pull = call_github(fetch)
