@@ -393,6 +393,27 @@ def test_a_telegram_mention_in_a_group_is_answered_once_as_a_reply_from_the_inde
     strings = table_strings(cloud)
     assert any(str(update_id) in text for text in strings)  # de-duplicated on update_id
     assert not any(str(update_id + 1) in text for text in strings)  # the forged one stored nothing
+
+    # The asker presses "Helpful" under the answer: acknowledged in the webhook's own response, the
+    # vote kept by the worker against the answered update.
+    [[helpful, _]] = sent["reply_markup"]["inline_keyboard"]
+    press = {"update_id": update_id + 2, "callback_query": {
+        "id": f"rehearsal-{update_id}", "from": update["message"]["from"], "data": helpful["callback_data"],
+        "chat_instance": "-8420954737429301876",
+        "message": {"message_id": 5000, "date": int(time.time()), "chat": update["message"]["chat"]}}}
+    pressed = telegram_update(cloud, press, secret)
+    assert (pressed.status, pressed.json()) == (200, {"method": "answerCallbackQuery",
+                                                      "callback_query_id": f"rehearsal-{update_id}",
+                                                      "text": "Thanks for the feedback!"})
+
+    def votes() -> list[dict[str, Any]]:
+        items = cloud.client("dynamodb").query(
+            TableName=cloud.stack.refs["Table"], KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "feedback#telegram"}})["Items"]
+        return [json.loads(item["data"]["S"]) for item in items if item["sk"]["S"].endswith(f"update:{update_id + 2}")]
+
+    [vote] = eventually(votes)
+    assert vote == {"vote": "up", "thread": "-1001234567890", "actor": "1111111", "answer": f"update:{update_id}"}
     no_secret_in_logs(cloud)
 
 
