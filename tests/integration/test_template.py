@@ -79,7 +79,9 @@ EXPECTED_STEPS = {
     "OnboardingStateMachine": {"welcome", "check_progress", "nudge", "record_failure"},
 }
 
+    "ReleaseStateMachine": {"draft", "request_approval", "publish", "declined", "record_failure"},
 
+WAIT_FOR_TOKEN = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 def _plain(value: Any) -> Any:
     """cfn-lint's decoded nodes as plain dicts/lists/strings (for json.dumps and comparisons)."""
     if isinstance(value, dict):
@@ -338,13 +340,20 @@ def test_tasks_invoke_their_function_with_a_step_and_recover_from_failures(templ
             assert state["Resource"] == "arn:aws:states:::lambda:invoke"
             assert state["Parameters"]["FunctionName"] == "${" + arn_variable + "}"
             assert state["Parameters"]["Payload"]["input.$"] == "$"
-            assert state["ResultSelector"] == {"result.$": "$.Payload"}
+            if state["Resource"] == WAIT_FOR_TOKEN:
+                # The callback pattern: the function gets the token; the result is what the callback
+                # sends, its expected failures are caught first, and it cannot wait for ever.
+                assert state["Parameters"]["Payload"]["token.$"] == "$$.Task.Token", state_name
+                assert "ResultSelector" not in state and state["TimeoutSeconds"] > 0, state_name
+            else:
+                assert state["Resource"] == "arn:aws:states:::lambda:invoke"
+                assert state["ResultSelector"] == {"result.$": "$.Payload"}
             assert state["ResultPath"].startswith("$."), state_name
             assert set(state["Retry"][0]["ErrorEquals"]) >= LAMBDA_RETRYABLE, state_name
             step = state["Parameters"]["Payload"]["step"]
             steps.add(step)
-            catch_target = state["Catch"][0]["Next"]
-            assert state["Catch"][0]["ErrorEquals"] == ["States.ALL"]
+            catch_target = state["Catch"][-1]["Next"]
+            assert state["Catch"][-1]["ErrorEquals"] == ["States.ALL"]
             if step == "record_failure":
                 assert state["Next"] == catch_target
                 assert _definition(machine)["States"][catch_target]["Type"] == "Fail"
@@ -354,11 +363,11 @@ def test_tasks_invoke_their_function_with_a_step_and_recover_from_failures(templ
 
 
 def test_waits_take_their_duration_from_the_execution_config(template: dict[str, Any]) -> None:
-    for machine in _state_machines(template).values():
-        waits = [s for s in _definition(machine)["States"].values() if s["Type"] == "Wait"]
-        assert waits
-        for wait in waits:
-            assert wait["SecondsPath"].startswith("$.config.")
+    waits = [s for machine in _state_machines(template).values()
+             for s in _definition(machine)["States"].values() if s["Type"] == "Wait"]
+    assert waits
+    for wait in waits:
+        assert wait["SecondsPath"].startswith("$.config.")
 
 
 def _asl_lint(definitions: dict[str, tuple[Any, dict[str, str]]]) -> list[str]:
