@@ -350,6 +350,25 @@ def discourse_events(timestamp: int) -> dict[str, dict[str, Any]]:
     return {"discourse_post_created.json": event}
 
 
+def telegram_events(timestamp: int) -> dict[str, dict[str, Any]]:
+    """Telegram signs nothing: it sends back the secret registered with setWebhook in a header."""
+    payload = {
+        "update_id": 730001,
+        "message": {
+            "message_id": 51,
+            "from": {"id": 4242, "is_bot": False, "first_name": "Ada", "username": "ada"},
+            "chat": {"id": 4242, "type": "private", "first_name": "Ada", "username": "ada"},
+            "date": timestamp - 30,
+            "text": "/ask How do I export a widget as SVG?",
+            "entities": [{"offset": 0, "length": 4, "type": "bot_command"}],
+        },
+    }
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SAMPLE_SECRET}
+    event = http_event("POST", "/telegram/webhook", "/telegram/webhook", headers, _compact(payload),
+                       timestamp=timestamp, source_ip="149.154.167.220")
+    return {"telegram_ask.json": event}
+
+
 # --- JSON API ----------------------------------------------------------------------------------------
 
 
@@ -457,6 +476,7 @@ def all_events(timestamp: int) -> dict[str, Any]:
         **slack_events(timestamp),
         **discord_events(timestamp),
         **discourse_events(timestamp),
+        **telegram_events(timestamp),
         **api_events(timestamp),
         "sqs_worker.json": worker_event(timestamp),
         "schedule.json": schedule_event(timestamp),

@@ -23,6 +23,7 @@ LAMBDA_UNZIPPED_LIMIT = 250 * MIB
 WEBHOOK_LAYERS_BUDGET = 30 * MIB
 WEBHOOK_FUNCTIONS = {
     "GithubWebhookFunction", "SlackEventsFunction", "DiscordInteractionsFunction", "DiscourseWebhookFunction",
+    "TelegramWebhookFunction",
 }
 # Modules imported only on some requests (the cold-start import of app.py misses them): the webhooks'
 # own, and for the full layer its heavy stacks (opensearch-py goes in without its declared gRPC

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS = {"full": "DevRelLayer", "slim": "DevRelSlimLayer"}
 WEBHOOK_FUNCTIONS = {
     "GithubWebhookFunction", "SlackEventsFunction", "DiscordInteractionsFunction", "DiscourseWebhookFunction",
+    "TelegramWebhookFunction",
 }
 TEMPLATE = ROOT / "template.yaml"
 EVENTS = ROOT / "shared" / "events"
@@ -59,6 +60,7 @@ EXPECTED_ROUTES = {
     ("GET", "/slack/oauth/callback"): "SlackEventsFunction",
     ("POST", "/discord/interactions"): "DiscordInteractionsFunction",
     ("POST", "/discourse/webhook"): "DiscourseWebhookFunction",
+    ("POST", "/telegram/webhook"): "TelegramWebhookFunction",
     ("ANY", "/api/{proxy+}"): "ApiFunction",
     ("GET", "/dashboard"): "ApiFunction",
     ("GET", "/dashboard/{asset}"): "ApiFunction",
@@ -467,6 +469,8 @@ def test_sample_webhooks_are_signed_with_the_sample_secret() -> None:
             assert headers["x-slack-signature"] == "v0=" + _hmac_hex(base), name
         elif "x-discourse-event-signature" in headers:
             assert headers["x-discourse-event-signature"] == "sha256=" + _hmac_hex(body), name
+        elif "x-telegram-bot-api-secret-token" in headers:  # Telegram echoes the secret, it signs nothing
+            assert headers["x-telegram-bot-api-secret-token"] == SAMPLE_SECRET, name
         elif "x-signature-ed25519" in headers:
             message = headers["x-signature-timestamp"].encode() + body
             try:
