@@ -7,14 +7,12 @@ announcements at the GitHub, Slack and Discord stand-ins (all real HTTP), or not
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +20,7 @@ import pytest
 
 from devrel.platforms import slack
 from devrel.platforms.signatures import signature_for
+from e2e.test_serve_triage import execution_status
 
 GITHUB_SECRET = "release-e2e-github"
 SLACK_SECRET = "release-e2e-slack"
@@ -150,22 +149,6 @@ def click(app: Any, action_id: str, value: str, channel: str, message_ts: str, s
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
-
-
-def execution_status(data_dir: Path, timeout: float = 40.0) -> str:
-    deadline = time.monotonic() + timeout
-    status = "MISSING"
-    while time.monotonic() < deadline:
-        try:
-            with sqlite3.connect(data_dir / "workflows.sqlite") as conn:
-                row = conn.execute("SELECT status FROM executions").fetchone()
-        except sqlite3.OperationalError:
-            row = None
-        status = row[0] if row else "MISSING"
-        if status in ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"):
-            return status
-        time.sleep(0.2)
-    return status
 
 
 def test_approve_publishes_the_release_body_and_announces_it(app: Any, platforms: Platforms) -> None:

@@ -19,7 +19,6 @@ from typing import Any
 import boto3
 import pytest
 from cfnlint.api import ManualArgs, lint
-from cfnlint.decode import decode_str
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from packaging.requirements import Requirement
@@ -30,6 +29,7 @@ from samtranslator.yaml_helper import yaml_parse
 
 from devrel.events import InboundEvent
 from devrel.settings import SECRET_NAMES
+from support.cloud_template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 # Layer resources by kind: webhooks only verify, de-duplicate and enqueue; the rest need the full stack.
@@ -84,23 +84,9 @@ EXPECTED_STEPS = {
 WAIT_FOR_TOKEN = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 
 
-def _plain(value: Any) -> Any:
-    """cfn-lint's decoded nodes as plain dicts/lists/strings (for json.dumps and comparisons)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
-
-
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    decoded, errors = decode_str(TEMPLATE.read_text(encoding="utf-8"))
-    assert not errors, errors
-    assert decoded is not None
-    return _plain(decoded)
+    return load_template(TEMPLATE)
 
 
 def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:

@@ -13,12 +13,13 @@ import base64
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import numpy as np
 
 from devrel.models.onnx_embedder import MINILM_NAME, OnnxEmbedder
+from support.stand_in import BackgroundHttpServer
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class EmbeddingsRequest:
     authorized: bool
 
 
-class EmbeddingsServer:
+class EmbeddingsServer(BackgroundHttpServer):
     def __init__(self, api_key: str, model: str = MINILM_NAME, threads: int = 1) -> None:
         self.api_key = api_key
         self.model = model
@@ -36,9 +37,7 @@ class EmbeddingsServer:
         self._embedder = OnnxEmbedder.from_packages(threads=threads)
         # onnxruntime sessions are shared; one batch at a time keeps the 2-core budget predictable.
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler(self))
 
     @property
     def dimension(self) -> int:
@@ -46,17 +45,8 @@ class EmbeddingsServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{self.url}/v1"
 
-    def start(self) -> EmbeddingsServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def answer(self, authorization: str | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         authorized = authorization == f"Bearer {self.api_key}"

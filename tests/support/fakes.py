@@ -53,6 +53,9 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
 
 def fake_services(tmp_path: Path, platforms: dict[str, Any] | None = None, clock: FakeClock | None = None,
                   **settings: Any) -> Services:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+
+from support.stand_in import BackgroundHttpServer
 
 # Enough for any index a test builds; the backend's result window caps a single page.
 _CANDIDATES = 10_000
@@ -38,27 +39,12 @@ def _split_knn(query: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, 
     return None, query
 
 
-class KnnBackend:
+class KnnBackend(BackgroundHttpServer):
     def __init__(self, backend_url: str) -> None:
         split = urlsplit(backend_url)
         self._backend = (split.hostname or "127.0.0.1", split.port or 80)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler(self))
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> KnnBackend:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def forward(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str],
                                                                                                  bytes]:

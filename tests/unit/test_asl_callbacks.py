@@ -13,19 +13,9 @@ from devrel.adapters.workflows_local import SqliteWorkflows
 from devrel.asl import ExecutionStore, LocalExecutor, TaskFailure
 from devrel.asl.interpreter import token_parts
 from devrel.ports import PortError
+from support.fakes import FakeClock
 
 WAIT = "arn:aws:states:::lambda:invoke.waitForTaskToken"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Approvals:
@@ -57,7 +47,7 @@ def definition(timeout: int = 3600, **extra: Any) -> dict[str, Any]:
 
 class World:
     def __init__(self, db: Path, machine: dict[str, Any], task: Approvals) -> None:
-        self.clock = Clock()
+        self.clock = FakeClock(1_700_000_000.0)
         self.task = task
         self.executor = LocalExecutor(db, {"Release": machine}, task, now=self.clock, sleep=self.clock.sleep)
         self.store = ExecutionStore(db, now=self.clock)
@@ -148,7 +138,7 @@ def test_a_failed_post_is_retried_with_a_new_token(tmp_path: Path) -> None:
 
 def test_a_callback_during_the_task_itself_is_not_lost(tmp_path: Path) -> None:
     db = tmp_path / "wf.sqlite"
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     workflows = SqliteWorkflows(db, now=clock)
 
     class AnswersAtOnce(Approvals):

@@ -12,23 +12,13 @@ import pytest
 
 from devrel.asl import ExecutionStore, LocalExecutor, TaskFailure
 from devrel.ports import Execution
+from support.fakes import FakeClock
 
 GREET = "arn:aws:lambda:us-east-1:123456789012:function:Greet"
 FLAKY = "arn:aws:lambda:us-east-1:123456789012:function:Flaky"
 BROKEN = "arn:aws:lambda:us-east-1:123456789012:function:Broken"
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Tasks:
@@ -56,7 +46,7 @@ class Tasks:
 class Harness:
     def __init__(self, db: Path, tasks: Tasks) -> None:
         self.db = db
-        self.clock = Clock()
+        self.clock = FakeClock(1_700_000_000.0)
         self.tasks = tasks
         self.store = ExecutionStore(db, now=self.clock)
 

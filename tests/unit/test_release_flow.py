@@ -26,23 +26,12 @@ from devrel.usecases.release_flow import (
     ReleaseSteps,
     start_release,
 )
-from support.fakes import RecordingPlatform
+from support.fakes import FakeClock, RecordingPlatform
 
 MACHINE = Path(__file__).resolve().parents[2] / "infra" / "statemachines" / "release.asl.json"
 REPO = "acme/widget"
 CHANNEL = "CMAINT"
 NOTES = "# acme/widget v2.0\n\n## Features\n- Add export, thanks @everyone (#12, abc1234)\n"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Publisher:
@@ -56,7 +45,7 @@ class Publisher:
 
 class World:
     def __init__(self, tmp_path: Path, dry_run: bool = False, drafter: Any = None) -> None:
-        self.clock = Clock()
+        self.clock = FakeClock(1_700_000_000.0)
         db = tmp_path / "workflows.sqlite"
         self.store = SqliteStore(tmp_path / "store.sqlite", now=self.clock)
         self.activity = ActivityLog(self.store, self.clock)
