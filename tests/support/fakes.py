@@ -3,10 +3,12 @@ Store and Queue), with recording stand-ins for what talks to the outside world."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devrel.events import InboundEvent, Reply
+from devrel.knowledge.citations import Citation
 from devrel.runtime import Services, build_services
 from devrel.settings import load_settings
 
@@ -44,6 +46,17 @@ class RecordingWorkflows:
 
     def describe(self, execution_id: str) -> Any:
         raise NotImplementedError("the fake records starts only")
+
+
+@dataclass
+class FakeAnswer:
+    """What an answerer returns, as the API and the widget read it."""
+
+    text: str
+    citations: list[Citation]
+    confident: bool = True
+    escalate: bool = False
+    language: str = "en"
 
 
 class FakeClock:

@@ -14,16 +14,7 @@ from devrel.handlers.api import handle_api
 from devrel.http import HttpRequest
 from devrel.knowledge.citations import Citation
 from devrel.runtime import Services
-from support.fakes import fake_services
-
-
-@dataclass
-class FakeAnswer:
-    text: str
-    citations: list[Citation]
-    confident: bool = True
-    escalate: bool = False
-    language: str = "en"
+from support.fakes import FakeAnswer, fake_services
 
 
 @dataclass

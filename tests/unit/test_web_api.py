@@ -21,21 +21,12 @@ from devrel.records import Action, FeedbackLog, ThreadMemory, VisitorLimits
 from devrel.runtime import Services
 from devrel.settings import load_settings
 from devrel.web import asset
-from support.fakes import FakeClock, fake_services
+from support.fakes import FakeAnswer, FakeClock, fake_services
 
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z, a Thursday of ISO week 2026-W01
 DAY = 86400
 TOKEN = "s3cret-maintainer-token"
 DOCS_ORIGIN = "https://docs.example.org"
-
-
-@dataclass
-class FakeAnswer:
-    text: str
-    citations: list[Citation]
-    confident: bool = True
-    escalate: bool = False
-    language: str = "en"
 
 
 @dataclass
