@@ -43,6 +43,7 @@ FROM_PARAMETERS: dict[str, tuple[str, str | frozenset[str]]] = {
     "handoff_discord_channel": ("HandoffDiscordChannel", frozenset({"WorkerFunction"})),
     "digest_discord_channel": ("DigestDiscordChannel", frozenset({"DigestFunction", "WorkerFunction"})),
     "release_approval_slack_channel": ("ReleaseApprovalSlackChannel", frozenset({"WorkerFunction"})),
+    "release_discourse_category": ("ReleaseDiscourseCategory", frozenset({"WorkerFunction"})),
     "alert_first_response_hours": ("AlertFirstResponseHours", frozenset({"DigestFunction"})),
     "alert_unanswered_questions": ("AlertUnansweredQuestions", frozenset({"DigestFunction"})),
     "leaderboard_points": ("LeaderboardPoints", frozenset({"DigestFunction", "ApiFunction"})),

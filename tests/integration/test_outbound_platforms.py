@@ -259,6 +259,17 @@ def test_discourse_posts_in_the_topic_with_api_key_headers(api: StandIn) -> None
     }
 
 
+def test_discourse_opens_a_topic_in_the_category(api: StandIn) -> None:
+    api.on("POST", "/forum/posts.json", ok({"id": 100, "topic_id": 8, "topic_slug": "widget-2-0"}))
+    platform = DiscoursePlatform(f"{api.url}/forum", "key-1", "devrel-bot")
+    url = platform.create_topic("acme/widget v2.0 released", "Notes, thanks @team", 5)
+    assert url == f"{api.url}/forum/t/widget-2-0/8"
+    [call] = api.seen
+    sent = call.json()
+    assert (sent["title"], sent["category"]) == ("acme/widget v2.0 released", 5)
+    assert "@team" not in sent["raw"] and "Notes" in sent["raw"]  # the mention is inert
+
+
 def test_discourse_server_errors_are_retryable(api: StandIn) -> None:
     api.on("POST", "/posts.json", ok({"errors": ["boom"]}, 502))
     with pytest.raises(PlatformError) as raised:

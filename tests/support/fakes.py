@@ -36,6 +36,20 @@ class RecordingPlatform:
         return [reply.text for _, reply in self.posted]
 
 
+class RecordingForum(RecordingPlatform):
+    """A Discourse stand-in that also opens topics (release announcements)."""
+
+    def __init__(self, failures: list[Exception] | None = None) -> None:
+        super().__init__("discourse", failures)
+        self.topics: list[tuple[str, str, int]] = []
+
+    def create_topic(self, title: str, raw: str, category: int) -> str:
+        if self._failures:
+            raise self._failures.pop(0)
+        self.topics.append((title, raw, category))
+        return f"https://forum.example.org/t/release/{len(self.topics)}"
+
+
 class RecordingWorkflows:
     def __init__(self) -> None:
         self.started: list[tuple[str, Any, str]] = []

@@ -26,7 +26,7 @@ from devrel.usecases.release_flow import (
     ReleaseSteps,
     start_release,
 )
-from support.fakes import FakeClock, RecordingPlatform
+from support.fakes import FakeClock, RecordingForum, RecordingPlatform
 
 MACHINE = Path(__file__).resolve().parents[2] / "infra" / "statemachines" / "release.asl.json"
 REPO = "acme/widget"
@@ -44,12 +44,14 @@ class Publisher:
 
 
 class World:
-    def __init__(self, tmp_path: Path, dry_run: bool = False, drafter: Any = None) -> None:
+    def __init__(self, tmp_path: Path, dry_run: bool = False, drafter: Any = None,
+                 forum: RecordingForum | None = None) -> None:
         self.clock = FakeClock(1_700_000_000.0)
         db = tmp_path / "workflows.sqlite"
         self.store = SqliteStore(tmp_path / "store.sqlite", now=self.clock)
         self.activity = ActivityLog(self.store, self.clock)
         self.slack, self.discord = RecordingPlatform("slack"), RecordingPlatform("discord")
+        self.forum = forum or RecordingForum()
         self.publisher = Publisher()
         self.drafted: list[tuple[str, str]] = []
 
@@ -58,7 +60,7 @@ class World:
             return DraftedNotes(notes=NOTES, from_ref="v1.9", to_ref=to_ref, changes=1)
 
         self.steps = ReleaseSteps(self.store, self.clock, self.activity,
-                                  {"slack": self.slack, "discord": self.discord},
+                                  {"slack": self.slack, "discord": self.discord, "discourse": self.forum},
                                   drafter=drafter or draft, publisher=lambda: self.publisher)
         definition = json.loads(MACHINE.read_text().replace("${ReleaseTasksFunctionArn}", "ReleaseTasks"))
         self.executor = LocalExecutor(db, {"ReleaseStateMachine": definition},
@@ -68,7 +70,7 @@ class World:
         # The worker's side: the click becomes SendTaskSuccess / SendTaskFailure on the same file.
         self.approvals = ReleaseApprovals(self.store, SqliteWorkflows(db, now=self.clock), self.activity, CHANNEL)
         settings = ReleaseSettings(approval_channel=CHANNEL, announce_slack_channel="CNEWS",
-                                   announce_discord_channel="D1", dry_run=dry_run)
+                                   announce_discord_channel="D1", announce_discourse_category=5, dry_run=dry_run)
         event = InboundEvent(platform="github", kind="github.release.created", delivery_id="d-1",
                              intent=ReleaseDrafted(repository=REPO, release_id=77, tag="v2.0", target="main"))
         started = start_release(event, self.executions, "ReleaseStateMachine", settings, self.activity)
@@ -124,7 +126,11 @@ def test_approve_publishes_the_body_and_announces_once(tmp_path: Path) -> None:
     assert "https://github.com/acme/widget/releases/tag/v2.0" in announcement[1].text
     assert "@everyone" not in announcement[1].text  # quoted commit text pings nobody
     assert len(world.discord.posted) == 1
-    assert ("release_publish", "posted") in world.kinds() and world.kinds().count(("announce", "posted")) == 2
+    # The forum gets a new topic in the configured category, with the whole notes and the link.
+    [(title, raw, category)] = world.forum.topics
+    assert (title, category) == ("acme/widget v2.0 released", 5) and world.forum.posted == []
+    assert "Add export" in raw and "releases/tag/v2.0" in raw and "@everyone" not in raw
+    assert ("release_publish", "posted") in world.kinds() and world.kinds().count(("announce", "posted")) == 3
     assert world.click(approve=False) == "release-decision-ignored"  # a second click decides nothing
 
 
@@ -133,6 +139,7 @@ def test_reject_publishes_nothing_and_says_so(tmp_path: Path) -> None:
     assert world.click(approve=False) == "release-rejected"
     assert world.status() == "SUCCEEDED"
     assert world.publisher.published == [] and len(world.slack.posted) == 1 and world.discord.posted == []
+    assert world.forum.topics == []
     [declined] = [a for a in world.activity.latest(limit=50) if a.kind == "release_decision" and "not" in a.reason]
     assert "rejected by maria" in declined.reason
 
@@ -154,6 +161,15 @@ def test_a_click_elsewhere_decides_nothing(tmp_path: Path, wrong: dict[str, str]
     assert world.click(approve=True, **wrong) == "release-decision-ignored"
     assert world.status() == "RUNNING" and world.publisher.published == []
     assert world.click(approve=True) == "release-approved"  # the real button still works
+
+
+def test_a_forum_down_does_not_keep_the_others_from_the_news(tmp_path: Path) -> None:
+    world = World(tmp_path, forum=RecordingForum(failures=[ConnectionError("forum down")]))
+    world.click(approve=True)
+    assert world.status() == "SUCCEEDED"
+    assert len(world.discord.posted) == 1 and world.forum.topics == []
+    [failed] = [a for a in world.activity.latest(limit=50) if a.kind == "announce" and a.status == "failed"]
+    assert failed.platform == "discourse" and "forum down" in (failed.error or "")
 
 
 def test_dry_run_records_what_approval_would_publish(tmp_path: Path) -> None:

@@ -339,6 +339,7 @@ class Services:
             release = ReleaseSettings(approval_channel=settings.release_approval_slack_channel,
                                       announce_slack_channel=settings.digest_slack_channel,
                                       announce_discord_channel=settings.digest_discord_channel,
+                                      announce_discourse_category=settings.release_discourse_category,
                                       dry_run=settings.release_dry_run)
             started = start_release(event, self.workflows, self.state_machines["release"], release, self.activity)
             return "release-started" if started else None

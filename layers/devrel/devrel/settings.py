@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     # (none: draft releases start nothing); dry-run records what an approval would publish, publishing nothing.
     release_approval_slack_channel: str | None = None
     release_dry_run: bool = False
+    # Discourse category id where an approved release opens a topic (none: not announced on the forum).
+    release_discourse_category: int | None = None
     # Slack channel id for the weekly digest (none: the digest is only kept for the API).
     digest_slack_channel: str | None = None
     # Discord channel id for the weekly digest (posted with the bot token).

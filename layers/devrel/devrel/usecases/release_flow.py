@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,6 +60,7 @@ class ReleaseConfig(_State):
     approval_channel: str
     announce_slack_channel: str | None = None
     announce_discord_channel: str | None = None
+    announce_discourse_category: int | None = None
     dry_run: bool = False
 
 
@@ -104,6 +105,13 @@ class TaskCallbacks(Protocol):
     def send_task_failure(self, token: str, error: str, cause: str = "") -> None: ...
 
 
+@runtime_checkable
+class ForumTopics(Protocol):
+    """A forum that opens topics (Discourse): the announcement is a new topic, not a reply."""
+
+    def create_topic(self, title: str, raw: str, category: int) -> str: ...
+
+
 class ReleasePublisher(Protocol):
     def publish(self, repository: str, release_id: int, body: str, installation_id: int | None) -> str:
         """Set the release's body and publish it; returns its page's URL."""
@@ -127,6 +135,7 @@ class ReleaseSettings:
     approval_channel: str | None
     announce_slack_channel: str | None = None
     announce_discord_channel: str | None = None
+    announce_discourse_category: int | None = None
     dry_run: bool = False
 
 
@@ -149,7 +158,9 @@ def start_release(event: InboundEvent, workflows: Workflows, state_machine: str,
                              target=drafted.target, html_url=drafted.html_url, installation_id=installation),
         config=ReleaseConfig(approval_channel=settings.approval_channel,
                              announce_slack_channel=settings.announce_slack_channel,
-                             announce_discord_channel=settings.announce_discord_channel, dry_run=settings.dry_run),
+                             announce_discord_channel=settings.announce_discord_channel,
+                             announce_discourse_category=settings.announce_discourse_category,
+                             dry_run=settings.dry_run),
         run=run)
     return workflows.start(state_machine, state.model_dump(mode="json", exclude_none=True), run)
 
@@ -259,13 +270,17 @@ class ReleaseSteps:
         # The notes quote commit text: mentions are broken so it can ping nobody.
         text = f"{release.repository} {release.tag} is out: {link}\n\n{break_mentions(excerpt)}"
         announced = []
-        targets: list[tuple[Literal["slack", "discord"], str | None]] = [
-            ("slack", config.announce_slack_channel), ("discord", config.announce_discord_channel)]
+        targets: list[tuple[Literal["slack", "discord", "discourse"], str | None]] = [
+            ("slack", config.announce_slack_channel), ("discord", config.announce_discord_channel),
+            ("discourse", str(config.announce_discourse_category) if config.announce_discourse_category else None)]
         for name, channel in targets:
             platform = self._platforms.get(name)
             if not channel or platform is None:
                 continue
-            entry = Action(kind="announce", platform=name, target=f"{name}:{channel}", status=status,
+            if name == "discourse" and not isinstance(platform, ForumTopics):
+                continue
+            where = f"discourse:category/{channel}" if name == "discourse" else f"{name}:{channel}"
+            entry = Action(kind="announce", platform=name, target=where, status=status,
                            reason=f"{release.tag} announced", run=state.run, detail=text)
             # At most once per execution and channel, so a retried step does not announce twice.
             once = Item(pk=f"release-announced#{state.run}", sk=name, data={"channel": channel},
@@ -273,11 +288,17 @@ class ReleaseSteps:
             if status == "posted" and not self._store.put_if_absent(once):
                 continue
             try:
-                if status == "posted":
+                if status == "posted" and name == "discourse":
+                    assert isinstance(platform, ForumTopics)
+                    # A forum post has room for the whole notes (chat messages get an excerpt).
+                    full = f"{release.repository} {release.tag} is out: {link}\n\n{break_mentions(notes)}"
+                    topic = platform.create_topic(f"{release.repository} {release.tag} released", full, int(channel))
+                    entry = entry.model_copy(update={"target": topic or where})
+                elif status == "posted":
                     platform.post_reply(_address(name, channel, state.run, "release_announcement"), Reply(text=text))
                 announced.append(name)
                 self._activity.record(entry)
-            except Exception as error:  # one network down must not keep the other from hearing of it
+            except Exception as error:  # one network down must not keep the others from hearing of it
                 self._store.delete(once.pk, once.sk)
                 log.warning("release announcement to %s failed: %s", name, error)
                 self._activity.record(entry.model_copy(update={"status": "failed",
