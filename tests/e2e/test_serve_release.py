@@ -44,6 +44,7 @@ class Platforms:
     url: str = ""
     slack_posts: list[dict[str, Any]] = field(default_factory=list)
     slack_ts: list[str] = field(default_factory=list)  # what chat.postMessage answered, per post
+    slack_updates: list[dict[str, Any]] = field(default_factory=list)  # chat.update: the buttons replaced
     discord_posts: list[dict[str, Any]] = field(default_factory=list)
     release_edits: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -63,6 +64,9 @@ class Platforms:
                 self.slack_posts.append(posted)
                 self.slack_ts.append(f"{time.time():.6f}")
                 return 200, {"ok": True, "channel": posted["channel"], "ts": self.slack_ts[-1]}
+            if path == "/slack/api/chat.update":
+                self.slack_updates.append(json.loads(body))
+                return 200, {"ok": True}
             if path.startswith("/slack/api/"):
                 return 200, {"ok": True}
             if path == f"/discord/api/channels/{DISCORD_CHANNEL}/messages" and method == "POST":
@@ -169,6 +173,13 @@ def test_approve_publishes_the_release_body_and_announces_it(app: Any, platforms
     assert f"https://github.com/{REPO}/releases/tag/v2.0" in discord["content"]
     assert "@everyone" not in discord["content"] and "@everyone" not in announced["text"]
     app.wait_for_output("[activity] release_publish posted")
+    # In the request's thread: who approved, then the social posts and the blog draft to copy.
+    decision, social, blog = platforms.wait_for_slack(5)[2:]
+    assert all((p["channel"], p.get("thread_ts")) == (APPROVAL_CHANNEL, message_ts) for p in (decision, social, blog))
+    assert "Approved by maria" in decision["text"] and "Bluesky" in social["text"] and "Blog post" in blog["text"]
+    assert "<!everyone>" not in json.dumps([social, blog])
+    [update] = platforms.slack_updates
+    assert update["ts"] == message_ts and not any(b["type"] == "actions" for b in update["blocks"])
 
 
 def test_reject_and_clicks_elsewhere_publish_nothing(app: Any, platforms: Platforms) -> None:
@@ -184,7 +195,10 @@ def test_reject_and_clicks_elsewhere_publish_nothing(app: Any, platforms: Platfo
     assert execution_status(app.data_dir) == "SUCCEEDED"
     app.wait_for_output("not published: rejected by maria")
     assert platforms.release_edits == [] and platforms.discord_posts == []
-    assert len(platforms.slack_posts) == 1  # the approval request only
+    # The approval request, then only the outcome in its thread; its buttons replaced.
+    _, decided = platforms.wait_for_slack(2)
+    assert decided.get("thread_ts") == message_ts and "Rejected by maria" in decided["text"]
+    assert [u["ts"] for u in platforms.slack_updates] == [message_ts]
 
 
 def posted_message(app: Any, platforms: Platforms) -> tuple[str, str]:

@@ -97,6 +97,17 @@ def test_slack_posts_block_kit_in_the_thread(api: StandIn) -> None:
     assert sent["blocks"][-1]["block_id"] == "feedback"
 
 
+def test_slack_replaces_a_decided_message_without_buttons(api: StandIn) -> None:
+    api.on("POST", "/api/chat.update", ok({"ok": True, "channel": "C1", "ts": "1699.1"}))
+    platform = SlackPlatform("xoxb-test", f"{api.url}/api/")
+    platform.update_message("C1", "1699.1", "Release v2.0: approved by maria, thanks @everyone")
+    [call] = api.seen
+    sent = call.json()
+    assert (sent["channel"], sent["ts"]) == ("C1", "1699.1")
+    assert [block["type"] for block in sent["blocks"]] == ["section"]  # the buttons are gone
+    assert "approved by maria" in sent["text"] and "<!everyone>" not in json.dumps(sent)
+
+
 def test_slack_uses_the_workspace_token_when_installed(api: StandIn) -> None:
     api.on("POST", "/api/chat.postMessage", ok({"ok": True, "ts": "1"}))
     platform = SlackPlatform(None, f"{api.url}/api/", team_token={"T9": "xoxb-team9"}.get)

@@ -20,6 +20,7 @@ class RecordingPlatform:
         self.name = name
         self.posted: list[tuple[InboundEvent, Reply]] = []
         self.working: list[str] = []
+        self.updated: list[tuple[str, str, str]] = []  # chat.update: (channel, message ts, new text)
         self._failures = list(failures or [])
 
     def post_reply(self, event: InboundEvent, reply: Reply) -> str:
@@ -30,6 +31,9 @@ class RecordingPlatform:
 
     def mark_working(self, event: InboundEvent) -> None:
         self.working.append(event.delivery_id)
+
+    def update_message(self, channel: str, message_ts: str, text: str) -> None:
+        self.updated.append((channel, message_ts, text))
 
     @property
     def texts(self) -> list[str]:

@@ -23,6 +23,7 @@ from devrel.usecases.release_flow import (
     DraftedNotes,
     ReleaseApprovals,
     ReleaseSettings,
+    ReleaseState,
     ReleaseSteps,
     start_release,
 )
@@ -96,6 +97,10 @@ class World:
         self.executor.run_ready()
         return outcome
 
+    def steps_state(self) -> ReleaseState:
+        """The execution's state as the Publish step saw it."""
+        return ReleaseState.model_validate(self.executions.describe(self.id).output)
+
     def kinds(self) -> list[tuple[str, str]]:
         return sorted((a.kind, a.status) for a in self.activity.latest(limit=50))
 
@@ -134,12 +139,38 @@ def test_approve_publishes_the_body_and_announces_once(tmp_path: Path) -> None:
     assert world.click(approve=False) == "release-decision-ignored"  # a second click decides nothing
 
 
+def test_after_approval_the_buttons_go_and_the_thread_gets_the_outcome_and_drafts(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.click(approve=True)
+    [(channel, ts, text)] = world.slack.updated  # chat.update on the request: no buttons left to click
+    assert (channel, ts) == (CHANNEL, "m1") and "Approved by maria" in text
+    thread = [(event, reply) for event, reply in world.slack.posted
+              if isinstance(event.reply_to, SlackAddress) and event.reply_to.thread_ts == "m1"]
+    assert all(event.reply_to.channel == CHANNEL for event, _ in thread)  # type: ignore[union-attr]
+    decision, social, blog = (reply.text for _, reply in thread)
+    assert "Approved by maria" in decision and "releases/tag/v2.0" in decision
+    for network, limit in (("Mastodon", 500), ("Bluesky", 300), ("X", 280)):
+        assert f"*{network}* (" in social and f"/{limit})" in social
+    assert "Add export" in social and "@everyone" not in social and "releases/tag/v2.0" in social
+    assert blog.startswith("Blog post draft (Markdown)") and "## Features" in blog and "@everyone" not in blog
+    assert all(not reply.feedback for _, reply in thread)  # no Helpful / Not helpful under drafts
+    drafts = [a for a in world.activity.latest(limit=50) if a.kind == "release_draft"]
+    assert sorted(a.reason.split(": ")[1].split(" ")[0] for a in drafts) == ["blog", "bluesky", "mastodon", "x"]
+    assert all(a.status == "posted" and "releases/tag/v2.0" in a.detail for a in drafts)
+    # A retried Publish step (GitHub's edit is idempotent) says nothing twice, in the thread or elsewhere.
+    before = len(world.slack.posted)
+    world.steps.run({"step": "publish", "input": world.steps_state().model_dump(mode="json")})
+    assert len(world.slack.posted) == before and len(world.discord.posted) == 1 and len(world.forum.topics) == 1
+
+
 def test_reject_publishes_nothing_and_says_so(tmp_path: Path) -> None:
     world = World(tmp_path)
     assert world.click(approve=False) == "release-rejected"
     assert world.status() == "SUCCEEDED"
-    assert world.publisher.published == [] and len(world.slack.posted) == 1 and world.discord.posted == []
-    assert world.forum.topics == []
+    assert world.publisher.published == [] and world.discord.posted == [] and world.forum.topics == []
+    [(_, decided)] = world.slack.posted[1:]  # only the outcome, in the request's thread
+    assert "Rejected by maria: nothing was published" in decided.text
+    assert "Rejected by maria" in world.slack.updated[0][2]
     [declined] = [a for a in world.activity.latest(limit=50) if a.kind == "release_decision" and "not" in a.reason]
     assert "rejected by maria" in declined.reason
 
@@ -151,6 +182,7 @@ def test_no_decision_in_three_days_publishes_nothing(tmp_path: Path) -> None:
     assert world.status() == "SUCCEEDED"
     assert world.publisher.published == []
     assert any("timed out" in a.reason for a in world.activity.latest(limit=50))
+    assert "No decision" in world.slack.texts[-1] and "No decision" in world.slack.updated[0][2]
     assert world.click(approve=True) == "release-decision-ignored"  # too late
     assert world.publisher.published == []
 
@@ -176,7 +208,10 @@ def test_dry_run_records_what_approval_would_publish(tmp_path: Path) -> None:
     world = World(tmp_path, dry_run=True)
     world.click(approve=True)
     assert world.status() == "SUCCEEDED"
-    assert world.publisher.published == [] and len(world.slack.posted) == 1 and world.discord.posted == []
+    assert world.publisher.published == [] and world.discord.posted == [] and world.forum.topics == []
+    # Only the approval channel hears of it: the request, then the outcome and the drafts in its thread.
+    assert {e.reply_to.channel for e, _ in world.slack.posted} == {CHANNEL}  # type: ignore[union-attr]
+    assert "dry run" in world.slack.texts[1]
     assert ("release_publish", "dry-run") in world.kinds() and ("announce", "dry-run") in world.kinds()
 
 

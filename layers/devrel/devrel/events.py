@@ -288,3 +288,5 @@ class Reply(BaseModel):
     unsure: bool = False
     # A release waiting for approval: Slack shows Approve / Reject buttons carrying this id.
     approval: str | None = None
+    # False for what is no answer (release drafts, announcements): no Helpful / Not helpful buttons.
+    feedback: bool = True

@@ -93,6 +93,17 @@ class SlackPlatform:
             raise PlatformError("slack", f"chat.postMessage: {error}", retryable=True) from error
         return str(response.get("ts", ""))
 
+    def update_message(self, channel: str, message_ts: str, text: str) -> None:
+        """chat.update: replace a posted message (its buttons too) with `text` (a release decided)."""
+        reply = Reply(text=text, feedback=False)
+        try:
+            self.client_for("").chat_update(channel=channel, ts=message_ts, text=notification_text(reply),
+                                            blocks=reply_blocks(reply), link_names=False)
+        except SlackApiError as error:
+            raise _api_error(error) from error
+        except (SlackClientError, URLError, OSError) as error:
+            raise PlatformError("slack", f"chat.update: {error}", retryable=True) from error
+
     def _open_direct(self, team: str, user: str) -> str:
         """conversations.open: the direct-message channel with one user (a newcomer's welcome)."""
         try:

@@ -424,7 +424,7 @@ def reply_blocks(reply: Reply, feedback_for: str | None = None) -> list[dict[str
             {"type": "button", "action_id": "release_reject", "value": reply.approval, "style": "danger",
              "text": {"type": "plain_text", "text": "Reject"}},
         ]})
-    elif feedback_for:
+    elif feedback_for and reply.feedback:
         blocks.append(
             {
                 "type": "actions",

@@ -24,6 +24,7 @@ from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Item, PortError, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
 from devrel.release.changes import ReleaseError
+from devrel.release.social import blog_post, social_posts
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ MAX_NOTES = 100_000
 SLACK_PREVIEW = 12_000
 ANNOUNCEMENT_NOTES = 1_200  # Discord allows 2,000 characters a message
 APPROVALS = "release-approval"
+# Where an execution's approval request was posted: kept after the decision (unlike the token), so the
+# outcome and the drafts can go into its thread.
+THREADS = "release-thread"
+KEEP_SECONDS = 30 * 24 * 3600
 
 
 class UnknownStepError(ValueError):
@@ -110,6 +115,13 @@ class ForumTopics(Protocol):
     """A forum that opens topics (Discourse): the announcement is a new topic, not a reply."""
 
     def create_topic(self, title: str, raw: str, category: int) -> str: ...
+
+
+@runtime_checkable
+class MessageEditor(Protocol):
+    """A chat that can replace a posted message (Slack's chat.update): the buttons go once decided."""
+
+    def update_message(self, channel: str, message_ts: str, text: str) -> None: ...
 
 
 class ReleasePublisher(Protocol):
@@ -240,7 +252,9 @@ class ReleaseSteps:
         self._store.put(Item(pk=APPROVALS, sk=approval, data={
             "token": token, "channel": channel, "message_ts": message, "run": state.run,
             "repository": release.repository, "tag": release.tag, "link": self._link(state)},
-            expires_at=int(self._clock()) + 30 * 24 * 3600))
+            expires_at=int(self._clock()) + KEEP_SECONDS))
+        self._store.put(Item(pk=THREADS, sk=state.run, data={"channel": channel, "message_ts": message},
+                             expires_at=int(self._clock()) + KEEP_SECONDS))
         self._activity.record(Action(kind="release_approval", platform="slack", target=self._link(state),
                                      status="posted", reason=f"{release.tag} sent for approval to {channel}",
                                      run=state.run, detail=draft.notes))
@@ -261,7 +275,79 @@ class ReleaseSteps:
         self._activity.record(Action(kind="release_publish", platform="github", target=link, status=status,
                                      reason=reason, run=state.run, detail=notes))
         announced = self._announce(state, link, status)
+        where = ", ".join(announced) or "nowhere"
+        self._close_approval(state, f"Approved by {approver or 'a maintainer'}: "
+                             + (f"this is what would be published (dry run), announced on {where}: {link}"
+                                if config.dry_run else f"published {link}, announced on {where}."))
+        self._share_drafts(state, link)
         return {"url": link, "announced": announced, "dry_run": config.dry_run}
+
+    def _thread(self, state: ReleaseState) -> tuple[str, str] | None:
+        item = self._store.get(THREADS, state.run)
+        if item is None or not item.data.get("message_ts"):
+            return None
+        return str(item.data["channel"]), str(item.data["message_ts"])
+
+    def _once(self, state: ReleaseState, what: str) -> bool:
+        """True the first time `what` is done for this execution: a retried step posts nothing twice."""
+        return self._store.put_if_absent(Item(pk=f"release-thread#{state.run}", sk=what, data={},
+                                              expires_at=int(self._clock()) + KEEP_SECONDS))
+
+    def _in_thread(self, state: ReleaseState, what: str, text: str) -> bool:
+        """Reply in the approval request's thread, once; best effort (the outcome is in the log anyway)."""
+        thread, platform = self._thread(state), self._platforms.get("slack")
+        if thread is None or platform is None:
+            return False
+        if not self._once(state, what):
+            return True  # a retried step: said already
+        channel, message_ts = thread
+        event = _address("slack", channel, state.run, f"release_{what}")
+        assert isinstance(event.reply_to, SlackAddress)
+        event.reply_to.thread_ts = message_ts
+        try:
+            platform.post_reply(event, Reply(text=text, feedback=False))
+            return True
+        except Exception as error:
+            log.warning("release thread reply (%s) failed: %s", what, error)
+            return False
+
+    def _close_approval(self, state: ReleaseState, outcome: str) -> None:
+        """The decision, in the thread; the request's buttons replaced by it so nobody clicks twice."""
+        thread, platform = self._thread(state), self._platforms.get("slack")
+        if thread is not None and isinstance(platform, MessageEditor):
+            channel, message_ts = thread
+            release = state.release
+            try:
+                platform.update_message(channel, message_ts, f"Release {release.tag} of {release.repository}: "
+                                        f"{outcome}\n{self._link(state)}")
+            except Exception as error:  # the buttons stay, but a second click decides nothing anyway
+                log.warning("could not replace the release approval buttons: %s", error)
+        self._in_thread(state, "decision", outcome)
+
+    def _share_drafts(self, state: ReleaseState, link: str) -> None:
+        """Social posts and a blog post made from the notes: drafts for a maintainer to copy (no network
+        credentials here), recorded and posted in the approval thread."""
+        assert state.draft is not None
+        release, notes = state.release, state.draft.result.notes
+        posts = social_posts(release.repository, release.tag, notes, link)
+        blog = blog_post(release.repository, release.tag, notes, link)
+        social = "\n\n".join(f"*{p.network.capitalize()}* ({p.length}/{p.limit}):\n```\n{p.text}\n```"
+                              for p in posts)
+        shared = self._in_thread(state, "social", "Social posts to copy (drafts, not posted):\n\n" + social)
+        cut = blog if len(blog) <= SLACK_PREVIEW else \
+            blog[:SLACK_PREVIEW] + "\n… (the whole draft is in the activity log)"
+        shared = self._in_thread(state, "blog", f"Blog post draft (Markdown):\n```\n{cut}\n```") and shared
+        # The log keeps every draft whole, whether or not the thread got it.
+        status: Literal["posted", "failed"] = "posted" if shared else "failed"
+        error = None if shared else "not posted in the approval thread"
+        for post in posts:
+            self._activity.record(Action(kind="release_draft", platform="slack", target=link, status=status,
+                                         reason=f"{release.tag}: {post.network} post draft "
+                                                f"({post.length}/{post.limit})", run=state.run, detail=post.text,
+                                         error=error))
+        self._activity.record(Action(kind="release_draft", platform="slack", target=link, status=status,
+                                     reason=f"{release.tag}: blog post draft", run=state.run, detail=blog,
+                                     error=error))
 
     def _announce(self, state: ReleaseState, link: str, status: Literal["posted", "dry-run"]) -> list[str]:
         release, config = state.release, state.config
@@ -295,7 +381,8 @@ class ReleaseSteps:
                     topic = platform.create_topic(f"{release.repository} {release.tag} released", full, int(channel))
                     entry = entry.model_copy(update={"target": topic or where})
                 elif status == "posted":
-                    platform.post_reply(_address(name, channel, state.run, "release_announcement"), Reply(text=text))
+                    platform.post_reply(_address(name, channel, state.run, "release_announcement"),
+                                        Reply(text=text, feedback=False))
                 announced.append(name)
                 self._activity.record(entry)
             except Exception as error:  # one network down must not keep the others from hearing of it
@@ -314,6 +401,8 @@ class ReleaseSteps:
         self._activity.record(Action(kind="release_decision", platform="slack", target=self._link(state),
                                      status="posted", reason=f"{state.release.tag} not published: {why}",
                                      run=state.run))
+        outcome = cause if code == REJECTED else "no decision within the approval's time"
+        self._close_approval(state, f"{outcome[:1].upper()}{outcome[1:]}: nothing was published.")
         return {"published": False, "why": why}
 
     def record_failure(self, state: ReleaseState) -> dict[str, Any]:
@@ -329,6 +418,8 @@ class ReleaseSteps:
         self._activity.record(Action(kind="release_draft", platform="github", target=self._link(state),
                                      status="failed", reason=f"{state.release.tag}: nothing published",
                                      run=state.run, error=message))
+        # Only when a request was posted (drafting failures have no thread).
+        self._close_approval(state, f"Not published: {message}")
         return {"published": False, "error": message}
 
 
