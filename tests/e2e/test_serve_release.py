@@ -47,6 +47,8 @@ class Platforms:
     slack_updates: list[dict[str, Any]] = field(default_factory=list)  # chat.update: the buttons replaced
     discord_posts: list[dict[str, Any]] = field(default_factory=list)
     release_edits: list[dict[str, Any]] = field(default_factory=list)
+    releases_created: list[dict[str, Any]] = field(default_factory=list)
+    command_answers: list[dict[str, Any]] = field(default_factory=list)  # at the slash command's response_url
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def release(self, base: str, published: bool) -> dict[str, Any]:
@@ -74,7 +76,16 @@ class Platforms:
                 return 200, {"id": str(len(self.discord_posts))}
             if path == f"/repos/{REPO}/tags":
                 return 200, [{"name": "v1.9", "commit": {"sha": "d" * 40}}]
-            if path == f"/repos/{REPO}/compare/v1.9...main":
+            if path == "/slack/hooks/command":
+                self.command_answers.append(json.loads(body))
+                return 200, {"ok": True}
+            if path == f"/repos/{REPO}/git/ref/tags/v2.0":
+                return 200, {"ref": "refs/tags/v2.0", "object": {"sha": "c" * 40, "type": "commit"}}
+            if path == f"/repos/{REPO}/releases" and method == "POST":
+                created = json.loads(body)
+                self.releases_created.append(created)
+                return 201, {**self.release(base, published=True), "body": created.get("body", "")}
+            if path in (f"/repos/{REPO}/compare/v1.9...main", f"/repos/{REPO}/compare/v1.9...v2.0"):
                 commits = [_commit("a" * 40, HOSTILE, "dan"), _commit("b" * 40, "fix: parse empty headers", "eve")]
                 return 200, {"url": f"{base}/compare/v1.9...main", "status": "ahead", "ahead_by": 2,
                              "behind_by": 0, "total_commits": 2, "commits": commits, "files": []}
@@ -210,3 +221,35 @@ def posted_message(app: Any, platforms: Platforms) -> tuple[str, str]:
     approve = next(e for e in buttons["elements"] if e["action_id"] == "release_approve")
     app.wait_for_output("[activity] release_approval posted")
     return platforms.slack_ts[0], str(approve["value"])
+
+
+def slash_command(app: Any, text: str, channel: str, response_url: str) -> dict[str, Any]:
+    """`/devrel ...` as Slack sends it: form-encoded, v0-signed; returns the immediate answer."""
+    body = urlencode({"command": "/devrel", "text": text, "trigger_id": f"trig-{uuid.uuid4()}",
+                      "channel_id": channel, "team_id": "T1", "user_id": "U42", "user_name": "maria",
+                      "response_url": response_url}).encode()
+    stamp = str(int(time.time()))
+    request = urllib.request.Request(
+        f"{app.url}/slack/commands", data=body, method="POST",
+        headers={"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": stamp,
+                 "x-slack-signature": slack.signature_for(SLACK_SECRET, stamp, body)})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
+
+
+def test_the_release_command_drafts_the_range_and_approval_creates_the_release(app: Any,
+                                                                                platforms: Platforms) -> None:
+    hook = f"{platforms.url}/slack/hooks/command"
+    # Untrusted text that is not `OWNER/NAME FROM TO` starts nothing: the usage comes back at once.
+    assert "Usage" in slash_command(app, "release acme/widget v1.9 <!everyone>", APPROVAL_CHANNEL, hook)["text"]
+    slash_command(app, "release acme/widget v1.9 v2.0", "CGENERAL", hook)  # outside the approval channel
+    slash_command(app, "release acme/widget v1.9 v2.0", APPROVAL_CHANNEL, hook)
+    message_ts, value = posted_message(app, platforms)
+    refused = [a["text"] for a in platforms.command_answers if "only in" in a["text"]]
+    assert len(refused) == 1 and len(platforms.slack_posts) == 1  # one drafted range, one request
+    assert click(app, "release_approve", value, APPROVAL_CHANNEL, message_ts) == 200
+    assert execution_status(app.data_dir) == "SUCCEEDED"
+    [created] = platforms.releases_created
+    assert created["tag_name"] == "v2.0" and created["draft"] is False and "CSV export" in created["body"]
+    assert platforms.release_edits == []

@@ -13,7 +13,15 @@ import pytest
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.adapters.workflows_local import SqliteWorkflows
 from devrel.asl import ExecutionStore, LocalExecutor
-from devrel.events import Actor, InboundEvent, ReleaseDecision, ReleaseDrafted, Reply, SlackAddress
+from devrel.events import (
+    Actor,
+    InboundEvent,
+    ReleaseDecision,
+    ReleaseDrafted,
+    ReleaseRequested,
+    Reply,
+    SlackAddress,
+)
 from devrel.platforms import github as github_platform
 from devrel.platforms import slack as slack_platform
 from devrel.records import ActivityLog
@@ -26,6 +34,7 @@ from devrel.usecases.release_flow import (
     ReleaseState,
     ReleaseSteps,
     start_release,
+    start_release_command,
 )
 from support.fakes import FakeClock, RecordingForum, RecordingPlatform
 
@@ -38,15 +47,35 @@ NOTES = "# acme/widget v2.0\n\n## Features\n- Add export, thanks @everyone (#12,
 class Publisher:
     def __init__(self) -> None:
         self.published: list[tuple[str, int, str]] = []
+        self.created: list[tuple[str, str, str]] = []
 
     def publish(self, repository: str, release_id: int, body: str, installation_id: int | None) -> str:
         self.published.append((repository, release_id, body))
         return f"https://github.com/{repository}/releases/tag/v2.0"
 
+    def create(self, repository: str, tag: str, body: str, installation_id: int | None) -> str:
+        self.created.append((repository, tag, body))
+        return f"https://github.com/{repository}/releases/tag/{tag}"
+
+
+class KeptStarts:
+    """The executions, keeping the ids their starts returned (the command's outcome is a word)."""
+
+    def __init__(self, executions: ExecutionStore) -> None:
+        self._executions = executions
+        self.ids: list[str] = []
+
+    def start(self, state_machine: str, payload: Any, name: str) -> str:
+        self.ids.append(self._executions.start(state_machine, payload, name))
+        return self.ids[-1]
+
+    def describe(self, execution_id: str) -> Any:
+        return self._executions.describe(execution_id)
+
 
 class World:
     def __init__(self, tmp_path: Path, dry_run: bool = False, drafter: Any = None,
-                 forum: RecordingForum | None = None) -> None:
+                 forum: RecordingForum | None = None, command: InboundEvent | None = None) -> None:
         self.clock = FakeClock(1_700_000_000.0)
         db = tmp_path / "workflows.sqlite"
         self.store = SqliteStore(tmp_path / "store.sqlite", now=self.clock)
@@ -55,10 +84,12 @@ class World:
         self.forum = forum or RecordingForum()
         self.publisher = Publisher()
         self.drafted: list[tuple[str, str]] = []
+        self.from_refs: list[str | None] = []
 
-        def draft(repository: str, to_ref: str, title: str) -> DraftedNotes:
+        def draft(repository: str, from_ref: str | None, to_ref: str, title: str) -> DraftedNotes:
             self.drafted.append((repository, to_ref))
-            return DraftedNotes(notes=NOTES, from_ref="v1.9", to_ref=to_ref, changes=1)
+            self.from_refs.append(from_ref)
+            return DraftedNotes(notes=NOTES, from_ref=from_ref or "v1.9", to_ref=to_ref, changes=1)
 
         self.steps = ReleaseSteps(self.store, self.clock, self.activity,
                                   {"slack": self.slack, "discord": self.discord, "discourse": self.forum},
@@ -72,11 +103,19 @@ class World:
         self.approvals = ReleaseApprovals(self.store, SqliteWorkflows(db, now=self.clock), self.activity, CHANNEL)
         settings = ReleaseSettings(approval_channel=CHANNEL, announce_slack_channel="CNEWS",
                                    announce_discord_channel="D1", announce_discourse_category=5, dry_run=dry_run)
-        event = InboundEvent(platform="github", kind="github.release.created", delivery_id="d-1",
-                             intent=ReleaseDrafted(repository=REPO, release_id=77, tag="v2.0", target="main"))
-        started = start_release(event, self.executions, "ReleaseStateMachine", settings, self.activity)
-        assert started is not None
-        self.id = started
+        self.answers = RecordingPlatform("slack")  # what the command answers its caller
+        self.outcome = ""
+        if command is not None:
+            started_by_command = KeptStarts(self.executions)
+            self.outcome = start_release_command(command, started_by_command, "ReleaseStateMachine", settings,
+                                                 self.activity, self.answers)
+            self.id = started_by_command.ids[0] if started_by_command.ids else ""
+        else:
+            event = InboundEvent(platform="github", kind="github.release.created", delivery_id="d-1",
+                                 intent=ReleaseDrafted(repository=REPO, release_id=77, tag="v2.0", target="main"))
+            started = start_release(event, self.executions, "ReleaseStateMachine", settings, self.activity)
+            assert started is not None
+            self.id = started
         self.executor.run_ready()
 
     def status(self) -> str:
@@ -216,7 +255,7 @@ def test_dry_run_records_what_approval_would_publish(tmp_path: Path) -> None:
 
 
 def test_a_bad_range_posts_nothing_and_fails_with_the_reason(tmp_path: Path) -> None:
-    def draft(repository: str, to_ref: str, title: str) -> DraftedNotes:
+    def draft(repository: str, from_ref: str | None, to_ref: str, title: str) -> DraftedNotes:
         raise ReleaseError(f"unknown ref {to_ref!r}")
 
     world = World(tmp_path, drafter=draft)
@@ -253,3 +292,44 @@ def test_a_slack_button_click_becomes_a_decision() -> None:
     event = slack_platform.interaction_to_inbound(payload)
     assert event is not None and isinstance(event.intent, ReleaseDecision)
     assert event.intent == ReleaseDecision(approval="release-acme-widget-77", approve=False, message_ts="171.2")
+
+
+def slash_command(text: str, channel: str = CHANNEL) -> InboundEvent | None:
+    form = {"command": "/devrel", "text": text, "trigger_id": "t1", "channel_id": channel, "team_id": "T1",
+            "user_id": "U1", "user_name": "maria", "response_url": "https://hooks.slack.com/commands/T1/1/x"}
+    return slack_platform.command_to_inbound(form)
+
+
+def test_the_release_command_drafts_that_range_and_approval_creates_the_release(tmp_path: Path) -> None:
+    command = slash_command("release acme/widget v1.9 v2.0")
+    assert command is not None and command.intent == ReleaseRequested(repository=REPO, from_ref="v1.9", to_ref="v2.0")
+    world = World(tmp_path, command=command)
+    assert world.outcome == "release-started" and world.status() == "RUNNING"
+    assert world.drafted == [(REPO, "v2.0")] and world.from_refs == ["v1.9"]
+    [(_, answer)] = world.answers.posted
+    assert answer.ephemeral and "v1.9...v2.0" in answer.text
+    _, request = world.posted_approval()
+    assert "as maria asked" in request.text and "create and publish the GitHub release of the tag v2.0" in request.text
+    assert world.click(approve=True) == "release-approved"
+    assert world.status() == "SUCCEEDED"
+    assert world.publisher.created == [(REPO, "v2.0", NOTES)] and world.publisher.published == []
+    assert len(world.discord.posted) == 1
+
+
+def test_the_release_command_works_only_in_the_approval_channel(tmp_path: Path) -> None:
+    world = World(tmp_path, command=slash_command("release acme/widget v1.9 v2.0", channel="CGENERAL"))
+    assert world.outcome == "release-command-refused" and world.id == ""
+    assert world.slack.posted == [] and world.drafted == []
+    [(_, answer)] = world.answers.posted
+    assert answer.ephemeral and "approval channel" in answer.text
+
+
+@pytest.mark.parametrize("text", [
+    "release", "release acme/widget v2.0", "release acme/widget v1.9 v2.0 now",
+    "release ../etc v1 v2", "release /abs/path v1 v2", "release acme/widget --upload-pack=x v2",
+    "release acme/widget v1..v2 v3", "release acme/widget v1 <!everyone>", "release acme/widget v1 ghp_x@y",
+    "release acme/widget.git v1 v2", "release acme/widget -v1 v2",
+])
+def test_release_command_text_is_checked_before_anything_runs(text: str) -> None:
+    assert slash_command(text) is None  # the command endpoint answers with the usage
+    assert slack_platform.parse_command(text).name == "release"

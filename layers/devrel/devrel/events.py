@@ -240,6 +240,16 @@ class ReleaseDecision(BaseModel):
     message_ts: str = ""
 
 
+class ReleaseRequested(BaseModel):
+    """`/devrel release OWNER/NAME FROM TO` in Slack: notes for that range, through the same approval as a
+    draft release (approval creates the GitHub release for the tag TO)."""
+
+    type: Literal["release_requested"] = "release_requested"
+    repository: str = Field(max_length=140)
+    from_ref: str = Field(max_length=100)
+    to_ref: str = Field(max_length=100)
+
+
 class Activity(BaseModel):
     """Anything else worth counting for community health (edits, closes, releases, chatter)."""
 
@@ -248,7 +258,7 @@ class Activity(BaseModel):
 
 Intent = Annotated[
     Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | MemberJoined
-    | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | Activity,
+    | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | ReleaseRequested | Activity,
     Field(discriminator="type"),
 ]
 

@@ -35,6 +35,7 @@ from devrel.events import (
     Question,
     ReleaseDecision,
     ReleaseDrafted,
+    ReleaseRequested,
     RepositoriesInstalled,
 )
 from devrel.ports import LLM, Artifacts, ChatPlatform, Embedder, IssueTracker, Queue, Secrets, Store, Workflows
@@ -259,7 +260,8 @@ class Services:
             return GithubReleasePublisher(self.github)
 
         return ReleaseSteps(self.store, self.clock, self.activity, self.platforms,
-                            drafter=lambda repository, to_ref, title: draft_release(self, repository, to_ref, title),
+                            drafter=lambda repository, from_ref, to_ref, title: draft_release(
+                                self, repository, to_ref, title, from_ref),
                             publisher=publisher)
 
     @cached_property
@@ -333,16 +335,27 @@ class Services:
                                            changed.body, changed.removed)
             return "issue-followed"
 
-        def start_release(event: Any) -> str | None:
-            from devrel.usecases.release_flow import ReleaseSettings, start_release
+        def release_settings() -> Any:
+            from devrel.usecases.release_flow import ReleaseSettings
 
-            release = ReleaseSettings(approval_channel=settings.release_approval_slack_channel,
-                                      announce_slack_channel=settings.digest_slack_channel,
-                                      announce_discord_channel=settings.digest_discord_channel,
-                                      announce_discourse_category=settings.release_discourse_category,
-                                      dry_run=settings.release_dry_run)
-            started = start_release(event, self.workflows, self.state_machines["release"], release, self.activity)
+            return ReleaseSettings(approval_channel=settings.release_approval_slack_channel,
+                                   announce_slack_channel=settings.digest_slack_channel,
+                                   announce_discord_channel=settings.digest_discord_channel,
+                                   announce_discourse_category=settings.release_discourse_category,
+                                   dry_run=settings.release_dry_run)
+
+        def start_release(event: Any) -> str | None:
+            from devrel.usecases.release_flow import start_release
+
+            started = start_release(event, self.workflows, self.state_machines["release"], release_settings(),
+                                    self.activity)
             return "release-started" if started else None
+
+        def release_command(event: Any) -> str:
+            from devrel.usecases.release_flow import start_release_command
+
+            return start_release_command(event, self.workflows, self.state_machines["release"], release_settings(),
+                                         self.activity, self.platforms.get("slack"))
 
         def load_installed(event: Any) -> str | None:
             return self.load_issue_history(event.intent.repositories)
@@ -360,6 +373,7 @@ class Services:
             PullRequestUpdated: [self.pull_request_reviews.handle],
             ReleaseDrafted: [start_release],
             ReleaseDecision: [lambda event: self.release_approvals.decide(event)],
+            ReleaseRequested: [release_command],
         })
 
     def load_issue_history(self, repositories: list[str]) -> str | None:
@@ -518,14 +532,15 @@ def release_sources(services: Services, repository: str) -> ReleaseSources:
     return ReleaseSources(GithubReleaseSource(client, repository), GithubPullRequests(client))
 
 
-def draft_release(services: Services, repository: str, to_ref: str, title: str) -> DraftedNotes:
-    """External notes of OWNER/NAME from the nearest tag before `to_ref` (the release state machine).
-    Extractive: the model is not asked, so a Task's time stays bounded."""
+def draft_release(services: Services, repository: str, to_ref: str, title: str,
+                  from_ref: str | None = None) -> DraftedNotes:
+    """External notes of OWNER/NAME from `from_ref` (default: the nearest tag before `to_ref`), for the
+    release state machine. Extractive: the model is not asked, so a Task's time stays bounded."""
     from devrel.release.drafting import draft_notes
     from devrel.usecases.release_flow import DraftedNotes
 
     sources = release_sources(services, repository)
-    draft = draft_notes(sources.history, None, to_ref, pulls=sources.pulls, files=sources.files, title=title)
+    draft = draft_notes(sources.history, from_ref, to_ref, pulls=sources.pulls, files=sources.files, title=title)
     release = draft.release
     return DraftedNotes(notes=draft.external, from_ref=release.from_ref, to_ref=release.to_ref,
                         changes=len(draft.changes))

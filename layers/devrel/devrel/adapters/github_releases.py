@@ -163,3 +163,17 @@ class GithubReleasePublisher:
             tag_name=release.tag_name))
         # A draft's page is an "untagged-..." URL; the published one is under the tag.
         return str(published.html_url or release.html_url or "")
+
+    def create(self, repository: str, tag: str, body: str, installation_id: int | None) -> str:
+        """A new, published release of an existing tag (`/devrel release`). GitHub would make a missing tag
+        from the default branch's head: a branch name or a typo must publish nothing instead."""
+        repo = self._github.client(repository, installation_id).get_repo(repository, lazy=True)
+        try:
+            # get_git_ref is lazy: reading its object makes the GET (the exact-match /git/ref/ endpoint).
+            call_github(lambda: repo.get_git_ref(f"tags/{tag}").object.sha)
+        except PlatformError as error:
+            if error.status == 404:
+                raise ReleaseError(f"{tag!r} is not a tag of {repository}: push the tag first") from error
+            raise
+        created = call_github(lambda: repo.create_git_release(tag=tag, name=tag, message=body, draft=False))
+        return str(created.html_url or "")

@@ -38,9 +38,12 @@ def _events(request: HttpRequest, settings: Settings) -> Inbound:
 
 
 def _command(request: HttpRequest, settings: Settings) -> Inbound:
-    event = slack.command_to_inbound(request.form())
+    form = request.form()
+    event = slack.command_to_inbound(form)
     if event is None:
-        return Inbound.answer(HttpResponse.json(200, {"response_type": "ephemeral", "text": slack.HELP_TEXT}))
+        release = slack.parse_command(form.get("text") or "").name == "release"
+        text = slack.RELEASE_USAGE if release else slack.HELP_TEXT
+        return Inbound.answer(HttpResponse.json(200, {"response_type": "ephemeral", "text": text}))
     return Inbound(lambda _accepted: HttpResponse.json(200, {"response_type": "ephemeral", "text": WORKING_TEXT}),
                    event)
 

@@ -26,6 +26,7 @@ from devrel.events import (
     MemberJoined,
     Question,
     ReleaseDecision,
+    ReleaseRequested,
     Reply,
     SlackAddress,
 )
@@ -84,7 +85,30 @@ def parse_command(text: str) -> Command:
     if words[0].lower() == "ask":
         question = words[1] if len(words) > 1 else ""
         return Command("ask" if question else "help", question)
+    if words[0].lower() == "release":
+        return Command("release", words[1] if len(words) > 1 else "")
     return Command("ask", text.strip())
+
+
+# The command's text is untrusted: only these shapes pass, so no path, option or range syntax gets to git
+# or the API. A name as GitHub allows it; a ref of plain characters, no "..", not starting with "-".
+_REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
+_REF = re.compile(r"(?!.*\.\.)(?!.*//)[A-Za-z0-9_][A-Za-z0-9._/+-]{0,99}")
+RELEASE_USAGE = ("Usage: `/devrel release OWNER/NAME FROM TO`, e.g. `/devrel release acme/widget v1.9.0 v2.0.0`: "
+                 "notes from the tag FROM to the tag TO, posted for approval in the maintainers' channel.")
+
+
+def release_arguments(text: str) -> tuple[str, str, str] | None:
+    """(OWNER/NAME, FROM, TO) of `/devrel release`, or None when the text is not exactly that."""
+    words = text.split()
+    if len(words) != 3:
+        return None
+    repository, from_ref, to_ref = words
+    if not _REPOSITORY.fullmatch(repository) or repository.endswith((".", ".git")):
+        return None
+    if not all(_REF.fullmatch(ref) and not ref.endswith((".", "/", ".lock")) for ref in (from_ref, to_ref)):
+        return None
+    return repository, from_ref, to_ref
 
 
 def thread_id(team: str, channel: str, root_ts: str) -> str:
@@ -279,6 +303,17 @@ def command_to_inbound(form: Mapping[str, str]) -> InboundEvent | None:
     command = parse_command(form.get("text") or "")
     if command.name == "help":
         return None
+    if command.name == "release":
+        arguments = release_arguments(command.text)
+        if arguments is None:
+            return None  # answered at once with the usage
+        repository, from_ref, to_ref = arguments
+        return InboundEvent(
+            platform="slack", kind="slack.command.release", delivery_id=f"cmd:{trigger}",
+            intent=ReleaseRequested(repository=repository, from_ref=from_ref, to_ref=to_ref),
+            reply_to=SlackAddress(team=team, channel=channel, response_url=form.get("response_url") or None),
+            thread=thread_id(team, channel, f"cmd-{user}"), actor=Actor(id=user, name=form.get("user_name") or ""),
+            text=command.text)
     return InboundEvent(
         platform="slack",
         kind=f"slack.command.{command.name}",
@@ -457,5 +492,6 @@ HELP_TEXT = (
     "*DevRel assistant*\n"
     "• `/devrel ask <question>`: ask about the project; the answer arrives here shortly.\n"
     "• Mention me in a channel, or message me directly, and I answer in the thread.\n"
+    "• `/devrel release OWNER/NAME FROM TO`: release notes for that range, for approval (maintainers' channel).\n"
     "• `/devrel help`: this message."
 )

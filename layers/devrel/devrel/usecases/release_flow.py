@@ -19,7 +19,15 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from devrel.events import DiscordAddress, InboundEvent, ReleaseDecision, ReleaseDrafted, Reply, SlackAddress
+from devrel.events import (
+    DiscordAddress,
+    InboundEvent,
+    ReleaseDecision,
+    ReleaseDrafted,
+    ReleaseRequested,
+    Reply,
+    SlackAddress,
+)
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Item, PortError, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
@@ -54,11 +62,15 @@ class _State(BaseModel):
 
 class ReleaseFacts(_State):
     repository: str
+    # 0: no GitHub release yet (a `/devrel release` command): approval creates it for the tag.
     release_id: int
     tag: str
     target: str = ""
     html_url: str | None = None
     installation_id: int | None = None
+    # Where the notes start (the command's FROM); none: the nearest tag before the release's.
+    from_ref: str | None = None
+    requested_by: str | None = None
 
 
 class ReleaseConfig(_State):
@@ -129,6 +141,10 @@ class ReleasePublisher(Protocol):
         """Set the release's body and publish it; returns its page's URL."""
         ...
 
+    def create(self, repository: str, tag: str, body: str, installation_id: int | None) -> str:
+        """Publish a new release for an existing tag (never creating the tag); returns its page's URL."""
+        ...
+
 
 @dataclass(frozen=True)
 class DraftedNotes:
@@ -138,8 +154,9 @@ class DraftedNotes:
     changes: int
 
 
-# (repository, to_ref, title) -> the external notes from the previous tag to `to_ref`; raises ReleaseError.
-Drafter = Callable[[str, str, str], DraftedNotes]
+# (repository, from_ref, to_ref, title) -> the external notes from `from_ref` (None: the previous tag) to
+# `to_ref`; raises ReleaseError.
+Drafter = Callable[[str, str | None, str, str], DraftedNotes]
 
 
 @dataclass(frozen=True)
@@ -175,6 +192,39 @@ def start_release(event: InboundEvent, workflows: Workflows, state_machine: str,
                              dry_run=settings.dry_run),
         run=run)
     return workflows.start(state_machine, state.model_dump(mode="json", exclude_none=True), run)
+
+
+def start_release_command(event: InboundEvent, workflows: Workflows, state_machine: str, settings: ReleaseSettings,
+                          activity: ActivityLog, slack: ChatPlatform | None) -> str:
+    """`/devrel release OWNER/NAME FROM TO`: the same state machine, for that range. Only from the approval
+    channel: whoever can start a release there is who can approve one."""
+    requested = event.intent
+    assert isinstance(requested, ReleaseRequested)
+    to = event.reply_to
+    channel = to.channel if isinstance(to, SlackAddress) else ""
+
+    def answer(text: str) -> None:
+        if slack is not None:
+            slack.post_reply(event, Reply(text=text, ephemeral=True, feedback=False))
+
+    if event.platform != "slack" or not settings.approval_channel or channel != settings.approval_channel:
+        answer("`/devrel release` works only in the maintainers' release approval channel.")
+        return "release-command-refused"
+    who = event.actor.name or event.actor.id if event.actor else ""
+    run = execution_name("release", requested.repository, requested.to_ref, event.delivery_id)
+    state = ReleaseState(
+        release=ReleaseFacts(repository=requested.repository, release_id=0, tag=requested.to_ref,
+                             target=requested.to_ref, from_ref=requested.from_ref, requested_by=who or None),
+        config=ReleaseConfig(approval_channel=settings.approval_channel,
+                             announce_slack_channel=settings.announce_slack_channel,
+                             announce_discord_channel=settings.announce_discord_channel,
+                             announce_discourse_category=settings.announce_discourse_category,
+                             dry_run=settings.dry_run),
+        run=run)
+    workflows.start(state_machine, state.model_dump(mode="json", exclude_none=True), run)
+    answer(f"Drafting the notes of {requested.repository} {requested.from_ref}...{requested.to_ref}; "
+           "they will be posted here for approval.")
+    return "release-started"
 
 
 # --- the Task states ---------------------------------------------------------------------------------------
@@ -225,12 +275,12 @@ class ReleaseSteps:
             raise ReleaseError("no GitHub credentials to read the release's history")
         title = f"{release.repository} {release.tag}"
         try:
-            drafted = self._drafter(release.repository, release.tag, title)
+            drafted = self._drafter(release.repository, release.from_ref, release.tag, title)
         except ReleaseError:
             # A draft's tag is usually created only when it is published: read up to its target instead.
             if not release.target or release.target == release.tag:
                 raise
-            drafted = self._drafter(release.repository, release.target, title)
+            drafted = self._drafter(release.repository, release.from_ref, release.target, title)
         return DraftResult(notes=drafted.notes[:MAX_NOTES], from_ref=drafted.from_ref, to_ref=drafted.to_ref,
                            changes=drafted.changes).model_dump()
 
@@ -243,10 +293,12 @@ class ReleaseSteps:
             raise PortError("Slack is not configured: the release cannot be sent for approval")
         approval = state.run
         what = "record what would be published (dry run)" if state.config.dry_run else \
-            "publish the release with these notes and announce it"
+            "publish the release with these notes and announce it" if release.release_id else \
+            f"create and publish the GitHub release of the tag {release.tag} with these notes and announce it"
+        asked = f", as {release.requested_by} asked" if release.requested_by else ""
         text = (f"Release {release.tag} of {release.repository} is drafted ({draft.from_ref}...{draft.to_ref}, "
-                f"{draft.changes} changes): {self._link(state)}\nApprove to {what}; Reject publishes nothing.\n\n"
-                + draft.notes[:SLACK_PREVIEW])
+                f"{draft.changes} changes{asked}): {self._link(state)}\nApprove to {what}; Reject publishes "
+                "nothing.\n\n" + draft.notes[:SLACK_PREVIEW])
         message = platform.post_reply(_address("slack", channel, state.run, "release_approval"),
                                       Reply(text=text, approval=approval))
         self._store.put(Item(pk=APPROVALS, sk=approval, data={
@@ -271,7 +323,11 @@ class ReleaseSteps:
             publisher = self._publisher()
             if publisher is None:
                 raise PortError("no GitHub credentials to publish the release")
-            link = publisher.publish(release.repository, release.release_id, notes, release.installation_id) or link
+            if release.release_id:
+                link = publisher.publish(release.repository, release.release_id, notes,
+                                         release.installation_id) or link
+            else:  # started by the command: the release of the existing tag is made now
+                link = publisher.create(release.repository, release.tag, notes, release.installation_id) or link
         self._activity.record(Action(kind="release_publish", platform="github", target=link, status=status,
                                      reason=reason, run=state.run, detail=notes))
         announced = self._announce(state, link, status)
