@@ -333,3 +333,15 @@ def test_the_release_command_works_only_in_the_approval_channel(tmp_path: Path) 
 def test_release_command_text_is_checked_before_anything_runs(text: str) -> None:
     assert slash_command(text) is None  # the command endpoint answers with the usage
     assert slack_platform.parse_command(text).name == "release"
+
+
+def test_a_release_names_a_github_repository_never_a_local_folder(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from devrel.adapters.github_releases import GithubReleaseSource
+    from devrel.runtime import release_sources
+    from support.fakes import fake_services
+
+    (tmp_path / "acme" / "widget").mkdir(parents=True)  # a folder that happens to bear the name
+    monkeypatch.chdir(tmp_path)
+    services = fake_services(tmp_path / "data")
+    assert isinstance(release_sources(services, REPO, local=False).history, GithubReleaseSource)

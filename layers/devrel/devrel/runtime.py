@@ -515,14 +515,15 @@ class ReleaseSources:
     files: Any = None  # SourceFiles: file contents for the public API comparison (a clone)
 
 
-def release_sources(services: Services, repository: str) -> ReleaseSources:
+def release_sources(services: Services, repository: str, local: bool = True) -> ReleaseSources:
     """A local clone (PATH) with pull requests from GitHub when credentials are configured and its
-    origin is on GitHub; or OWNER/NAME through GitHub's API (anonymous without credentials)."""
+    origin is on GitHub; or OWNER/NAME through GitHub's API (anonymous without credentials). Not `local`:
+    always GitHub's API, even when a folder of that name happens to exist."""
     from devrel.adapters.git_history import GitReleaseSource
     from devrel.adapters.github_releases import GithubPullRequests, GithubReleaseSource
 
     path = Path(repository).expanduser()
-    if path.is_dir():
+    if local and path.is_dir():
         clone = GitReleaseSource(path)
         name, _ = clone.repository()
         github = services.github
@@ -539,7 +540,8 @@ def draft_release(services: Services, repository: str, to_ref: str, title: str,
     from devrel.release.drafting import draft_notes
     from devrel.usecases.release_flow import DraftedNotes
 
-    sources = release_sources(services, repository)
+    # The name comes from a webhook or a Slack command: it names a GitHub repository, never a local folder.
+    sources = release_sources(services, repository, local=False)
     draft = draft_notes(sources.history, from_ref, to_ref, pulls=sources.pulls, files=sources.files, title=title)
     release = draft.release
     return DraftedNotes(notes=draft.external, from_ref=release.from_ref, to_ref=release.to_ref,
