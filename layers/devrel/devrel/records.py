@@ -275,6 +275,46 @@ class ThreadMemory:
         return bool(self._store.query(f"thread#{thread}", limit=1))
 
 
+class AnsweredThreads:
+    """Conversations the assistant answered with confidence, one per thread: the opening question, where
+    it was asked, a link to it and how people voted, so a later question like it can point there.
+
+    The sort key is a hash of the conversation key: the key can carry a person's id (a Discord thread
+    is per asker), the hash does not. Kept as long as the conversation's memory.
+    """
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time,
+                 ttl_seconds: int = 90 * 24 * 3600) -> None:
+        self._store = store
+        self._clock = clock
+        self._ttl = ttl_seconds
+
+    @staticmethod
+    def partition(platform: str) -> str:
+        return f"answered#{platform}"
+
+    @staticmethod
+    def key(conversation: str) -> str:
+        return hashlib.sha256(conversation.encode()).hexdigest()[:24]
+
+    def keep(self, event: InboundEvent, place: str, question: str) -> bool:
+        """The thread's first confident answer; later ones in the same thread keep the opening question."""
+        return self._store.put_if_absent(Item(
+            self.partition(event.platform), self.key(conversation_key(event)),
+            data={"place": place, "question": question[:1000], "link": event.reply_to.link,
+                  "actor": event.actor.id if event.actor else None, "at": event.received_at, "up": 0, "down": 0},
+            expires_at=int(self._clock()) + self._ttl))
+
+    def vote(self, platform: str, conversation: str, vote: Literal["up", "down"]) -> None:
+        item = self._store.get(self.partition(platform), self.key(conversation))
+        if item is not None:
+            data = {**item.data, vote: int(item.data.get(vote) or 0) + 1}
+            self._store.put(Item(item.pk, item.sk, data, item.expires_at))
+
+    def all(self, platform: str, limit: int = 5000) -> list[Item]:
+        return self._store.query(self.partition(platform), limit=limit)
+
+
 def conversation_key(event: InboundEvent) -> str:
     """The memory key of the conversation an event belongs to."""
     return f"{event.platform}#{event.thread}"
@@ -561,6 +601,10 @@ def _about(item: Item, person: Person, alias: str) -> Finding | None:
         # A conversation whose key is theirs (a direct message, a private chat) goes whole; in a shared
         # one, their turns (and the answers to them, see forget).
         if person.mentioned_in(pk) or (data.get("role") == "user" and person.is_them(data.get("actor"))):
+            return Finding("conversations", item, None)
+    elif pk == AnsweredThreads.partition(platform):
+        # The question they asked, kept to point later askers to its thread: it goes with them.
+        if data.get("actor") == person.id or person.mentioned_in(everything):
             return Finding("conversations", item, None)
     elif pk == f"feedback#{platform}":
         if person.is_them(data.get("actor")):

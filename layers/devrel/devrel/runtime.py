@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from devrel.events import (
     Feedback,
+    InboundEvent,
     InstallRevoked,
     IssueChanged,
     IssueOpened,
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
     from devrel.usecases.dispatch import Dispatcher
     from devrel.usecases.handoff import HandOff
     from devrel.usecases.onboarding import Newcomers, OnboardingSteps
+    from devrel.usecases.related_issues import RelatedIssues
     from devrel.usecases.release_flow import DraftedNotes, ReleaseApprovals, ReleaseSteps
     from devrel.usecases.review import PullRequestReviews
     from devrel.usecases.triage_steps import TriageSteps
@@ -201,7 +203,7 @@ class Services:
                              answer_overheard=settings.github_answer_all_comments)
         return Conversations(self.store, self.platforms, self.clock, policy, self.knowledge_ready,
                              answerer=lambda: self.answerer, llm=lambda: self.llm, activity=self.activity,
-                             related=self._related_issue if settings.project_repository else None,
+                             related=self._related_matches,
                              handoff=self.handoff)
 
     @cached_property
@@ -213,14 +215,17 @@ class Services:
                                discord_channel=self.settings.handoff_discord_channel)
         return HandOff(self.store, self.platforms, self.clock, config, self.activity)
 
-    def _related_issue(self, question: str) -> str | None:
-        """The project's issue a chat question matches (its link and status), from the duplicate index."""
+    @cached_property
+    def related(self) -> RelatedIssues:
+        """The project's issues and the answered conversations, searchable by a chat question: built once
+        per process, kept current from the store."""
         from devrel.usecases.related_issues import RelatedIssues
-        from devrel.usecases.triage_models import duplicate_scorer
 
-        related = RelatedIssues(self.store, self.settings.project_repository or "",
-                                duplicate_scorer(lambda: self.embedder))
-        return related.line(question)
+        return RelatedIssues(self.store, self.settings.project_repository or "", lambda: self.embedder, self.clock)
+
+    def _related_matches(self, event: InboundEvent) -> str | None:
+        """The project's issue and the answered conversation a chat question matches (links and status)."""
+        return self.related.lines(event)
 
     @cached_property
     def newcomers(self) -> Newcomers:
@@ -363,7 +368,7 @@ class Services:
         feedback, installations = FeedbackLog(self.store), SlackInstallations(self.store)
         return Dispatcher(EventLog(self.store), {
             Question: [self.conversations.handle],
-            Feedback: [lambda event: conversation.record_feedback(event, feedback)],
+            Feedback: [lambda event: conversation.record_feedback(event, feedback, self.conversations.answered)],
             InstallRevoked: [lambda event: conversation.revoke_installation(event, installations)],
             MemberJoined: [start_onboarding],
             IssueOpened: [start_onboarding, start_triage],

@@ -187,3 +187,136 @@ def plain_tfidf_terms(issue: Issue) -> Analyzed:
 
 def plain_tfidf_index(issues: Sequence[Issue]) -> DuplicateIndex:
     return DuplicateIndex(issues, None, analyzer=plain_tfidf_terms, blocks=PLAIN_BLOCKS)
+
+
+class LiveIndex:
+    """A DuplicateIndex kept current as issues come, change and go, without refitting on each change.
+
+    Fitting costs the whole history (every text tokenized, every text embedded); a change costs only
+    the changed issues: they are weighted with the fitted document frequencies (a word the fit never
+    saw counts as rare as it is among the changed issues, so a new error string weighs as it would
+    after a refit) and the rows they replace are masked. Once the changes reach `refit_fraction` of
+    the fitted history the index is fitted again, so the frozen frequencies never drift far.
+    """
+
+    def __init__(self, issues: Sequence[Issue], embedder: Embedder | None = None,
+                 refit_fraction: float = 0.1) -> None:
+        self._embedder = embedder
+        self._refit_fraction = refit_fraction
+        self.fits = 0
+        self._refit({issue.issue_id: issue for issue in issues})
+
+    def _refit(self, current: dict[str, Issue]) -> None:
+        self._base = DuplicateIndex(list(current.values()), self._embedder)
+        vectorizer = self._base.vectorizer
+        self._offsets: dict[str, int] = {}
+        offset = 0
+        for name in vectorizer.blocks:
+            self._offsets[name] = offset
+            offset += len(vectorizer.vocabulary[name])
+        self._base_columns = offset
+        self._current = dict(current)
+        self._masked = np.zeros(len(self._base.issues), dtype=bool)
+        self._added: dict[str, Issue] = {}
+        self._added_vectors: dict[str, np.ndarray] = {}
+        self._added_rows: CsrMatrix | None = None
+        self._unseen: dict[tuple[str, str], tuple[int, float]] = {}  # (block, term) -> (column, idf)
+        self.fits += 1
+
+    def __len__(self) -> int:
+        return len(self._current)
+
+    def update(self, current: dict[str, Issue]) -> int:
+        """Make the index hold exactly `current` (id -> issue); returns how many issues changed."""
+        changed = [issue_id for issue_id, issue in current.items() if self._current.get(issue_id) != issue]
+        removed = [issue_id for issue_id in self._current if issue_id not in current]
+        if not changed and not removed:
+            return 0
+        for issue_id in (*changed, *removed):
+            position = self._base._position.get(issue_id)
+            if position is not None:
+                self._masked[position] = True
+            self._added.pop(issue_id, None)
+            self._added_vectors.pop(issue_id, None)
+        self._current = dict(current)
+        self._added.update({issue_id: current[issue_id] for issue_id in changed})
+        if int(self._masked.sum()) + len(self._added) > self._refit_fraction * max(len(self._base.issues), 1):
+            self._refit(self._current)
+            return len(changed) + len(removed)
+        self._weigh_added()
+        fresh = [issue for issue_id, issue in self._added.items() if issue_id not in self._added_vectors]
+        if fresh and self._base.embedder is not None:
+            # Only the issues new since the last change are embedded: the rest kept their vectors.
+            vectors = self._base._semantic(fresh)
+            assert vectors is not None
+            self._added_vectors.update({issue.issue_id: row for issue, row in zip(fresh, vectors, strict=True)})
+        return len(changed) + len(removed)
+
+    def _weigh_added(self) -> None:
+        """Columns and weights for the words only the changed issues use, then their rows."""
+        vectorizer = self._base.vectorizer
+        analyzed = [self._base.analyzer(issue) for issue in self._added.values()]
+        df: Counter[tuple[str, str]] = Counter()
+        for terms in analyzed:
+            df.update((name, term) for name in vectorizer.blocks for term in terms.get(name, {})
+                      if term not in vectorizer.vocabulary[name])
+        fitted = len(self._base.issues)
+        self._unseen = {key: (self._base_columns + column, float(np.log((1.0 + fitted) / (1.0 + count)) + 1.0))
+                        for column, (key, count) in enumerate(sorted(df.items()))}
+        rows = [self._weights(terms, keep_unseen=True) for terms in analyzed]
+        self._added_rows = CsrMatrix.from_rows(rows, self._base_columns + len(self._unseen)) if rows else None
+
+    def _weights(self, terms: Analyzed, keep_unseen: bool) -> dict[int, float]:
+        """One text's TF-IDF row over the fitted columns and the changed issues' own words, weighed as
+        TfidfVectorizer.transform weighs it (each block unit length, scaled by its weight)."""
+        vectorizer = self._base.vectorizer
+        row: dict[int, float] = {}
+        for name, spec in vectorizer.blocks.items():
+            vocabulary, idf = vectorizer.vocabulary[name], vectorizer.idf[name]
+            block: dict[int, float] = {}
+            for term, count in terms.get(name, {}).items():
+                tf = 1.0 + np.log(count) if spec.sublinear else float(count)
+                if term in vocabulary:
+                    block[self._offsets[name] + vocabulary[term]] = float(tf * idf[vocabulary[term]])
+                elif keep_unseen or (name, term) in self._unseen:
+                    column, weight = self._unseen.get((name, term), (-1, 0.0))
+                    if column >= 0:
+                        block[column] = float(tf * weight)
+            norm = float(np.sqrt(sum(value * value for value in block.values())))
+            if norm > 0:
+                row.update({column: spec.weight * value / norm for column, value in block.items()})
+        # Then the whole row unit length, as DuplicateIndex._lexical makes it: the cosine needs it.
+        total = float(np.sqrt(sum(value * value for value in row.values())))
+        return {column: value / total for column, value in row.items()} if total > 0 else row
+
+    def find(self, issue: Issue, k: int = 5) -> list[Candidate]:
+        """Top-k current issues most like `issue` (itself left out), best first."""
+        # The query's words absent from every indexed issue are left out, as a fitted index leaves them.
+        query = self._weights(self._base.analyzer(issue), keep_unseen=False)
+        base_part = {column: value for column, value in query.items() if column < self._base_columns}
+        semantic_query = self._base._semantic([issue]) if self._base.vectors is not None else None
+        rows: list[tuple[Issue, float, float, float]] = []
+        if self._base.issues:
+            lexical = cosine_rows(CsrMatrix.from_rows([base_part], self._base_columns), self._base.lexical_rows)[0]
+            semantic = np.zeros_like(lexical)
+            if semantic_query is not None and self._base.vectors is not None:
+                semantic = np.clip(semantic_query[0] @ self._base.vectors.T, 0.0, 1.0)
+            weight = self._base.lexical_weight
+            fused = weight * lexical + (1.0 - weight) * semantic
+            live = np.where(self._masked, -np.inf, fused)
+            top = np.argsort(-live, kind="stable")[:k + 1]  # one more: the issue itself may be among them
+            rows = [(self._base.issues[row], float(fused[row]), float(lexical[row]), float(semantic[row]))
+                    for row in top if not self._masked[row]]
+        if self._added_rows is not None:
+            added = list(self._added.values())
+            added_lexical = cosine_rows(CsrMatrix.from_rows([query], self._added_rows.n_cols), self._added_rows)[0]
+            added_semantic = np.zeros(len(added))
+            if semantic_query is not None and self._added_vectors:
+                matrix = np.stack([self._added_vectors[other.issue_id] for other in added])
+                added_semantic = np.clip(semantic_query[0] @ matrix.T, 0.0, 1.0)
+            weight = self._base.lexical_weight
+            rows += [(other, float(weight * lex + (1.0 - weight) * sem), float(lex), float(sem))
+                     for other, lex, sem in zip(added, added_lexical, added_semantic, strict=True)]
+        rows = [row for row in rows if row[0].issue_id != issue.issue_id]
+        rows.sort(key=lambda row: -row[1])
+        return [Candidate(other.issue_id, other.title, score, lex, sem) for other, score, lex, sem in rows[:k]]

@@ -20,6 +20,7 @@ from devrel.ports import LLM, ChatMessage, ChatPlatform, PortError, Store
 from devrel.records import (
     Action,
     ActivityLog,
+    AnsweredThreads,
     DocsGaps,
     FeedbackLog,
     SlackInstallations,
@@ -28,6 +29,7 @@ from devrel.records import (
     conversation_key,
 )
 from devrel.usecases.handoff import HandOff, wants_a_person
+from devrel.usecases.related_issues import answer_place
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +111,13 @@ class Conversations:
         llm: Callable[[], LLM | None],
         handoff: HandOff | None = None,
         activity: ActivityLog | None = None,
-        related: Callable[[str], str | None] | None = None,
+        related: Callable[[InboundEvent], str | None] | None = None,
     ) -> None:
         self.activity = activity or ActivityLog(store, clock)
-        # The repository's issue a chat question matches, if any (usecases/related_issues.py).
+        # The repository's issue, or the answered conversation, a chat question matches, if any
+        # (usecases/related_issues.py).
         self._related = related
+        self.answered = AnsweredThreads(store, clock)
         self._platforms = platforms
         self._clock = clock
         self._policy = policy
@@ -156,7 +160,7 @@ class Conversations:
         if self._related is None or event.platform == "github" or not event.text.strip():
             return reply  # on GitHub, triage links duplicates itself
         try:
-            line = self._related(event.text)
+            line = self._related(event)
         except Exception as error:  # a hint, never a reason to fail the answer
             log.warning("related issue lookup failed for %s: %s", event.delivery_id, error)
             return reply
@@ -215,7 +219,18 @@ class Conversations:
         self._record(event, "posted", reply.text)
         self.replies.complete(event.platform, event.delivery_id, {"message_id": message_id, "at": self._clock()})
         self.memory.remember(thread, event.delivery_id, event.received_at, "assistant", reply.text, message_id)
+        place = answer_place(event)
+        if place is not None and self._answered_for_good(event, reply):
+            self.answered.keep(event, place, event.text)
         return "replied"
+
+    @staticmethod
+    def _answered_for_good(event: InboundEvent, reply: Reply) -> bool:
+        """A confident answer to a real question: what a later asker may be pointed to (not a fallback,
+        an apology, a hand-off or an unsure draft)."""
+        canned = {FALLBACK_TEXT, EMPTY_QUESTION_TEXT, UNAVAILABLE_TEXT}
+        return bool(event.text.strip()) and not reply.unsure and reply.text not in canned \
+            and not wants_a_person(event.text)
 
 
     def handed_off(self, event: InboundEvent, reply: Reply) -> Reply:
@@ -235,10 +250,12 @@ class Conversations:
         return reply.model_copy(update={"text": f"{reply.text}\n\n{told}"})
 
 
-def record_feedback(event: InboundEvent, feedback: FeedbackLog) -> str:
+def record_feedback(event: InboundEvent, feedback: FeedbackLog, answered: AnsweredThreads | None = None) -> str:
     vote = event.intent
     assert isinstance(vote, Feedback)
     feedback.record(event, vote.vote, vote.answer)
+    if answered is not None:  # the answered thread's status: found helpful, or not pointed to any more
+        answered.vote(event.platform, conversation_key(event), vote.vote)
     return "feedback-recorded"
 
 
