@@ -94,6 +94,7 @@ DEFAULTS_ARE_RIGHT = {
 # (API Gateway's payload limit applies). The template must not pretend to set them.
 EDGE_ONLY = {
     "llm_gguf_path", "llm_threads", "llm_context_size", "embed_threads", "edge_workers", "max_body_bytes",
+    "project_checkout",
 }
 # Set from the Lambda runtime's own AWS_REGION through a pseudo parameter.
 FROM_PSEUDO = {"region": "AWS::Region"}

@@ -292,6 +292,14 @@ class IssueTracker(Protocol):
     def assign(self, repository: str, number: int, logins: list[str]) -> None: ...
 
 
+class PathAuthors(Protocol):
+    """Who recently changed some files of a repository (a local clone's git log, or the commits API)."""
+
+    def path_authors(self, repository: str, paths: list[str], since: float) -> dict[str, int]:
+        """login -> commits to `paths` since `since` (epoch seconds); people with a GitHub login only."""
+        ...
+
+
 # --- Pull request review ---------------------------------------------------------------------------
 
 

@@ -39,7 +39,18 @@ from devrel.events import (
     ReleaseRequested,
     RepositoriesInstalled,
 )
-from devrel.ports import LLM, Artifacts, ChatPlatform, Embedder, IssueTracker, Queue, Secrets, Store, Workflows
+from devrel.ports import (
+    LLM,
+    Artifacts,
+    ChatPlatform,
+    Embedder,
+    IssueTracker,
+    PathAuthors,
+    Queue,
+    Secrets,
+    Store,
+    Workflows,
+)
 from devrel.records import (
     Action,
     ActivityLog,
@@ -250,7 +261,28 @@ class Services:
                            duplicates=duplicate_scorer(lambda: self.embedder),
                            bot_login=self.settings.github_bot_login, activity=self.activity,
                            load=self.assignee_load, platforms=self.platforms,
-                           labeler=lambda: repository_labeler(self.artifacts, lambda: self.embedder))
+                           labeler=lambda: repository_labeler(self.artifacts, lambda: self.embedder),
+                           local_history=self.local_path_authors)
+
+    def local_path_authors(self, repository: str) -> PathAuthors | None:
+        """Who changed files of `repository`, from the configured local clone of the project (its git log),
+        logins of other addresses than GitHub's no-reply ones asked once of GitHub; None: no such clone."""
+        checkout = self.settings.project_checkout
+        if checkout is None or repository != self.settings.project_repository:
+            return None
+        return self._local_path_authors
+
+    @cached_property
+    def _local_path_authors(self) -> PathAuthors:
+        from devrel.adapters.git_history import GitPathAuthors
+
+        assert self.settings.project_checkout is not None
+        tracker = self.issue_tracker
+        repository = self.settings.project_repository or ""
+        commit_login = getattr(tracker, "commit_login", None)
+        # One process-wide instance: the addresses it has matched to logins are remembered.
+        return GitPathAuthors(self.settings.project_checkout,
+                              (lambda sha: commit_login(repository, sha)) if commit_login is not None else None)
 
     @cached_property
     def release_steps(self) -> ReleaseSteps:

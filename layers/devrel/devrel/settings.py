@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     onboarding_dry_run: bool = False
     # owner/name of the project on GitHub, for links in welcomes and answers.
     project_repository: str | None = None
+    # A local clone of project_repository (edge): triage reads who recently changed the mentioned files
+    # from its git log instead of one commits API call per path. Read as it is: never fetched here.
+    project_checkout: Path | None = None
 
     # Repositories the daily stale sweep goes over (JSON list in env); empty: project_repository.
     stale_repositories: list[str] = Field(default_factory=list)

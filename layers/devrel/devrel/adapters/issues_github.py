@@ -158,6 +158,12 @@ class GithubIssueTracker:
                     counts[login] = counts.get(login, 0) + 1
         return counts
 
+    def commit_login(self, repository: str, sha: str) -> str | None:
+        """The GitHub account of a commit's author (None without one): what a local clone cannot tell."""
+        repo = self._repo(repository)
+        author = call_github(lambda: repo.get_commit(sha).author)
+        return str(author.login) if author is not None else None
+
     def can_be_assigned(self, repository: str, login: str) -> bool:
         repo = self._repo(repository)
         return bool(call_github(lambda: repo.has_in_assignees(login)))

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from devrel.events import DiscordAddress, GithubAddress, InboundEvent, IssueOpened, Reply, SlackAddress
 from devrel.platforms.text import break_mentions
-from devrel.ports import ChatPlatform, IssueTracker, Item, Store, Workflows, execution_name
+from devrel.ports import ChatPlatform, IssueTracker, Item, PathAuthors, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
 from devrel.triage.calibration import threshold_for_precision
 from devrel.usecases import assignees, codeowners, issue_analysis
@@ -349,7 +349,10 @@ class TriageSteps:
         load: assignees.AssigneeLoad | None = None,
         platforms: Mapping[str, ChatPlatform] | None = None,
         labeler: Callable[[], Labeler | None] | None = None,
+        local_history: Callable[[str], PathAuthors | None] | None = None,
     ) -> None:
+        # A local clone's git log for a repository, when one is configured: who changed the files.
+        self._local_history = local_history
         # Learned type and area labels of the repository, when a multi-label model was published.
         self._labeler = labeler
         # Where maintainers are told privately about a possible security report.
@@ -473,9 +476,17 @@ class TriageSteps:
                 "details": [{"login": e.login, "score": round(e.score, 2), "reasons": e.reasons} for e in ranked]}
 
     def _recent_changes(self, repository: str, paths: list[str], config: TriageConfig) -> dict[str, int]:
-        if self._tracker is None or not paths:
+        if not paths:
             return {}
         since = self._clock() - config.recent_change_days * 86400
+        local = self._local_history(repository) if self._local_history is not None else None
+        if local is not None:
+            try:
+                return local.path_authors(repository, paths, since)
+            except Exception as error:  # a broken clone: the commits API still knows
+                log.warning("git log of %s unavailable, asking GitHub: %s", repository, error)
+        if self._tracker is None:
+            return {}
         try:
             return self._tracker.path_authors(repository, paths, since)
         except Exception as error:  # the history is one hint among several: triage goes on without it
