@@ -40,6 +40,8 @@ class GithubStandIn:
     # Reactions by comment id, and whether the issue was closed (with which state_reason).
     reactions: dict[int, list[str]] = field(default_factory=dict)
     closed: list[str] = field(default_factory=list)
+    # Reactions on the issue itself, as GitHub counts them when asked.
+    issue_reactions: int = 0
     repo_config: dict[str, Any] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -67,7 +69,8 @@ class GithubStandIn:
                          "url": f"{self.url}{issue_path}comments/{comment_id}"}
         number = int(rest[0])
         issue = {"number": number, "title": "t", "state": "open", "user": {"login": AUTHOR},
-                 "url": f"{self.url}{issue_path}{number}", "labels": []}
+                 "url": f"{self.url}{issue_path}{number}", "labels": [],
+                 "reactions": {"total_count": self.issue_reactions}}
         with self.lock:
             if len(rest) == 1 and method == "GET":
                 return 200, issue
@@ -176,6 +179,16 @@ def test_missing_details_are_asked_once_then_the_answer_reruns_triage(app: Any, 
     # The author's reply re-ran the analysis: the conclusion changed, so a second comment says so.
     assert len(github.comments) == 2
     assert "could you add" not in github.comments[1]["body"]
+
+
+def test_the_rerun_after_the_answer_weighs_the_reactions_given_meanwhile(app: Any, github: GithubStandIn) -> None:
+    github.reply_to_first_comment = ("Version 2.3.1. Steps to reproduce: 1. open 2. save. Expected a file, "
+                                     "but instead I get:\nTraceback (most recent call last):\nValueError: bad header")
+    open_issue(app, 12, "Save button does nothing", "When I click save it fails with an error and nothing happens.")
+    github.issue_reactions = 15  # people who have it too reacted while the author was away
+    assert execution_status(app.data_dir) == "SUCCEEDED"
+    assert "could you add" in github.comments[0]["body"] and "Priority: **high**" not in github.comments[0]["body"]
+    assert "Priority: **high**: 15 people reacted to it or said they have it too" in github.comments[-1]["body"]
 
 
 def test_without_an_answer_triage_ends_after_one_follow_up_and_leaves_reminders_to_the_sweep(

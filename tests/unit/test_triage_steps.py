@@ -176,3 +176,38 @@ def test_learned_repository_labels_are_applied_or_suggested(services: Any) -> No
     steps(services, tracker).act(current)
     assert tracker.labels == ["bug", "area/ui"]
     assert "Labels a maintainer may want to add: `area/docs` (0.61)." in tracker.comments[0]
+
+
+class ReactingTracker(RecordingTracker):
+    def __init__(self, count: int | None) -> None:
+        super().__init__()
+        self.count = count
+        self.reads = 0
+
+    def issue_reactions(self, repository: str, number: int) -> int:
+        self.reads += 1
+        if self.count is None:
+            raise RuntimeError("GitHub is down")
+        return self.count
+
+
+def test_reactions_are_read_again_only_when_the_author_answers_and_kept_afterwards(services: Any) -> None:
+    current = state()
+    current["issue"]["reactions"] = 2
+    current["action"] = {"result": {"acted_at": 1_000.0}}
+    tracker = ReactingTracker(12)
+    assert steps(services, tracker).follow_up(current).get("reactions") is None and tracker.reads == 0  # no answer
+    assert steps(services, tracker).priority(current)["level"] == "normal"
+    tracker.replies = [{"author": "alice", "body": "version 2.0", "created_at": 1_001.0}]
+    current["follow_up"] = {"result": steps(services, tracker).follow_up(current)}
+    assert current["follow_up"]["result"]["reactions"] == 12 and tracker.reads == 1
+    assert steps(services, tracker).priority(current)["level"] == "high"
+    current["action"] = {"result": {"acted_at": 2_000.0}}  # a later round, nobody wrote: the count stays
+    assert steps(services, tracker).follow_up(current)["reactions"] == 12 and tracker.reads == 1
+    failing = ReactingTracker(None)
+    failing.replies = tracker.replies
+    current = state()
+    current["issue"]["reactions"] = 2
+    current["action"] = {"result": {"acted_at": 1_000.0}}
+    result = steps(services, failing).follow_up(current)
+    assert result["answered"] and "reactions" not in result  # the webhook's count stands

@@ -264,6 +264,10 @@ class IssueTracker(Protocol):
         """Reaction contents on one comment (e.g. "+1", "-1")."""
         ...
 
+    def issue_reactions(self, repository: str, number: int) -> int:
+        """How many reactions the issue itself has now (all kinds)."""
+        ...
+
     def close(self, repository: str, number: int, reason: str) -> None:
         """Close the issue; `reason` is GitHub's state_reason (e.g. "not_planned")."""
         ...

@@ -86,6 +86,11 @@ class GithubIssueTracker:
         issue_comment = call_github(lambda: issue.get_comment(int(comment_id)))
         return [reaction.content for reaction in call_github(lambda: list(issue_comment.get_reactions()))]
 
+    def issue_reactions(self, repository: str, number: int) -> int:
+        # The count comes with the issue itself: one GET, no listing of the reactions.
+        issue = self._issue(repository, number)
+        return int((issue.reactions or {}).get("total_count") or 0)
+
     def close(self, repository: str, number: int, reason: str) -> None:
         issue = self._issue(repository, number)
         call_github(lambda: issue.edit(state="closed", state_reason=reason))

@@ -187,9 +187,15 @@ Labeler = Callable[[str, str], tuple[dict[str, float], dict[str, float]]]
 
 def _issue(state: dict[str, Any]) -> IssueFacts:
     issue = IssueFacts.model_validate(state["issue"])
-    # After the author answered, the analysis re-runs on the report plus their replies.
-    updated_body = _result(state, "follow_up").get("issue_body")
-    return issue.model_copy(update={"body": updated_body}) if updated_body else issue
+    # After the author answered, the analysis re-runs on the report plus their replies, and with the
+    # reactions the issue has by then.
+    follow_up = _result(state, "follow_up")
+    update: dict[str, Any] = {}
+    if follow_up.get("issue_body"):
+        update["body"] = follow_up["issue_body"]
+    if follow_up.get("reactions") is not None:
+        update["reactions"] = int(follow_up["reactions"])
+    return issue.model_copy(update=update) if update else issue
 
 
 def _config(state: dict[str, Any]) -> TriageConfig:
@@ -618,8 +624,16 @@ class TriageSteps:
                   and issue_analysis.is_me_too(str(c.get("body", "")))}
         body = "\n\n".join([issue.body, *(str(c.get("body", "")) for c in replies)])
         previous = int(_result(state, "follow_up").get("me_too") or 0)
-        return {"answered": bool(replies), "replies": len(replies), "issue_body": body,
-                "me_too": previous + len(others)}
+        result = {"answered": bool(replies), "replies": len(replies), "issue_body": body,
+                  "me_too": previous + len(others)}
+        if replies:  # triage runs again: with the reactions as they are now, not as they were when opened
+            try:
+                result["reactions"] = self._tracker.issue_reactions(issue.repository, issue.number)
+            except Exception as error:  # a hint for priority: the count known so far stands
+                log.warning("reactions of %s#%s unavailable: %s", issue.repository, issue.number, error)
+        if "reactions" not in result and _result(state, "follow_up").get("reactions") is not None:
+            result["reactions"] = _result(state, "follow_up")["reactions"]
+        return result
 
     def duplicate_verdict(self, state: dict[str, Any]) -> dict[str, Any]:
         """Close only if the author confirmed, or nobody objected: a thumbs-down on our comment or any
