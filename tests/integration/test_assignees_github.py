@@ -156,3 +156,27 @@ def test_the_runtime_reads_the_configured_clone_of_the_project_only(tmp_path: Pa
     assert local.path_authors("o/r", ["src/net.py"], NOW - 90 * 86400.0) == {"carol": 1}
     assert services.local_path_authors("o/other") is None  # another repository: its clone is not this one
     assert fake_services(tmp_path / "none", project_repository="o/r").local_path_authors("o/r") is None
+
+
+def test_a_busy_file_asks_github_about_a_few_addresses_at_a_time_the_most_active_first(tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    git(clone, "init", "-q")
+    for person in range(7):
+        for n in range(person + 1):  # person 6 made the most commits
+            commit(clone, "src/busy.py", NOW - 86400.0 * (20 - person) + n, f"p{person}@corp.example")
+    asked: list[str] = []
+    emails = {line.split()[0]: line.split()[1] for line in subprocess.run(
+        ["git", "-C", str(clone), "log", "--format=%H %aE"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()}
+
+    def login_of(sha: str) -> str:
+        asked.append(emails[sha])
+        return emails[sha].split("@")[0]
+
+    local = GitPathAuthors(clone, login_of)
+    first = local.path_authors("o/r", ["src/busy.py"], NOW - 90 * 86400.0)
+    assert first == {"p6": 7, "p5": 6, "p4": 5, "p3": 4, "p2": 3}
+    assert len(asked) == 5
+    assert len(local.path_authors("o/r", ["src/busy.py"], NOW - 90 * 86400.0)) == 7  # the rest, next time
+    assert len(asked) == 7  # and nobody asked twice

@@ -51,6 +51,8 @@ class GitHistory:
 _NOREPLY = re.compile(r"^(?:\d+\+)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.noreply\.github\.com$", re.I)
 # Paths named in an issue, at most: the log is one process whatever their number.
 MAX_LOCAL_PATHS = 20
+# Addresses without a no-reply login asked of GitHub per call, at most.
+MAX_LOOKUPS_PER_CALL = 5
 
 
 class GitPathAuthors:
@@ -75,17 +77,23 @@ class GitPathAuthors:
             output = subprocess.run(command, capture_output=True, text=True, check=True, errors="replace").stdout
         except (OSError, subprocess.CalledProcessError) as error:
             raise PortError(f"git log in {self._checkout}: {getattr(error, 'stderr', '') or error}") from error
-        counts: dict[str, int] = {}
+        by_email: dict[str, list[str]] = {}
         for line in output.splitlines():
             parts = line.split("\x1f")
-            if len(parts) != 3:
-                continue
-            sha, email, name = parts
-            if name.endswith("[bot]"):
-                continue
-            login = self._login(email.lower(), sha)
+            if len(parts) == 3 and not parts[2].endswith("[bot]"):
+                by_email.setdefault(parts[1].lower(), []).append(parts[0])
+        counts: dict[str, int] = {}
+        asked = 0
+        # The most active addresses first; at most a few new ones asked of GitHub per issue, so a
+        # busy file never costs many more calls than the commits API would have.
+        for email, shas in sorted(by_email.items(), key=lambda entry: -len(entry[1])):
+            if email not in self._logins and not _NOREPLY.match(email):
+                if asked >= MAX_LOOKUPS_PER_CALL:
+                    continue
+                asked += 1
+            login = self._login(email, shas[0])
             if login and not login.endswith("[bot]"):
-                counts[login] = counts.get(login, 0) + 1
+                counts[login] = counts.get(login, 0) + len(shas)
         return counts
 
     def _login(self, email: str, sha: str) -> str | None:
