@@ -198,6 +198,10 @@ def test_fallbacks_are_not_kept_and_forget_me_deletes_the_kept_question(tmp_path
                            reply_to=DiscordAddress(guild="G1", channel="C9", application_id="A", token="t"))
     services.platforms["discord"] = platform
     services.conversations.converse(discord)
+    command = InboundEvent(platform="slack", kind="slack.command.ask", delivery_id="cmd:1", thread="T1:C1:cmd-U8",
+                           actor=Actor(id="U8"), text=PROXY_QUESTION, intent=Question(),
+                           reply_to=SlackAddress(team="T1", channel="C1", response_url="https://hooks.example/1"))
+    services.conversations.converse(command)  # no thread to link to, a question the channel never saw
     [kept] = AnsweredThreads(services.store).all("slack")
     assert kept.data["place"] == "T1/C1" and "U777777" not in kept.sk
     [discord_kept] = AnsweredThreads(services.store).all("discord")

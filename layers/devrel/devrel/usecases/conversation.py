@@ -29,7 +29,7 @@ from devrel.records import (
     conversation_key,
 )
 from devrel.usecases.handoff import HandOff, wants_a_person
-from devrel.usecases.related_issues import answer_place
+from devrel.usecases.related_issues import answer_place, linkable
 
 log = logging.getLogger(__name__)
 
@@ -226,11 +226,11 @@ class Conversations:
 
     @staticmethod
     def _answered_for_good(event: InboundEvent, reply: Reply) -> bool:
-        """A confident answer to a real question: what a later asker may be pointed to (not a fallback,
-        an apology, a hand-off or an unsure draft)."""
+        """A confident answer to a real question, in a thread others can open: what a later asker may be
+        pointed to (not a fallback, an apology, a hand-off, an unsure draft or a private reply)."""
         canned = {FALLBACK_TEXT, EMPTY_QUESTION_TEXT, UNAVAILABLE_TEXT}
-        return bool(event.text.strip()) and not reply.unsure and reply.text not in canned \
-            and not wants_a_person(event.text)
+        return bool(event.text.strip()) and not reply.unsure and not reply.ephemeral and reply.text not in canned \
+            and not wants_a_person(event.text) and linkable(event)
 
 
     def handed_off(self, event: InboundEvent, reply: Reply) -> Reply:

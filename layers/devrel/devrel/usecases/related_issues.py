@@ -49,6 +49,13 @@ def answer_place(event: InboundEvent) -> str | None:
     return None
 
 
+def linkable(event: InboundEvent) -> bool:
+    """Whether a later asker can open this conversation from a link: a Slack slash command's answer
+    has no thread (and its question was never shown to the channel), so it is never pointed to."""
+    address = event.reply_to
+    return not isinstance(address, SlackAddress) or bool(address.thread_ts)
+
+
 class _Corpus:
     """One store partition as a LiveIndex, read again at most every `refresh_seconds`."""
 
@@ -64,7 +71,8 @@ class _Corpus:
         self.data: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def search(self, probe: Issue, k: int = 5) -> list[Candidate]:
+    def search(self, probe: Issue, k: int = 5) -> list[tuple[Candidate, dict[str, Any]]]:
+        """The best matches with what is kept about each, from one snapshot of the partition."""
         with self._lock:  # one refresh at a time; worker threads share the process's index
             now = self._clock()
             if self._index is None or now - self._checked >= self._refresh:
@@ -76,8 +84,8 @@ class _Corpus:
                 else:
                     self._index.update(issues)
                 self._checked = now
-            index = self._index
-        return index.find(probe, k) if len(index) else []
+            index, data = self._index, self.data
+        return [(found, data.get(found.issue_id) or {}) for found in index.find(probe, k)] if len(index) else []
 
 
 def _vectors(embedder: Callable[[], Embedder]) -> Callable[[], Embedder | None]:
@@ -128,11 +136,10 @@ class RelatedIssues:
         if not question.strip() or not self._repository:
             return None
         candidates = self._issues.search(Issue(question[:200], question, issue_id="question"))
-        matches = [c for c in candidates if c.score >= self._threshold]
+        matches = [(c, data) for c, data in candidates if c.score >= self._threshold]
         if not matches:
             return None
-        best = matches[0]
-        data = self._issues.data.get(best.issue_id) or {}
+        best, data = matches[0]
         status = STATUS.get(str(data.get("outcome") or ""), "open")
         url = data.get("url") or f"https://github.com/{self._repository}/issues/{best.issue_id}"
         # The title is someone else's words: no mention in it may notify anybody.
@@ -149,8 +156,7 @@ class RelatedIssues:
             corpus = self._threads.setdefault(event.platform, _Corpus(
                 self._reader(event.platform), self._embedder, self._clock, self._refresh))
         own = AnsweredThreads.key(conversation_key(event))
-        for candidate in corpus.search(Issue(event.text[:1000], issue_id=own), k=20):
-            data = corpus.data.get(candidate.issue_id) or {}
+        for candidate, data in corpus.search(Issue(event.text[:1000], issue_id=own), k=20):
             if candidate.score < self._threshold:
                 break
             if data.get("place") != place or int(data.get("down") or 0) > int(data.get("up") or 0):
