@@ -83,6 +83,7 @@ DEFAULTS_ARE_RIGHT = {
     "slack_oauth_redirect_url", "slack_oauth_authorize_url", "slack_oauth_scopes", "discord_api_url",
     "discourse_api_username", "signature_max_age_seconds", "reply_attempts", "reply_retry_delay_seconds",
     "llm_structured_mode", "llm_timeout_seconds", "llm_attempts", "opensearch_index", "embed_batch_size",
+    "ingest_all_files",
     "telegram_api_url", "telegram_answer_edits", "github_config_cache_seconds", "github_seconds_between_requests",
     "github_seconds_between_writes",
     # The widget's per-visitor limit, kept in the table by the API function: 20 asks a minute per

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from devrel.adapters.embedding_cache import CachedEmbedder
@@ -12,7 +13,8 @@ from devrel.knowledge.answering import Answerer
 from devrel.knowledge.documents import Origin
 from devrel.knowledge.ingest import ingest
 from devrel.knowledge.retrieval import Retriever, rank_files
-from devrel.models.onnx_embedder import OnnxEmbedder
+from devrel.models.catalog import part_path
+from devrel.models.onnx_embedder import MINILM_TOKENIZER, OnnxEmbedder, length_buckets
 
 FILES = {
     "src/cache.py": (
@@ -74,3 +76,36 @@ def test_answer_cites_checked_permalinks(retriever: Retriever) -> None:
 
 def test_off_topic_question_is_not_confident(retriever: Retriever) -> None:
     assert not Answerer(retriever).answer("What is the boiling point of water on Mars?").confident
+
+
+def test_length_buckets_keep_every_index_once_shortest_first() -> None:
+    lengths = [30, 5, 200, 5, 90, 12, 256]
+    batches = length_buckets(lengths, 3)
+    assert [len(batch) for batch in batches] == [3, 3, 1]
+    assert sorted(index for batch in batches for index in batch) == list(range(len(lengths)))
+    flat = [lengths[index] for batch in batches for index in batch]
+    assert flat == sorted(lengths)
+
+
+def test_bucketed_batches_give_the_vectors_of_one_text_at_a_time_in_input_order(embedder: OnnxEmbedder) -> None:
+    # Lengths from a word to past the 256-token limit, shuffled so that sorting must be undone.
+    texts = [
+        "x = 1",
+        FILES["src/cache.py"] * 6,
+        "How do I rotate my API token?",
+        FILES["docs/deploy.md"],
+        "word " * 400,
+        FILES["src/auth.py"],
+        "",
+    ]
+    tokenizer = part_path(MINILM_TOKENIZER)
+    assert tokenizer is not None
+    batched = OnnxEmbedder(embedder.model_path, tokenizer, threads=1, batch_size=3).embed(texts)
+    one_by_one = np.stack([embedder.embed([text])[0] for text in texts])
+    assert batched.shape == (len(texts), embedder.dimension)
+    # int8 kernels may round differently with padding present; the direction must not change.
+    assert np.allclose(batched, one_by_one, atol=2e-3)
+    assert np.all(np.sum(batched * one_by_one, axis=1) > 0.999)
+    # Each row is its own text's vector: no two distinct texts swapped places.
+    assert np.argmax(batched @ one_by_one.T, axis=1).tolist() == list(range(len(texts)))
+    assert embedder.embed([]).shape == (0, embedder.dimension)

@@ -208,6 +208,8 @@ class Settings(BaseSettings):
     embed_dimension: int | None = Field(default=None, ge=1)
     embed_threads: int | None = Field(default=None, ge=1)
     embed_batch_size: int = Field(default=16, ge=1)
+    # Ingest also vendored, generated, fixture, lock and minified files (skipped by default).
+    ingest_all_files: bool = False
 
     @field_validator("cors_allow_origins", mode="before")
     @classmethod

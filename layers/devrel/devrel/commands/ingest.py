@@ -41,7 +41,9 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="also fetch the N most recent closed GitHub issues with their comments (needs the network)",
     )
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=256, help="chunks per embedder call")
+    parser.add_argument("--all-files", action="store_true",
+                        help="also vendored, generated, fixture, lock and minified files (DEVREL_INGEST_ALL_FILES)")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     add_index_arguments(parser)
     parser.set_defaults(func=run)
@@ -78,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         extra_files=extra_files,
         batch_size=args.batch_size,
         progress=ProgressBar(f"ingest {origin.source}"),
+        include_skipped=args.all_files or settings.ingest_all_files,
     )
     summary = {
         "source": report.source,

@@ -44,11 +44,12 @@ def reindex(
     index: VectorIndex,
     embedder: Embedder,
     github_url: str = "https://github.com",
+    include_skipped: bool = False,
 ) -> list[IngestReport]:
     reports = []
     for target in targets:
         root, origin = resolve_target(target, checkouts, github_url=github_url)
-        report = ingest(root, origin, index, embedder)
+        report = ingest(root, origin, index, embedder, include_skipped=include_skipped)
         log.info(
             "reindexed %s: %d files changed, %d removed, %d chunks embedded",
             origin.source,

@@ -34,19 +34,19 @@ class OnnxEmbedder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or default_threads()
-        options.inter_op_num_threads = 1
+        self.threads = threads or default_threads()
         self._session = onnxruntime.InferenceSession(
-            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            str(model_path), sess_options=session_options(self.threads), providers=["CPUExecutionProvider"]
         )
         self._input_names = {node.name for node in self._session.get_inputs()}
         self._dimension = int(self._session.get_outputs()[0].shape[-1])
         self._tokenizer: Any = Tokenizer.from_file(str(tokenizer_path))
-        # The shipped tokenizer pads every text to a fixed 128; pad per batch instead.
+        # The shipped tokenizer pads every text to a fixed 128; texts are padded per batch below instead.
         self._tokenizer.enable_truncation(max_length=max_tokens)
-        self._tokenizer.enable_padding()
+        self._tokenizer.no_padding()
+        self._pad_id = int(self._tokenizer.token_to_id("[PAD]") or 0)
         self.batch_size = batch_size
+        self.max_tokens = max_tokens
         self.model_path = model_path
 
     @classmethod
@@ -66,17 +66,22 @@ class OnnxEmbedder:
 
     def embed(self, texts: list[str]) -> Any:
         vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
-        # Similar lengths share a batch, so little time goes into padding.
-        order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            vectors[batch] = self._embed_batch([texts[index] for index in batch])
+        if not texts:
+            return vectors
+        # Tokenised once, unpadded; batches of similar token counts (not characters: code and prose
+        # differ a lot per character) are padded only to their own longest, then put back in order.
+        encodings = self._tokenizer.encode_batch(texts)
+        for batch in length_buckets([len(encoding.ids) for encoding in encodings], self.batch_size):
+            vectors[batch] = self._embed_batch([encodings[index].ids for index in batch])
         return vectors
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([encoding.ids for encoding in encodings], dtype=np.int64)
-        mask = np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64)
+    def _embed_batch(self, token_ids: list[list[int]]) -> np.ndarray:
+        width = max(len(ids) for ids in token_ids)
+        ids = np.full((len(token_ids), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(token_ids), width), dtype=np.int64)
+        for row, tokens in enumerate(token_ids):
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
@@ -85,3 +90,23 @@ class OnnxEmbedder:
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def length_buckets(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indexes into `lengths`, shortest first, in batches of at most `batch_size`: each batch pads
+    to its own longest member, so sorting first means almost no compute goes into padding."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+
+def session_options(threads: int) -> Any:
+    """onnxruntime options for a small encoder on a few shared cores."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    # One operator at a time: a BERT graph is a chain, parallel branches would only add threads.
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
