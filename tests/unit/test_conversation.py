@@ -131,6 +131,38 @@ def test_a_transient_failure_is_absorbed_by_the_in_worker_retry(tmp_path: Path) 
     assert delays == [0.5]
 
 
+class ThrottledCompletions:
+    """The store, except that marking a reply COMPLETE fails `times` times (throttled past retries)."""
+
+    def __init__(self, inner: Any, times: int) -> None:
+        self.inner, self.times = inner, times
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def put(self, item: Item) -> None:
+        if item.data.get("status") == "COMPLETE" and self.times > 0:
+            self.times -= 1
+            raise PortError("dynamodb: ProvisionedThroughputExceededException")
+        self.inner.put(item)
+
+
+@pytest.mark.parametrize("failures", [2, 5])
+def test_a_posted_reply_is_not_sent_back_to_the_queue_when_the_store_fails_afterwards(
+    tmp_path: Path, failures: int,
+) -> None:
+    """Retrying the delivery would only wait on its own claim until the dead-letter queue."""
+    platform = RecordingPlatform()
+    services = make_services(tmp_path, platform, reply_attempts=3)
+    services.store = ThrottledCompletions(services.store, failures)  # type: ignore[misc]
+    delays: list[float] = []
+    assert converse(mention(), services, sleep=delays.append) == "replied"
+    assert len(platform.posted) == 1
+    if failures < 3:  # the in-worker retries got the completion through
+        assert converse(mention(), services) == "already-replied"
+    assert len(delays) == min(failures, 2)
+
+
 def test_permanent_failures_are_not_retried_in_the_worker(tmp_path: Path) -> None:
     platform = RecordingPlatform(failures=[PlatformError("slack", "channel_not_found", retryable=False)])
     services = make_services(tmp_path, platform, reply_attempts=3)

@@ -212,17 +212,39 @@ class Conversations:
             message_id = post_with_retries(platform, event, reply, self._policy.attempts,
                                            self._policy.retry_delay_seconds, sleep)
         except BaseException as error:
-            self.replies.release(event.platform, event.delivery_id)  # so the queue's retry can post
+            # So the queue's retry can post; a claim left behind would make every retry wait on it.
+            self._persist(event, "release the reply claim", sleep,
+                          lambda: self.replies.release(event.platform, event.delivery_id))
             if isinstance(error, Exception):
                 self._record(event, "failed", "", f"{type(error).__name__}: {error}"[:300])
             raise
-        self._record(event, "posted", reply.text)
-        self.replies.complete(event.platform, event.delivery_id, {"message_id": message_id, "at": self._clock()})
-        self.memory.remember(thread, event.delivery_id, event.received_at, "assistant", reply.text, message_id)
+        # The reply is out; the rest is bookkeeping. A store failing now (throttled past the client's
+        # retries) must not send the delivery back to the queue: it would wait on its own claim until
+        # the dead-letter queue, although the person has their answer.
+        self._persist(event, "mark the reply posted", sleep, lambda: self.replies.complete(
+            event.platform, event.delivery_id, {"message_id": message_id, "at": self._clock()}))
+        self._persist(event, "log the answer", sleep, lambda: self._record(event, "posted", reply.text))
+        self._persist(event, "remember the answer", sleep, lambda: self.memory.remember(
+            thread, event.delivery_id, event.received_at, "assistant", reply.text, message_id))
         place = answer_place(event)
         if place is not None and self._answered_for_good(event, reply):
-            self.answered.keep(event, place, event.text)
+            self._persist(event, "keep the answered thread", sleep,
+                          lambda: self.answered.keep(event, place, event.text))
         return "replied"
+
+    def _persist(self, event: InboundEvent, what: str, sleep: Sleep, write: Callable[[], object]) -> bool:
+        """One store write, retried like a post; a last failure is logged, not raised."""
+        attempts = self._policy.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                write()
+                return True
+            except PortError as error:
+                if attempt == attempts:
+                    log.error("could not %s for %s: %s", what, event.delivery_id, type(error).__name__)
+                    return False
+                sleep(self._policy.retry_delay_seconds * 2 ** (attempt - 1))
+        return False
 
     @staticmethod
     def _answered_for_good(event: InboundEvent, reply: Reply) -> bool:
