@@ -100,7 +100,8 @@ def test_bucketed_batches_give_the_vectors_of_one_text_at_a_time_in_input_order(
     ]
     tokenizer = part_path(MINILM_TOKENIZER)
     assert tokenizer is not None
-    batched = OnnxEmbedder(embedder.model_path, tokenizer, threads=1, batch_size=3).embed(texts)
+    # Batches of 3 across 2 workers: several batches run side by side and must land in their rows.
+    batched = OnnxEmbedder(embedder.model_path, tokenizer, threads=1, batch_size=3, workers=2).embed(texts)
     one_by_one = np.stack([embedder.embed([text])[0] for text in texts])
     assert batched.shape == (len(texts), embedder.dimension)
     # int8 kernels may round differently with padding present; the direction must not change.
