@@ -12,7 +12,15 @@ import pytest
 from devrel.adapters.index_embedded import EdgeIndex
 from devrel.knowledge.documents import Chunk
 from devrel.knowledge.index import Hit, identifier_words, search_terms
-from devrel.knowledge.retrieval import Retriever, rank_files, reciprocal_rank_fusion
+from devrel.knowledge.retrieval import (
+    Retriever,
+    asks_for_tests,
+    collapse_duplicates,
+    rank_files,
+    reciprocal_rank_fusion,
+    source_aware,
+    source_role,
+)
 
 
 class ConceptEmbedder:
@@ -99,3 +107,76 @@ def test_source_filter_applies_to_both_sides(index: EdgeIndex) -> None:
     found = Retriever(index, ConceptEmbedder()).search("car manual", 10, source="other")
     assert {h.chunk.source for h in found.hits} == {"other"}
     assert {h.chunk.source for h in found.vector} == {"other"}
+
+
+# --- Source-aware ranking ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("src/flask/app.py", "source"),
+        ("README.md", "source"),
+        ("docs/testing.rst", "source"),  # a page about testing is documentation
+        ("src/_pytest/fixtures.py", "source"),  # pytest's own fixture code is code
+        ("tests/test_app.py", "test"),
+        ("testing/python/collect.py", "test"),
+        ("pkg/app_test.go", "test"),
+        ("web/widget.spec.ts", "test"),
+        ("conftest.py", "test"),
+        ("tests/fixtures/webhook.json", "fixture"),
+        ("api/service_pb2.py", "generated"),
+        ("docs/_build/html/index.html", "generated"),
+    ],
+)
+def test_source_role_by_path(path: str, role: str) -> None:
+    assert source_role(path) == role
+
+
+def test_questions_about_tests_are_recognised_but_pytest_alone_is_not() -> None:
+    assert asks_for_tests("Which test covers the signature check?")
+    assert asks_for_tests("Where is the client fixture defined?")
+    assert not asks_for_tests("How does pytest collect modules?")
+    assert not asks_for_tests("Where are webhook signatures verified?")
+
+
+def test_tests_and_fixtures_fall_below_code_unless_asked_for() -> None:
+    hits = [
+        Hit(_chunk("tests/test_signatures.py", "verify signature"), 0.033),
+        Hit(_chunk("tests/fixtures/event.json", "signature"), 0.032),
+        Hit(_chunk("devrel/platforms/signatures.py", "def verify"), 0.030),
+    ]
+    ranked = source_aware(hits, "Where are webhook signatures verified?", demotion=0.5)
+    assert ranked[0].chunk.path == "devrel/platforms/signatures.py"
+    assert ranked[1].score == pytest.approx(0.0165)
+    asked = source_aware(hits, "Which test checks signatures?", demotion=0.5)
+    assert [h.chunk.path for h in asked] == [h.chunk.path for h in hits]
+    assert source_aware(hits, "Where are signatures verified?", demotion=1.0) == hits
+
+
+def test_near_duplicate_chunks_collapse_to_the_better_one() -> None:
+    text = " ".join(f"Step {n}: verify the request signature with the shared secret first." for n in range(8))
+    hits = [
+        _hit("docs/v2/security.md", text),
+        _hit("docs/v1/security.md", text.replace("Verify", "verify") + "  "),  # same words
+        _hit("docs/v0/security.md", text.replace("shared", "common", 1)),  # one word changed: still a twin
+        _hit("src/signatures.py", "def verify(secret, body, signature): ..."),
+    ]
+    assert [h.chunk.path for h in collapse_duplicates(hits)] == ["docs/v2/security.md", "src/signatures.py"]
+    assert len(collapse_duplicates(hits, threshold=1.01)) == 3  # only the exact copy goes
+
+
+def test_retriever_demotes_a_test_that_matches_as_well_as_the_code(tmp_path: Path) -> None:
+    embedder = ConceptEmbedder()
+    index = EdgeIndex(tmp_path / "index.sqlite", embedder.dimension)
+    chunks = [
+        _chunk("tests/test_brakes.py", "stop the car brake test stop the car"),
+        _chunk("src/brakes.py", "stop the car brake"),
+        _chunk("src/cooking.py", "boil pasta"),
+    ]
+    index.upsert(chunks, embedder.embed([c.text for c in chunks]))
+    plain = Retriever(index, embedder, demotion=1.0).search("how to stop the car", k=2)
+    assert plain.hits[0].chunk.path == "tests/test_brakes.py"
+    aware = Retriever(index, embedder).search("how to stop the car", k=2)
+    assert aware.hits[0].chunk.path == "src/brakes.py"
+    assert Retriever(index, embedder).search("which test stops the car", k=2).hits[0].chunk.path.startswith("tests/")
