@@ -104,3 +104,14 @@ def test_metrics_report_the_weeks_asked_for(services: Services) -> None:
     assert status == 200 and len(body["weeks"]) == 4
     assert {"bus_factor", "docs_gaps", "leaderboard", "maintainer_load", "current"} <= set(body)
     assert call(services, "GET", "metrics", query={"weeks": ["many"]})[0] == 400
+
+
+def test_health_says_the_index_is_building_with_counts(services: Services) -> None:
+    services.knowledge_ready = lambda: True  # type: ignore[method-assign]
+    services.index_builds.progress("proj", 12, 340)
+    body = call(services, "GET", "health")[1]
+    assert body["knowledge"] == "building"
+    assert body["index"] == {"files_indexed": 12, "files_total": 340}
+    services.index_builds.finished("proj")
+    body = call(services, "GET", "health")[1]
+    assert body["knowledge"] is True and "index" not in body

@@ -162,3 +162,16 @@ def test_narrow_link_keeps_the_link_style() -> None:
     assert narrow_link(local, 3, 3) == "a.py:3-3"
     thread = Chunk(source="s", path="issues/1", start_line=2, end_line=2, text="x", url="https://g/issues/1#c")
     assert narrow_link(thread, 2, 2) == "https://g/issues/1#c"
+
+
+def test_the_model_is_asked_only_when_its_lead_would_be_shown_and_the_answer_says_whose_it_is(
+    retriever: Retriever,
+) -> None:
+    llm = ScriptedLlm('The default is "30 seconds" [1].')
+    answer = Answerer(retriever, llm=llm).answer("What is the default request timeout in seconds?")
+    assert answer.confident and answer.lead == "model" and len(llm.calls) == 1
+    unsure = Answerer(retriever, llm=llm).answer("How do I deploy the quantum flux capacitor?")
+    assert not unsure.confident and unsure.lead == "extractive"
+    assert len(llm.calls) == 1  # a lead is shown only on a confident answer: the model was not asked
+    uncited = Answerer(retriever, llm=ScriptedLlm("It is thirty.")).answer("default request timeout seconds")
+    assert uncited.lead == "extractive" and "model text cited no passage" in uncited.dropped

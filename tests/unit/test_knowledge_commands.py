@@ -65,6 +65,9 @@ def test_ingest_then_ask(project: Path, tmp_path: Path, capsys: pytest.CaptureFi
     answer = last_json(capsys)
     assert answer["citations"][0]["url"].startswith("src/retry.py:")
     assert "2 ** attempt" in answer["answer"]
+    assert answer["lead"] == "extractive"
+    assert run("ask", "how long is the retry backoff wait?", "--data-dir", data) == 0
+    assert capsys.readouterr().out.rstrip().endswith("(quoted passages only)")  # no model configured
 
 
 def test_ask_before_ingest_explains_what_to_do(tmp_path: Path) -> None:

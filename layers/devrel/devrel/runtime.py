@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     from devrel.adapters.outbound_telegram import TelegramPlatform
     from devrel.adapters.queue_sqlite import SqliteQueue
     from devrel.knowledge.answering import Answerer
+    from devrel.knowledge.build_status import IndexBuilds
     from devrel.knowledge.index import VectorIndex
     from devrel.models.local_server import LocalLlmServer
     from devrel.models.openai_llm import OpenAiLlm
@@ -168,6 +169,13 @@ class Services:
         """The hybrid index: OpenSearch when an endpoint is configured, else embedded in the data dir."""
         return open_index(self.settings, self.embedder.dimension)
 
+    @cached_property
+    def index_builds(self) -> IndexBuilds:
+        """How far a first build of the index got (written by the re-index job, read by answers)."""
+        from devrel.knowledge.build_status import IndexBuilds
+
+        return IndexBuilds(self.store)
+
     def knowledge_ready(self) -> bool:
         """Whether an index to answer from exists (cloud: OpenSearch configured; edge: something ingested)."""
         return bool(self.settings.opensearch_endpoint) or embedded_index_path(self.settings).is_file()
@@ -192,10 +200,16 @@ class Services:
     @cached_property
     def answerer(self) -> Answerer:
         """Grounded answers from the knowledge index."""
-        from devrel.knowledge.answering import Answerer
+        from devrel.knowledge.answering import Answerer, AnswerOptions
         from devrel.knowledge.retrieval import Retriever
 
-        return Answerer(Retriever(self.knowledge_index, self.embedder), llm=self.llm, store=self.store)
+        settings = self.settings
+        # The bundled edge model (no server, GGUF or model named) is too small to write a lead that
+        # cites its passages (README, Evaluation); it still translates questions for retrieval.
+        bundled = settings.mode == "edge" and not (settings.llm_base_url or settings.llm_gguf_path
+                                                   or settings.llm_model)
+        return Answerer(Retriever(self.knowledge_index, self.embedder), llm=self.llm, store=self.store,
+                        options=AnswerOptions(model_lead=not bundled), building=self.index_builds.building)
 
     # --- use cases, each given the ports it uses -------------------------------------------------
 

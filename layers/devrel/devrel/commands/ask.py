@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from devrel.commands.common import add_index_arguments, command_settings, knowledge_dir
-from devrel.knowledge.answering import Answerer, AnswerOptions
+from devrel.knowledge.answering import Answer, Answerer, AnswerOptions
 from devrel.knowledge.retrieval import Retriever
 from devrel.ports import LLM
 from devrel.runtime import build_embedder, build_llm, build_store, open_index
@@ -63,10 +63,20 @@ def run(args: argparse.Namespace) -> int:
                     "language": answer.language,
                     "citations": [dataclasses.asdict(c) for c in answer.citations],
                     "dropped": answer.dropped,
+                    "lead": answer.lead,
                 },
                 ensure_ascii=False,
             )
         )
     else:
         print(answer.text)
+        print(f"\n({_whose(answer)})")
     return 0
+
+
+def _whose(answer: Answer) -> str:
+    """Whose words the plain answer is: the model's lead (checked), or quotes only, and why."""
+    if answer.lead == "model":
+        return "lead written by the model, checked against the cited passages"
+    reason = next((note for note in reversed(answer.dropped) if "model" in note), "")
+    return "quoted passages only" + (f"; {reason}" if reason else "")

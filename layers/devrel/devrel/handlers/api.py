@@ -6,7 +6,7 @@ import dataclasses
 import hmac
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -40,13 +40,17 @@ class AskResponse(BaseModel):
     escalate: bool
     language: str
     citations: list[CitationOut]
+    lead: str = Field(default="extractive", description='"model": the first paragraph is the model\'s, checked '
+                      'against the cited passages; "extractive": quoted passages only.')
 
 
 class HealthResponse(BaseModel):
     ok: bool
     version: str
     mode: str
-    knowledge: bool
+    knowledge: bool | Literal["building"] = Field(description='Whether anything is indexed; "building" while '
+                                                  "the first index is being built (how far: `index`).")
+    index: dict[str, int] | None = Field(default=None, description="While building: files_indexed of files_total.")
     model: str = Field(description='The chat model: "ok", "down" (configured, not answering), "none" or "remote".')
     model_restarts: int | None = Field(default=None, description="Restarts of the edge's local model server "
                                        "since the runner started (absent without one).")
@@ -57,6 +61,10 @@ def health(request: HttpRequest, services: Services) -> HttpResponse:
     ok = model != "down"  # a 503 lets a supervisor or load balancer see a dead model server
     body: dict[str, Any] = {"ok": ok, "version": devrel.__version__, "mode": services.settings.mode,
                             "knowledge": services.knowledge_ready(), "model": model}
+    building = services.index_builds.building()
+    if building is not None:
+        body["knowledge"] = "building"
+        body["index"] = {"files_indexed": building.files_indexed, "files_total": building.files_total}
     restarts = services.model_restarts()
     if restarts is not None:
         body["model_restarts"] = restarts
@@ -92,6 +100,7 @@ def ask(request: HttpRequest, services: Services) -> HttpResponse:
         "escalate": answer.escalate,
         "language": answer.language,
         "citations": [dataclasses.asdict(c) for c in answer.citations],
+        "lead": getattr(answer, "lead", "extractive"),
     })
 
 

@@ -43,4 +43,4 @@ def stale_sweep(event: Any, services: Services) -> dict[str, Any]:
 def reindex_sources(event: Any, services: Services) -> dict[str, Any]:
     return scheduled_reindex(services.settings.reindex_targets, services.scratch_dir / "knowledge" / "checkouts",
                              lambda: services.knowledge_index, lambda: services.embedder,
-                             include_skipped=services.settings.ingest_all_files)
+                             include_skipped=services.settings.ingest_all_files, builds=services.index_builds)

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -279,11 +280,13 @@ def ingest(
     batch_size: int = 256,
     progress: Progress | None = None,
     include_skipped: bool = False,
+    files_progress: Progress | None = None,
 ) -> IngestReport:
     """Bring the index's copy of `origin.source` up to date with the files under root.
 
     `extra_files` live outside the tree (conversation exports, FAQ files); they are indexed by name.
     Vendored, generated, fixture, lock and minified files are skipped unless `include_skipped`.
+    `files_progress(files whose every chunk is indexed, files to index)` follows whole files.
     """
     started = time.perf_counter()
     report = IngestReport(origin.source)
@@ -302,6 +305,11 @@ def ingest(
     # Similar lengths in one call; the embedder then buckets each call by token count, so calls of a
     # few hundred passages (not one padded batch) keep padding low while progress still moves.
     chunks.sort(key=lambda chunk: len(chunk.embedding_text()))
+    # Chunks of one file are spread over batches (sorted by length): a file is done with its last.
+    waiting = Counter(chunk.path for chunk in chunks)
+    files_total, files_done = len(waiting), 0
+    if files_progress:
+        files_progress(0, files_total)
     for start in range(0, len(chunks), batch_size):
         batch = chunks[start : start + batch_size]
         embed_started = time.perf_counter()
@@ -311,5 +319,10 @@ def ingest(
         report.chunks += len(batch)
         if progress:
             progress(report.chunks, len(chunks))
+        if files_progress:
+            for chunk in batch:
+                waiting[chunk.path] -= 1
+                files_done += waiting[chunk.path] == 0
+            files_progress(files_done, files_total)
     report.seconds = time.perf_counter() - started
     return report

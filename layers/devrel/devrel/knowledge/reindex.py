@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
+from devrel.knowledge.build_status import IndexBuilds
 from devrel.knowledge.documents import Origin
 from devrel.knowledge.index import VectorIndex
 from devrel.knowledge.ingest import IngestReport, checkout_github, detect_origin, ingest, parse_repo_spec
@@ -45,11 +47,19 @@ def reindex(
     embedder: Embedder,
     github_url: str = "https://github.com",
     include_skipped: bool = False,
+    builds: IndexBuilds | None = None,
 ) -> list[IngestReport]:
+    """`builds` hears how far a source's first build got (one with nothing indexed yet)."""
     reports = []
     for target in targets:
         root, origin = resolve_target(target, checkouts, github_url=github_url)
-        report = ingest(root, origin, index, embedder, include_skipped=include_skipped)
+        first = builds is not None and not index.file_hashes(origin.source)
+        track = partial(builds.progress, origin.source) if first and builds else None
+        try:
+            report = ingest(root, origin, index, embedder, include_skipped=include_skipped, files_progress=track)
+        finally:
+            if track and builds:
+                builds.finished(origin.source)
         log.info(
             "reindexed %s: %d files changed, %d removed, %d chunks embedded",
             origin.source,
