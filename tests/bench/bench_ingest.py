@@ -55,7 +55,8 @@ def main() -> None:
         files = files[: args.limit]
     print(f"{root}: {len(files)} files ({len(list_files(root, include_skipped=True))} without the skip list)")
     embedder = OnnxEmbedder.from_packages(threads=args.threads)
-    print(f"embedder: {embedder.threads} threads, max {embedder.max_tokens} tokens, batches of {embedder.batch_size}")
+    print(f"embedder: {embedder.threads} thread(s) x {embedder.workers} worker(s), max {embedder.max_tokens} tokens, "
+          f"batches of {embedder.batch_size}")
     origin = Origin(source="bench", root=str(root))
 
     with tempfile.TemporaryDirectory() as scratch:
