@@ -71,3 +71,17 @@ def test_percentile_nearest_rank() -> None:
     assert percentile(samples, 0.5) == 50.0
     assert percentile(samples, 0.95) == 95.0
     assert percentile([3.0], 0.99) == 3.0
+
+
+def test_the_gate_is_calibrated_for_the_most_confident_answers_at_the_target_precision() -> None:
+    from devrel.knowledge.evaluation import NEVER, calibrate_gate
+
+    # Close passages (cosine >= 0.6) cite the gold file; far ones mostly do not, unless most of the
+    # question's words are in the passage.
+    samples = [(0.7, 0.2, True)] * 8 + [(0.62, 0.3, True)] * 4 + [(0.35, 0.2, False)] * 6 + [(0.3, 0.9, True)] * 3
+    gate = calibrate_gate(samples, target=0.95)
+    assert [gate.confident(s, c) for s, c, _ in samples] == [good for _, _, good in samples]
+    assert gate.confident(0.75, 0.0) and gate.confident(0.1, 0.95) and not gate.confident(0.5, 0.25)
+    looser = calibrate_gate(samples, target=0.6)
+    assert looser.confident(0.35, 0.2)  # 15 of 21 right is enough for 0.6: everything passes
+    assert calibrate_gate(samples[:4], target=0.9) is NEVER  # too few answers to say anything

@@ -175,3 +175,46 @@ def format_table(rows: dict[str, dict[str, Any]]) -> str:
     table = [headers] + [[name, *(str(row.get(c, "")) for c in columns)] for name, row in rows.items()]
     widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
     return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(r, widths, strict=True)) for r in table)
+
+
+# --- Calibrating the "confident" gate ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Confident when the best passage is this close in meaning (cosine) or holds this share of the
+    question's words (the rule of AnswerOptions.min_similarity / min_coverage)."""
+
+    min_similarity: float
+    min_coverage: float
+
+    def confident(self, similarity: float, coverage: float) -> bool:
+        return similarity >= self.min_similarity or coverage >= self.min_coverage
+
+
+NEVER = Gate(math.inf, math.inf)
+
+
+def calibrate_gate(samples: Sequence[tuple[float, float, bool]], target: float, min_confident: int = 5) -> Gate:
+    """The gate that marks the most answers confident while their precision stays >= target.
+
+    Samples are (best cosine, best coverage, whether the answer cited a gold file). Thresholds are
+    tried at the samples' own values (cosines rounded down to 0.01); fewer than `min_confident`
+    confident answers is no evidence (NEVER then, rather than a gate fitted to a handful).
+    """
+    # Cosines on a 0.01 grid: finer only fits the training questions.
+    similarities = [*sorted({math.floor(s * 100) / 100 for s, _, _ in samples}), math.inf]
+    coverages = [*sorted({c for _, c, _ in samples}), math.inf]
+    best, best_key = NEVER, (0, 0.0)
+    for min_similarity in similarities:
+        for min_coverage in coverages:
+            gate = Gate(min_similarity, min_coverage)
+            picked = [good for s, c, good in samples if gate.confident(s, c)]
+            if len(picked) < min_confident:
+                continue
+            precision = sum(picked) / len(picked)
+            key = (len(picked), precision)
+            # Ties go to the later, stricter thresholds: the widest margin for questions unlike these.
+            if precision >= target and key >= best_key:
+                best, best_key = gate, key
+    return best
