@@ -38,7 +38,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 SAM = Path(sys.executable).with_name("sam")
 WEBHOOKS = ["GithubWebhookFunction", "SlackEventsFunction", "DiscordInteractionsFunction",
-            "DiscourseWebhookFunction", "ApiFunction"]
+            "DiscourseWebhookFunction", "TelegramWebhookFunction", "ApiFunction"]
 BASELINE = "PowertoolsBaseline"
 # What the python3.11 runtime ships besides the standard library.
 RUNTIME_DISTRIBUTIONS = ["boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"]
