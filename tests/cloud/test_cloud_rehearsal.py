@@ -209,6 +209,41 @@ def test_an_opened_issue_is_triaged_through_the_queue_and_the_state_machine(clou
     no_secret_in_logs(cloud)
 
 
+def test_maintainers_see_what_triage_did_on_the_dashboard_and_nobody_else_does(cloud: Cloud) -> None:
+    """The activity log from the cloud's table, through the API function of the build output."""
+    payload = json.loads((FIXTURES / "github" / "issues.opened.15.json").read_text())
+    number = 7002
+    payload["issue"].update({
+        "number": number, "title": "Export to SVG fails", "labels": [],
+        "body": ("Using version 2.3.1 on Python 3.11.\n\nSteps to reproduce:\n1. run `tool export --svg`\n\n"
+                 "Expected an SVG file, but instead it crashes with:\nTraceback (most recent call last):\n"
+                 "  File \"x.py\", line 1\nValueError: bad header"),
+        "html_url": f"https://github.com/{PROJECT_REPOSITORY}/issues/{number}",
+    })
+    payload["repository"]["full_name"] = PROJECT_REPOSITORY
+    body, headers = github_delivery(cloud, "issues", payload)
+    assert cloud.rehearsal.http("POST", "/github/webhook", body, headers).status == 202
+
+    assert cloud.rehearsal.http("GET", "/api/activity?days=7").status == 401
+    assert cloud.rehearsal.http("GET", "/api/activity?days=7", headers={"authorization": "Bearer wrong"}).status == 401
+    admin = {"authorization": f"Bearer {cloud.secrets['api_admin_token']}"}
+
+    def triaged() -> list[dict[str, Any]]:
+        seen = cloud.rehearsal.http("GET", "/api/activity?days=7&platform=github", headers=admin)
+        assert seen.status == 200
+        actions = [action for action in json.loads(seen.body)["actions"]
+                   if action["target"].endswith(f"/issues/{number}")]
+        return actions if {action["kind"] for action in actions} >= {"comment", "label"} else []
+
+    mine = eventually(triaged, interval=1.0)
+    assert mine, "triage left no comment and label in the activity log"
+    assert {action["status"] for action in mine} == {"posted"}
+    page = cloud.rehearsal.http("GET", "/dashboard")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    widget = cloud.rehearsal.http("GET", "/widget.js")
+    assert widget.status == 200 and "javascript" in widget.headers["content-type"]
+
+
 def test_a_forged_github_delivery_is_rejected_and_nothing_is_queued(cloud: Cloud) -> None:
     payload = json.loads((FIXTURES / "github" / "issues.opened.15.json").read_text())
     body, headers = github_delivery(cloud, "issues", payload)

@@ -68,6 +68,8 @@ OPERATOR_SECRETS = {
     # Telegram: the token BotFather gave, and the secret `devrel telegram register` sends setWebhook.
     "telegram_bot_token": "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawRehearsal",
     "telegram_webhook_secret": "rehearsal-telegram-webhook-secret",
+    # The maintainers' token for /api/activity, /api/metrics and the dashboard's data.
+    "api_admin_token": "rehearsal-admin-token",
 }
 
 
