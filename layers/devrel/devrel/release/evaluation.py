@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from devrel.ports import LLM
-from devrel.release.changes import ReleaseRange, SourceCommit
+from devrel.release.changes import USER_FACING, ReleaseRange, SourceCommit
 from devrel.release.classify import KindModel
 from devrel.release.drafting import classified_changes
 from devrel.release.notes import RenderOptions, render
@@ -79,8 +79,7 @@ EVAL_OPTIONS = RenderOptions(refs=False, contributors=False)
 
 def generated_notes(commits: str, model: KindModel | None = None, llm: LLM | None = None) -> str:
     changes = classified_changes(row_range(commits), model)
-    user_facing = [i for i, c in enumerate(changes) if c.kind in ("breaking", "feature", "fix", "performance", "docs")
-                   and not c.routine]
+    user_facing = [i for i, c in enumerate(changes) if c.kind in USER_FACING and not c.routine]
     return render(changes, "external", EVAL_OPTIONS, rephrase(changes, user_facing, llm))
 
 
