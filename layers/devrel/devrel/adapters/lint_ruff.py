@@ -16,8 +16,6 @@ from pathlib import Path, PurePosixPath
 
 from devrel.ports import LintFinding, PortError
 
-RUFF_CONFIGS = ("pyproject.toml", "ruff.toml", ".ruff.toml")
-
 
 def find_ruff() -> str | None:
     """The ruff executable: the `ruff` package's own binary, else one on PATH (None: not installed)."""
