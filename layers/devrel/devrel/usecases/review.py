@@ -96,8 +96,8 @@ class PullRequestReviews:
         first_time = changes.first_time
         reason = "first-pass review" + (" (dry run)" if config.dry_run else "")
         inline = [{"path": f.path, "line": f.line, "body": comment_body(f, first_time)} for f in new]
-        detail = review_body(review, new, first_time) + "".join(
-            f"\n\n{c['path']}:{c['line']}: {c['body']}" for c in inline)
+        body = review_body(review, new, first_time)
+        detail = body + "".join(f"\n\n{c['path']}:{c['line']}: {c['body']}" for c in inline)
         if config.dry_run:
             if new:
                 self._record(event, intent, "review", "dry-run", reason, detail)
@@ -107,9 +107,7 @@ class PullRequestReviews:
             verdict = "REQUEST_CHANGES" if config.request_changes and any(f.severity == "high" for f in new) \
                 else "COMMENT"
             self._act(event, intent, "review", detail, reason,
-                      lambda: host.post_review(repository, number, changes.head_sha, review_body(review, new,
-                                                                                                 first_time),
-                                               inline, verdict))
+                      lambda: host.post_review(repository, number, changes.head_sha, body, inline, verdict))
         summary_id = self._act(event, intent, "comment", review.summary, f"{reason}: summary (edited in place)",
                                lambda: host.upsert_comment(repository, number, state.get("summary_comment_id"),
                                                            review.summary))
