@@ -168,6 +168,12 @@ class ReleaseSettings:
     dry_run: bool = False
 
 
+def _config(approval_channel: str, settings: ReleaseSettings) -> ReleaseConfig:
+    return ReleaseConfig(approval_channel=approval_channel, announce_slack_channel=settings.announce_slack_channel,
+                         announce_discord_channel=settings.announce_discord_channel,
+                         announce_discourse_category=settings.announce_discourse_category, dry_run=settings.dry_run)
+
+
 def start_release(event: InboundEvent, workflows: Workflows, state_machine: str, settings: ReleaseSettings,
                   activity: ActivityLog) -> str | None:
     """Start the release state machine for a draft release; None when no approval channel is configured
@@ -185,11 +191,7 @@ def start_release(event: InboundEvent, workflows: Workflows, state_machine: str,
     state = ReleaseState(
         release=ReleaseFacts(repository=drafted.repository, release_id=drafted.release_id, tag=drafted.tag,
                              target=drafted.target, html_url=drafted.html_url, installation_id=installation),
-        config=ReleaseConfig(approval_channel=settings.approval_channel,
-                             announce_slack_channel=settings.announce_slack_channel,
-                             announce_discord_channel=settings.announce_discord_channel,
-                             announce_discourse_category=settings.announce_discourse_category,
-                             dry_run=settings.dry_run),
+        config=_config(settings.approval_channel, settings),
         run=run)
     return workflows.start(state_machine, state.model_dump(mode="json", exclude_none=True), run)
 
@@ -215,11 +217,7 @@ def start_release_command(event: InboundEvent, workflows: Workflows, state_machi
     state = ReleaseState(
         release=ReleaseFacts(repository=requested.repository, release_id=0, tag=requested.to_ref,
                              target=requested.to_ref, from_ref=requested.from_ref, requested_by=who or None),
-        config=ReleaseConfig(approval_channel=settings.approval_channel,
-                             announce_slack_channel=settings.announce_slack_channel,
-                             announce_discord_channel=settings.announce_discord_channel,
-                             announce_discourse_category=settings.announce_discourse_category,
-                             dry_run=settings.dry_run),
+        config=_config(settings.approval_channel, settings),
         run=run)
     workflows.start(state_machine, state.model_dump(mode="json", exclude_none=True), run)
     answer(f"Drafting the notes of {requested.repository} {requested.from_ref}...{requested.to_ref}; "
@@ -426,7 +424,7 @@ class ReleaseSteps:
                            reason=f"{release.tag} announced", run=state.run, detail=text)
             # At most once per execution and channel, so a retried step does not announce twice.
             once = Item(pk=f"release-announced#{state.run}", sk=name, data={"channel": channel},
-                        expires_at=int(self._clock()) + 30 * 24 * 3600)
+                        expires_at=int(self._clock()) + KEEP_SECONDS)
             if status == "posted" and not self._store.put_if_absent(once):
                 continue
             try:
