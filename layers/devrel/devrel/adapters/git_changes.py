@@ -44,6 +44,8 @@ _EVAL_IDENTITY = {"GIT_AUTHOR_NAME": "devrel eval", "GIT_AUTHOR_EMAIL": "eval@de
 class GitChanges:
     def __init__(self, checkout: Path) -> None:
         self._checkout = checkout
+        # (base sha, history) -> the base's layout and size history: the evaluation reviews each base twice.
+        self._base_facts: dict[tuple[str, int], tuple[list[str], list[tuple[int, int]]]] = {}
 
     @classmethod
     def borrowing(cls, source: Path, scratch: Path) -> GitChanges:
@@ -219,10 +221,13 @@ class GitChanges:
         contributing = next(((p, text) for p in CONTRIBUTING_PATHS
                              if (text := blobs.get(f"{merge_base}:{p}")) is not None), None)
         lint_config = {p: text for p in LINT_CONFIG_PATHS if (text := blobs.get(f"{merge_base}:{p}")) is not None}
+        facts = self._base_facts.get((merge_base, history))
+        if facts is None:
+            facts = self._base_facts[(merge_base, history)] = (
+                self.layout(merge_base), self.size_history(merge_base, history) if history else [])
         return ChangeSet(
             repository=repository or PurePosixPath(self._checkout.resolve().as_posix()).name,
             files=files, title=title if title is not None else subject, author=author, head_sha=head_sha,
             base_sha=merge_base, commits=commits, new_contents=new_contents, old_contents=old_contents,
-            contributing=contributing, lint_config=lint_config, layout=self.layout(merge_base),
-            size_history=self.size_history(merge_base, history) if history else [],
+            contributing=contributing, lint_config=lint_config, layout=list(facts[0]), size_history=list(facts[1]),
         )
