@@ -13,13 +13,13 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from devrel.release.classify import Guess, KeywordKinds, conventional
-from devrel.release.evaluation import Row, generated_notes, split_messages
+from devrel.release.evaluation import Row, Scorer, generated_notes, split_messages
 from devrel.triage.linear import Features, LinearClassifier
 from devrel.triage.vectorize import BlockSpec, TfidfVectorizer
 
@@ -101,9 +101,6 @@ def train_kinds(rows: Sequence[Row], threshold: float = DEFAULT_THRESHOLD, l2: f
     targets[np.arange(len(samples)), [label for *_, label in samples]] = 1.0
     classifier = LinearClassifier(l2=l2, balanced=True).fit(Features(sparse, np.zeros((len(samples), 0))), targets)
     return TrainedKinds(vectorizer, classifier, threshold)
-
-
-Scorer = Callable[[str, str], dict[str, float]]
 
 
 def choose_threshold(rows: Sequence[Row], scorer: Scorer, thresholds: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7),
