@@ -28,6 +28,7 @@ from devrel.events import (
     Reply,
     SlackAddress,
 )
+from devrel.idempotency import Idempotency
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Item, PortError, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
@@ -247,6 +248,9 @@ class ReleaseSteps:
         self._drafter = drafter
         # Built on first use: only `publish` needs GitHub write access.
         self._publisher = publisher
+        # What a retried step must not post twice: thread replies, and announcements per platform.
+        self._said = Idempotency(store, THREADS, clock, 0, KEEP_SECONDS)
+        self._announced = Idempotency(store, "release-announced", clock, 0, KEEP_SECONDS)
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
         """One Task state: `{"step": name, "input": the execution state[, "token": task token]}`."""
@@ -344,8 +348,7 @@ class ReleaseSteps:
 
     def _once(self, state: ReleaseState, what: str) -> bool:
         """True the first time `what` is done for this execution: a retried step posts nothing twice."""
-        return self._store.put_if_absent(Item(pk=f"release-thread#{state.run}", sk=what, data={},
-                                              expires_at=int(self._clock()) + KEEP_SECONDS))
+        return self._said.record_once(state.run, what) is None
 
     def _in_thread(self, state: ReleaseState, what: str, text: str) -> bool:
         """Reply in the approval request's thread, once; best effort (the outcome is in the log anyway)."""
@@ -423,9 +426,7 @@ class ReleaseSteps:
             entry = Action(kind="announce", platform=name, target=where, status=status,
                            reason=f"{release.tag} announced", run=state.run, detail=text)
             # At most once per execution and channel, so a retried step does not announce twice.
-            once = Item(pk=f"release-announced#{state.run}", sk=name, data={"channel": channel},
-                        expires_at=int(self._clock()) + KEEP_SECONDS)
-            if status == "posted" and not self._store.put_if_absent(once):
+            if status == "posted" and self._announced.record_once(state.run, name, {"channel": channel}):
                 continue
             try:
                 if status == "posted" and name == "discourse":
@@ -440,7 +441,7 @@ class ReleaseSteps:
                 announced.append(name)
                 self._activity.record(entry)
             except Exception as error:  # one network down must not keep the others from hearing of it
-                self._store.delete(once.pk, once.sk)
+                self._announced.release(state.run, name)
                 log.warning("release announcement to %s failed: %s", name, error)
                 self._activity.record(entry.model_copy(update={"status": "failed",
                                                                "error": f"{type(error).__name__}: {error}"[:300]}))
