@@ -69,7 +69,9 @@ class GithubPullRequests:
                     found[int(pull.number)] = _pull(pull, (merged,))
         except GithubException as error:
             raise PortError(f"GitHub pull requests of {repository}: HTTP {error.status}") from error
-        wanted = {n for c in commits for n in (c.pull, squash_pull(c.subject)) if n is not None} - set(found)
+        # The numbers each commit names (its merge's, its squash suffix's), read once for every lookup below.
+        named = [(c.sha, (c.pull, squash_pull(c.subject))) for c in commits]
+        wanted = {n for _, numbers in named for n in numbers if n is not None} - set(found)
         for number in sorted(wanted)[:200]:
             def fetch(number: int = number) -> Any:
                 fetched = repo.get_pull(number)
@@ -80,7 +82,7 @@ class GithubPullRequests:
                 pull = call_github(fetch)
             except PlatformError:
                 continue  # a number in a message that is not a pull request here
-            members = tuple(c.sha for c in commits if number in (c.pull, squash_pull(c.subject)))
+            members = tuple(sha for sha, numbers in named if number in numbers)
             found[number] = _pull(pull, members)
         return found
 
