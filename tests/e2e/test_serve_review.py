@@ -24,6 +24,7 @@ import pytest
 
 from devrel.platforms.signatures import signature_for
 from devrel.review.diff import parse_unified
+from support.git_repo import commit, git
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github"
 SECRET = "review-e2e-secret"
@@ -62,23 +63,6 @@ def save(path, text):
 
 AWS_ACCESS_KEY_ID = "{AWS_KEY}"
 '''
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
-
-
-def commit(repo: Path, files: dict[str, str | None], message: str) -> str:
-    for path, text in files.items():
-        target = repo / path
-        if text is None:
-            target.unlink()
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD").strip()
 
 
 @dataclass

@@ -4,26 +4,14 @@ switches from `.github/devrel.yml` at the base, ruff as installed, and one-line 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from devrel.cli import main
+from support.git_repo import commit, git
 
 TOKEN = "ghp_" + "Ab3dE" * 7 + "x"  # made up, in GitHub's format
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
-
-
-def commit(repo: Path, files: dict[str, str], message: str) -> None:
-    for path, text in files.items():
-        (repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (repo / path).write_text(text, encoding="utf-8")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
 
 
 @pytest.fixture

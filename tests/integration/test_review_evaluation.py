@@ -4,8 +4,6 @@ injected defect, each kind found, nothing posted on an unchanged line, and the c
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from devrel.cli import main
 from devrel.commands.eval_review import evaluate
 from devrel.review.evaluation import KINDS
+from support.git_repo import commit, git
 
 MODULE = '''"""Shapes."""
 
@@ -28,19 +27,6 @@ def area(radius):
 DATES = {"GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z"}
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
-                          env={**os.environ, **DATES}).stdout
-
-
-def commit(repo: Path, files: dict[str, str], message: str) -> None:
-    for path, text in files.items():
-        (repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (repo / path).write_text(text, encoding="utf-8")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-
-
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Seven commits that each add a public function with a few statements and a test for it."""
@@ -50,7 +36,8 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "config", "user.email", "ann@example.org")
     git(repo, "config", "user.name", "Ann")
     module, tests = MODULE, "from shapes.geometry import area\n\n\ndef test_area():\n    assert area(1) > 3\n"
-    commit(repo, {"shapes/__init__.py": "", "shapes/geometry.py": module, "tests/test_geometry.py": tests}, "init")
+    commit(repo, {"shapes/__init__.py": "", "shapes/geometry.py": module, "tests/test_geometry.py": tests}, "init",
+           env=DATES)
     for n in range(7):
         module = module.replace("def area(radius", f"def area(radius, scale{n}=1") + (
             f"\n\ndef shape{n}(width, height):\n    total = width * height\n    total = total + {n}\n"
@@ -58,7 +45,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
         tests += f"\n\ndef test_shape{n}():\n    assert shape{n}(2, 3) == {6 + n}\n"
         tests = tests.replace("import area", f"import area, shape{n}") if n == 0 else \
             tests.replace(f"shape{n - 1}\n", f"shape{n - 1}, shape{n}\n", 1)
-        commit(repo, {"shapes/geometry.py": module, "tests/test_geometry.py": tests}, f"feat: shape {n}")
+        commit(repo, {"shapes/geometry.py": module, "tests/test_geometry.py": tests}, f"feat: shape {n}", env=DATES)
     return repo
 
 
