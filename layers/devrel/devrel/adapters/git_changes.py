@@ -14,8 +14,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
+from devrel.adapters.repository_config import CONFIG_PATH, parse_config
 from devrel.ports import PortError
 from devrel.review.diff import parse_unified
 from devrel.review.model import ChangeSet
@@ -25,7 +24,6 @@ CONTRIBUTING_PATHS = ("CONTRIBUTING.md", ".github/CONTRIBUTING.md", "docs/CONTRI
                       "docs/contributing.rst", "CONTRIBUTING.txt", "CONTRIBUTING")
 LINT_CONFIG_PATHS = ("pyproject.toml", "ruff.toml", ".ruff.toml")
 # The maintainers' switches, the same file the GitHub host reads.
-CONFIG_PATH = ".github/devrel.yml"
 MAX_FILE_BYTES = 1_000_000
 MAX_WHOLE_FILES = 200
 
@@ -154,11 +152,7 @@ class GitChanges:
     def review_config(self, rev: str) -> dict[str, Any]:
         """The `review:` section of `.github/devrel.yml` at `rev` ({} when there is none)."""
         text = self.blobs([f"{rev}:{CONFIG_PATH}"]).get(f"{rev}:{CONFIG_PATH}")
-        try:
-            loaded = yaml.safe_load(text) if text else {}
-        except yaml.YAMLError as error:
-            raise PortError(f"{CONFIG_PATH} at {rev[:12]} is not valid YAML: {str(error).splitlines()[0]}") from error
-        section = loaded.get("review") if isinstance(loaded, dict) else None
+        section = parse_config(text, f"at {rev[:12]}").get("review")
         return dict(section) if isinstance(section, dict) else {}
 
     def size_history(self, ref: str, count: int = 200) -> list[tuple[int, int]]:

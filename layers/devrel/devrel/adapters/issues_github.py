@@ -10,14 +10,11 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-import yaml
-
 from devrel.adapters.outbound_github import GithubPlatform, call_github
+from devrel.adapters.repository_config import CONFIG_PATH, parse_config
 from devrel.platforms.outbound import PlatformError
 from devrel.ports import OpenItem, TimelineEntry
 from devrel.usecases.codeowners import CODEOWNERS_PATHS, MAX_CODEOWNERS_CHARS
-
-CONFIG_PATH = ".github/devrel.yml"
 
 
 def _at(moment: datetime | None) -> float:
@@ -221,11 +218,10 @@ class GithubIssueTracker:
     def repository_config(self, repository: str) -> dict[str, Any]:
         """The repository's `.github/devrel.yml` (maintainers' policy: its `triage` section, with the `stale`
         section under "stale") plus its CODEOWNERS, or {}."""
-        text = self._file(repository, CONFIG_PATH)
-        loaded = yaml.safe_load(text) if text else {}
-        triage = loaded.get("triage", loaded) if isinstance(loaded, dict) else {}
+        loaded = parse_config(self._file(repository, CONFIG_PATH), f"of {repository}")
+        triage = loaded.get("triage", loaded)
         config = dict(triage) if isinstance(triage, dict) else {}
-        stale = loaded.get("stale") if isinstance(loaded, dict) else None
+        stale = loaded.get("stale")
         if isinstance(stale, dict):
             config["stale"] = stale  # the stale sweep's section (triage ignores it)
         for path in CODEOWNERS_PATHS:

@@ -11,11 +11,9 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any
 
-import yaml
-
 from devrel.adapters.git_changes import CONTRIBUTING_PATHS, LINT_CONFIG_PATHS, MAX_FILE_BYTES, wants_whole_file
-from devrel.adapters.issues_github import CONFIG_PATH
 from devrel.adapters.outbound_github import GithubPlatform, call_github
+from devrel.adapters.repository_config import CONFIG_PATH, parse_config
 from devrel.platforms.outbound import PlatformError
 from devrel.review.diff import FileStatus, file_diff
 from devrel.review.model import ChangeSet
@@ -59,8 +57,7 @@ class GithubReviewHost:
 
     def review_config(self, repository: str) -> dict[str, Any]:
         text = self._text(self._repo(repository), CONFIG_PATH)
-        loaded = yaml.safe_load(text) if text else {}
-        review = loaded.get("review") if isinstance(loaded, dict) else None
+        review = parse_config(text, f"of {repository}").get("review")
         return dict(review) if isinstance(review, dict) else {}
 
     def _layout(self, repo: Any, ref: str) -> list[str]:
