@@ -32,6 +32,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from devrel.platforms import signatures, slack
+from support.stand_in import Received as Call
 
 DEVREL = Path(sys.executable).with_name("devrel")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -77,16 +78,6 @@ SLACK_MENTION = re.compile(r"<\s*[!@]")
 AT_MENTION = re.compile(r"(?<![\w`/])@[A-Za-z0-9][\w-]*(?:/[\w.-]+)?")
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 TRIAGE_LABELS = {"bug", "enhancement", "question", "documentation", "possible-duplicate", "needs-info", "stale"}
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @dataclass
@@ -161,7 +152,7 @@ class World:
 @pytest.fixture
 def world(stand_in_server: Any) -> World:
     recorder = World()
-    recorder.url = stand_in_server(lambda got: (*recorder.answer(Call(got.method, got.path, got.body)), {}))
+    recorder.url = stand_in_server(lambda got: (*recorder.answer(got), {}))
     return recorder
 
 

@@ -21,23 +21,13 @@ import pytest
 from nacl.signing import SigningKey
 
 from devrel.platforms import signatures, slack
+from support.stand_in import Received as Call
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DISCORD_VECTORS = json.loads((FIXTURES / "discord" / "ed25519_test_vectors.json").read_text())
 DISCORD_KEY = SigningKey(bytes.fromhex(DISCORD_VECTORS["rfc8032_test1"]["secret_key_hex"]))
 SLACK_SECRET, GITHUB_SECRET, DISCOURSE_SECRET = "e2e-slack", "e2e-github", "e2e-discourse"
 BOT_LOGIN = "devrel-bot"
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @dataclass
@@ -89,7 +79,7 @@ def platform_api(stand_in_server: Any) -> PlatformApi:
     api = PlatformApi()
 
     def answer(got: Any) -> tuple[int, Any, dict[str, str]]:
-        return (*api.answer(Call(got.method, got.path, got.headers, got.body)), {})
+        return (*api.answer(got), {})
 
     api.url = stand_in_server(answer)
     return api

@@ -20,6 +20,9 @@ class Received:
     headers: dict[str, str]
     body: bytes
 
+    def json(self) -> Any:
+        return json.loads(self.body)
+
 
 def start_stand_in(answer: Any) -> tuple[str, ThreadingHTTPServer]:
     """A local HTTP stand-in of a platform API: `answer(Received) -> (status, payload, headers)`.
