@@ -3,9 +3,13 @@ Store and Queue), with recording stand-ins for what talks to the outside world."
 
 from __future__ import annotations
 
+import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from devrel.events import InboundEvent, Reply
 from devrel.knowledge.citations import Citation
@@ -102,3 +106,20 @@ def fake_services(tmp_path: Path, platforms: dict[str, Any] | None = None, clock
         services.clock = clock
         services.store = SqliteStore(config.store_db, now=clock)  # expiry follows the fake clock too
     return services
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words embedder (words hashed into 32 buckets); records every text it embedded."""
+
+    dimension = 32
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.texts += texts
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)

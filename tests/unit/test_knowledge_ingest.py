@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,21 +18,7 @@ from devrel.knowledge.ingest import (
     list_files,
     parse_repo_spec,
 )
-
-
-class CountingEmbedder:
-    dimension = 32
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        self.texts += texts
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+from support.fakes import HashingEmbedder
 
 
 @pytest.fixture
@@ -55,7 +39,7 @@ def test_list_files_skips_vendored_and_binary_files(project: Path) -> None:
 
 
 def test_second_run_embeds_nothing_and_edits_embed_only_that_file(project: Path, tmp_path: Path) -> None:
-    embedder = CountingEmbedder()
+    embedder = HashingEmbedder()
     index = EdgeIndex(tmp_path / "index.sqlite", embedder.dimension)
     origin = Origin("proj")
     first = ingest(project, origin, index, embedder)
@@ -79,7 +63,7 @@ def test_second_run_embeds_nothing_and_edits_embed_only_that_file(project: Path,
 
 
 def test_cached_embedder_reuses_vectors_by_text(tmp_path: Path) -> None:
-    inner = CountingEmbedder()
+    inner = HashingEmbedder()
     cached = CachedEmbedder(inner, tmp_path / "cache.sqlite", "m/32")
     first = cached.embed(["a b", "c d", "a b"])
     second = CachedEmbedder(inner, tmp_path / "cache.sqlite", "m/32").embed(["c d", "e"])
@@ -98,7 +82,7 @@ def test_thread_exports_are_ingested_per_thread(project: Path, tmp_path: Path) -
         {"kind": "issue", "number": 2, "title": "Docs typo", "url": "https://github.com/o/r/issues/2", "body": "x"},
     ]
     export.write_text("\n".join(json.dumps(t) for t in threads))
-    embedder = CountingEmbedder()
+    embedder = HashingEmbedder()
     index = EdgeIndex(tmp_path / "index.sqlite", embedder.dimension)
     ingest(project, Origin("proj"), index, embedder, extra_files=[export])
     hits = index.lexical("crash boom", 5)
@@ -162,7 +146,7 @@ def test_vendored_generated_fixture_and_lock_files_are_skipped_unless_asked(proj
     assert {"vendor/lib.py", "src/_vendor/six.py", "tests/fixtures/payload.json", "web/app.min.js",
             "api/service_pb2.py"} <= set(everything)
 
-    embedder = CountingEmbedder()
+    embedder = HashingEmbedder()
     index = EdgeIndex(tmp_path / "index.sqlite", embedder.dimension)
     report = ingest(project, Origin("proj"), index, embedder)
     assert set(index.file_hashes("proj")) == {"docs/guide.md", "src/app.py", "src/fixtures_helper.py"}

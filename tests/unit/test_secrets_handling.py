@@ -8,10 +8,8 @@ import io
 import json
 import logging
 import re
-import zlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from devrel.adapters.index_embedded import EdgeIndex
@@ -22,7 +20,7 @@ from devrel.knowledge.documents import Origin
 from devrel.knowledge.ingest import ingest, list_files
 from devrel.logs import RedactingFilter, redact
 from devrel.runtime import Services
-from support.fakes import fake_services
+from support.fakes import HashingEmbedder, fake_services
 
 ADMIN = "unit-admin-token"
 INTERACTION_TOKEN = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OnNlY3JldA"
@@ -155,17 +153,6 @@ SECRETS = {
     "env": "EnvFileValue-7f3a9c",
     "pem": "MIIEowIBAAKCAQEA7bq98s",
 }
-
-
-class HashingEmbedder:
-    dimension = 32
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
 @pytest.fixture
