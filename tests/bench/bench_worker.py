@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shar
 import yaml
 
 from devrel.platforms.signatures import signature_for
+from support.community import crash_issue_delivery
 from support.stand_in import Received, start_stand_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,18 +81,6 @@ class Github:
             self.comments[int(found.group(1))] += 1
             comment_id = sum(self.comments.values())
         return 201, {"id": comment_id, "body": json.loads(seen.body)["body"], "user": {"login": "devrel-bot"}}, {}
-
-
-def issue_delivery(number: int) -> bytes:
-    payload = json.loads((ROOT / "tests/fixtures/github/issues.opened.15.json").read_text())
-    payload["repository"]["full_name"] = REPO
-    words = " ".join(uuid.uuid4().hex for _ in range(6))  # unrelated issues: no duplicate links
-    payload["issue"].update({
-        "number": number, "title": f"Crash {number} when saving {words[:20]}",
-        "body": (f"Using version 2.3.{number} on Python 3.11. {words}\n\nSteps to reproduce:\n1. run `tool sync`\n"
-                 "Expected the file to be saved, but instead it crashes with:\nValueError: bad header"),
-        "html_url": f"https://github.com/{REPO}/issues/{number}"})
-    return json.dumps(payload).encode()
 
 
 def finished(data_dir: Path) -> int:
@@ -143,7 +132,7 @@ def main() -> None:
 
             started = time.perf_counter()
             for number in range(1, args.issues + 1):
-                body = issue_delivery(number)
+                body = crash_issue_delivery(number, REPO)
                 request = urllib.request.Request(f"{base}/github/webhook", data=body, method="POST", headers={
                     "content-type": "application/json", "x-github-event": "issues",
                     "x-github-delivery": str(uuid.uuid4()), "x-hub-signature-256": signature_for(SECRET, body)})

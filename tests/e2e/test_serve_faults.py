@@ -28,8 +28,8 @@ import pytest
 import yaml
 
 from devrel.platforms.signatures import signature_for
+from support.community import crash_issue_delivery
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPO = "acme/widget"
 GITHUB_SECRET, DISCOURSE_SECRET = "faults-github", "faults-discourse"
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -113,15 +113,7 @@ def github(stand_in_server: Any) -> Github:
 
 
 def open_issue(url: str, number: int) -> int:
-    payload = json.loads((FIXTURES / "github" / "issues.opened.15.json").read_text())
-    payload["repository"]["full_name"] = REPO
-    words = " ".join(uuid.uuid4().hex for _ in range(6))  # unrelated issues: no duplicate links
-    payload["issue"].update({
-        "number": number, "title": f"Crash {number} when saving {words[:20]}",
-        "body": (f"Using version 2.3.{number} on Python 3.11. {words}\n\nSteps to reproduce:\n1. run `tool sync`\n"
-                 "Expected the file to be saved, but instead it crashes with:\nValueError: bad header"),
-        "html_url": f"https://github.com/{REPO}/issues/{number}"})
-    raw = json.dumps(payload).encode()
+    raw = crash_issue_delivery(number, REPO)
     request = urllib.request.Request(f"{url}/github/webhook", data=raw, method="POST", headers={
         "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": str(uuid.uuid4()),
         "x-hub-signature-256": signature_for(GITHUB_SECRET, raw)})

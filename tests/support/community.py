@@ -7,7 +7,9 @@ Used by the browser tests (a few months) and the dashboard benchmark (a year).
 
 from __future__ import annotations
 
+import json
 import random
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,3 +117,16 @@ def seed_community(data_dir: Path, now: float, days: int = 365, seed: int = 11, 
         for index, question in enumerate(questions):
             gaps.keep(question, [f"docs/{topic}.md", "docs/index.md"], run=f"gap-{topic}-{index}")
     return Seeded(**counts)
+
+
+def crash_issue_delivery(number: int, repo: str = REPOSITORY) -> bytes:
+    """An `issues.opened` webhook body for a crash report; unrelated words per issue, so no duplicate links."""
+    payload = json.loads((Path(__file__).resolve().parents[1] / "fixtures/github/issues.opened.15.json").read_text())
+    payload["repository"]["full_name"] = repo
+    words = " ".join(uuid.uuid4().hex for _ in range(6))
+    payload["issue"].update({
+        "number": number, "title": f"Crash {number} when saving {words[:20]}",
+        "body": (f"Using version 2.3.{number} on Python 3.11. {words}\n\nSteps to reproduce:\n1. run `tool sync`\n"
+                 "Expected the file to be saved, but instead it crashes with:\nValueError: bad header"),
+        "html_url": f"https://github.com/{repo}/issues/{number}"})
+    return json.dumps(payload).encode()
