@@ -76,6 +76,10 @@ def _load_key(login: str) -> str:
     return f"assigned#{login.lower()}"
 
 
+def _assignees_partition(repository: str) -> str:
+    return f"assignees#{repository}"
+
+
 class AssigneeLoad:
     """Open issues assigned to each person, kept current from issue events (assigned, unassigned,
     closed, reopened), from the assistant's own assignments, and from the stale sweep's daily listing
@@ -89,7 +93,7 @@ class AssigneeLoad:
 
     def observe(self, repository: str, number: int, assignees: Iterable[str], is_open: bool) -> None:
         """The issue's assignees as GitHub reports them now (none count once it is closed)."""
-        pk, sk = f"assignees#{repository}", f"{number:010d}"
+        pk, sk = _assignees_partition(repository), f"{number:010d}"
         known = self._store.get(pk, sk)
         before = {str(login).lower() for login in (known.data.get("assignees") or [])} if known else set()
         now = {login.lower() for login in assignees if is_person(login)} if is_open else set()
@@ -103,7 +107,7 @@ class AssigneeLoad:
             self._store.delete(pk, sk)
 
     def add(self, repository: str, number: int, logins: Iterable[str]) -> None:
-        known = self._store.get(f"assignees#{repository}", f"{number:010d}")
+        known = self._store.get(_assignees_partition(repository), f"{number:010d}")
         current = list(known.data.get("assignees") or []) if known else []
         self.observe(repository, number, [*current, *logins], is_open=True)
 
@@ -111,7 +115,7 @@ class AssigneeLoad:
         """Every open issue of the repository, as one listing shows them: the ground truth. One read of
         what is known, then writes only where it differs (a daily sweep of 10,000 issues stays cheap)."""
         known = {int(record.sk): {str(login).lower() for login in record.data.get("assignees") or []}
-                 for record in self._store.query(f"assignees#{repository}", limit=100_000)}
+                 for record in self._store.query(_assignees_partition(repository), limit=100_000)}
         open_numbers = set()
         for item in items:
             if item.is_pull_request:
