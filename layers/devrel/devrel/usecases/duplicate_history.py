@@ -13,14 +13,20 @@ from dataclasses import dataclass
 
 from devrel.ports import Item, PastIssue, Store
 from devrel.usecases import issue_analysis
-from devrel.usecases.triage_steps import DUPLICATE_LABELS, IssueFacts, TriageConfig, duplicate_threshold
+from devrel.usecases.triage_steps import (
+    DUPLICATE_LABELS,
+    IssueFacts,
+    TriageConfig,
+    duplicate_threshold,
+    issues_partition,
+)
 
 # Each issue's best similarity to the issues before it in the list (0.0 for the first).
 EarlierBestScores = Callable[[list[IssueFacts]], list[float]]
 
 
 def _key(repository: str, number: int) -> tuple[str, str]:
-    return f"issues#{repository}", f"{number:010d}"
+    return issues_partition(repository), f"{number:010d}"
 
 
 def ending(issue: PastIssue) -> str | None:
@@ -55,7 +61,8 @@ def load_history(store: Store, repository: str, past: Iterable[PastIssue], score
         closed_by_bot = bool(known and known.data.get("closed_by_bot"))
         store.put(Item(*key, data={**fact.model_dump(), "top_score": round(float(score), 4),
                                    "closed_by_bot": closed_by_bot}))
-    indexed = [IssueFacts.model_validate(item.data) for item in store.query(f"issues#{repository}", limit=100_000)]
+    indexed = [IssueFacts.model_validate(item.data)
+               for item in store.query(issues_partition(repository), limit=100_000)]
     threshold, basis = duplicate_threshold(indexed, TriageConfig())
     return HistoryReport(issues=len(facts), marked_duplicates=sum(f.outcome == "duplicate" for f in facts),
                          skipped_security=len(ordered) - len(kept), threshold=threshold, threshold_basis=basis)

@@ -23,7 +23,13 @@ from devrel.ports import Embedder, Store
 from devrel.records import AnsweredThreads, conversation_key
 from devrel.triage.duplicates import Candidate, LiveIndex
 from devrel.triage.text import Issue
-from devrel.usecases.triage_steps import GLOBAL_DUPLICATE_THRESHOLD, IssueFacts, TriageConfig, duplicate_threshold
+from devrel.usecases.triage_steps import (
+    GLOBAL_DUPLICATE_THRESHOLD,
+    IssueFacts,
+    TriageConfig,
+    duplicate_threshold,
+    issues_partition,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +124,7 @@ class RelatedIssues:
         if not self._repository:
             return {}
         facts = [IssueFacts.model_validate(item.data)
-                 for item in self._store.query(f"issues#{self._repository}", limit=HISTORY_LIMIT)]
+                 for item in self._store.query(issues_partition(self._repository), limit=HISTORY_LIMIT)]
         # The threshold moves with the marked duplicates: worked out again whenever the history is read.
         self._threshold, _ = duplicate_threshold(facts, TriageConfig())
         return {str(fact.number): (Issue(fact.title, fact.body, issue_id=str(fact.number)),

@@ -206,7 +206,7 @@ def _result(state: dict[str, Any], key: str) -> dict[str, Any]:
     return ((state.get(key) or {}).get("result")) or {}
 
 
-def _issues_partition(repository: str) -> str:
+def issues_partition(repository: str) -> str:
     return f"issues#{repository}"
 
 
@@ -313,7 +313,7 @@ def record_issue_ending(store: Store, repository: str, number: int, is_open: boo
                         labels: list[str]) -> str | None:
     """How a triaged issue ended: a duplicate (closed as one, or labelled so) or something else; a reopened
     issue has not ended. Returns the outcome kept, None when the issue was never triaged here."""
-    key = (_issues_partition(repository), f"{number:010d}")
+    key = (issues_partition(repository), f"{number:010d}")
     known = store.get(*key)
     if known is None:
         return None
@@ -412,11 +412,11 @@ class TriageSteps:
         config = _config(state)
         if _security(state):
             # Never linked from a public issue, nor linking to one: its title could reveal the details.
-            self._store.delete(_issues_partition(issue.repository), f"{issue.number:010d}")
+            self._store.delete(issues_partition(issue.repository), f"{issue.number:010d}")
             return {"candidates": [], "likely": False, "skipped": "possible security report"}
         past = [
             IssueFacts.model_validate(item.data)
-            for item in self._store.query(_issues_partition(issue.repository), limit=5000)
+            for item in self._store.query(issues_partition(issue.repository), limit=5000)
             if item.data.get("number") != issue.number
         ]
         threshold, basis = duplicate_threshold(past, config)
@@ -424,7 +424,7 @@ class TriageSteps:
         candidates = [c for c in ranked if c.score >= threshold]
         # Remember this issue for the next ones (after searching, so it never matches itself), with its best
         # score: once it ends as a duplicate or not, it helps calibrate the threshold.
-        key = (_issues_partition(issue.repository), f"{issue.number:010d}")
+        key = (issues_partition(issue.repository), f"{issue.number:010d}")
         known = self._store.get(*key)
         kept = {k: v for k, v in (known.data if known else {}).items() if k in ("outcome", "closed_by_bot")}
         self._store.put(Item(*key, data={**issue.model_dump(), **kept,
@@ -670,7 +670,7 @@ class TriageSteps:
         self._do(state, "close", f"not_planned, duplicate of {original}", reason,
                  lambda: tracker.close(issue.repository, issue.number, "not_planned"))
         # The assistant's own close does not calibrate its threshold: only what people marked does.
-        key = (_issues_partition(issue.repository), f"{issue.number:010d}")
+        key = (issues_partition(issue.repository), f"{issue.number:010d}")
         known = self._store.get(*key)
         if known is not None:
             self._store.put(Item(*key, data={**known.data, "closed_by_bot": True}))
