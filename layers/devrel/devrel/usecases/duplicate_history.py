@@ -55,12 +55,13 @@ def load_history(store: Store, repository: str, past: Iterable[PastIssue], score
                         outcome=ending(issue))  # type: ignore[arg-type]
              for issue in kept]
     best = scores(facts) if facts else []
+    # One read of the partition for the bot's closes, not one get per issue of a long history.
+    closed_by_bot = {item.sk for item in store.query(issues_partition(repository), limit=100_000)
+                     if item.data.get("closed_by_bot")}
     for fact, score in zip(facts, best, strict=True):
         key = _key(repository, fact.number)
-        known = store.get(*key)
-        closed_by_bot = bool(known and known.data.get("closed_by_bot"))
         store.put(Item(*key, data={**fact.model_dump(), "top_score": round(float(score), 4),
-                                   "closed_by_bot": closed_by_bot}))
+                                   "closed_by_bot": key[1] in closed_by_bot}))
     indexed = [IssueFacts.model_validate(item.data)
                for item in store.query(issues_partition(repository), limit=100_000)]
     threshold, basis = duplicate_threshold(indexed, TriageConfig())
