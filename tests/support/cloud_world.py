@@ -25,7 +25,7 @@ from osmem_server import OsmemServer
 
 from devrel.models.catalog import resolve_gguf
 from devrel.models.local_server import LocalLlmServer
-from e2e.test_serve_platforms import Call, PlatformApi
+from e2e.test_serve_platforms import PlatformApi
 from e2e.test_serve_telegram import BotApi
 from e2e.test_serve_triage import GithubStandIn
 from support.aoss_standin import AossStandIn
@@ -93,7 +93,7 @@ class Platforms:
             return status, payload, {}
         if got.path.startswith("/telegram/"):
             return self.telegram.answer(dataclasses.replace(got, path=got.path.removeprefix("/telegram")))
-        return (*self.api.answer(Call(got.method, got.path, got.headers, got.body)), {})
+        return (*self.api.answer(got), {})
 
 
 @dataclass
