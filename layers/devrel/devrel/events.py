@@ -250,6 +250,17 @@ class ReleaseRequested(BaseModel):
     to_ref: str = Field(max_length=100)
 
 
+class PersonRequest(BaseModel):
+    """A person acting on their own records: `/devrel forget|link|profile` on Slack and Discord, `/forget`,
+    `/link`, `/profile` on Telegram. Whose records comes from the signed request (the event's actor), never
+    from the text: the text only picks the action, a link code or profile values."""
+
+    type: Literal["person_request"] = "person_request"
+    action: Literal["forget", "forget_confirm", "link", "link_redeem", "profile", "profile_set"]
+    code: str = Field(default="", max_length=16)
+    changes: dict[str, str] = Field(default_factory=dict, max_length=8)
+
+
 class Activity(BaseModel):
     """Anything else worth counting for community health (edits, closes, releases, chatter)."""
 
@@ -258,7 +269,8 @@ class Activity(BaseModel):
 
 Intent = Annotated[
     Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | MemberJoined
-    | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | ReleaseRequested | Activity,
+    | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | ReleaseRequested | PersonRequest
+    | Activity,
     Field(discriminator="type"),
 ]
 

@@ -469,6 +469,124 @@ class ReviewMemory:
                 for item in self._store.query(f"review-sizes#{repository}", limit=limit, newest_first=True)]
 
 
+# --- People across platforms: linked accounts, profiles, link codes ----------------------------------
+
+Account = tuple[str, str]  # (platform, the platform's user id)
+LINK_CODE_SECONDS = 600
+
+
+def _hashed(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def people_scope(platform: str) -> str:
+    """The rate-limit scope (VisitorLimits) of one platform's self-service requests, per person."""
+    return f"people#{platform}"
+
+
+class People:
+    """Who is who across platforms. An account belongs to a person only once the person proved both
+    accounts are theirs: a one-time code issued to one account and posted from the other (never a
+    matching name). The person record holds the profile and the list of their accounts.
+
+    `account#<platform>` / user id -> the person's id; `person#<id>` / `profile` -> accounts and profile;
+    `link-codes` / a hash of the code -> the account it was issued to, until it expires or is used.
+    """
+
+    LINK_CODES = "link-codes"
+    USED_CODES = "link-codes-used"
+    PENDING_FORGET = "forget-requests"
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._clock = clock
+
+    def person_of(self, platform: str, user: str) -> str | None:
+        item = self._store.get(f"account#{platform}", user)
+        return str(item.data["person"]) if item and item.data.get("person") else None
+
+    def _record(self, person: str) -> dict[str, Any]:
+        item = self._store.get(f"person#{person}", "profile")
+        return dict(item.data) if item else {}
+
+    def accounts(self, platform: str, user: str) -> list[Account]:
+        """Every account linked to this one, itself first."""
+        person = self.person_of(platform, user)
+        linked = [tuple(a.split(":", 1)) for a in self._record(person).get("accounts", [])] if person else []
+        return [(platform, user), *[(p, u) for p, u in linked if (p, u) != (platform, user)]]
+
+    def profile(self, platform: str, user: str) -> dict[str, str]:
+        person = self.person_of(platform, user)
+        record = self._record(person) if person else {}
+        return {key: str(value) for key, value in record.get("profile", {}).items() if value}
+
+    def save_profile(self, platform: str, user: str, changes: dict[str, str]) -> dict[str, str]:
+        """Set (or, with "", clear) profile fields of their person, made on first use; the profile after."""
+        person = self._person_for(platform, user)
+        record = self._record(person)
+        profile = {k: v for k, v in {**record.get("profile", {}), **changes}.items() if v}
+        self._store.put(Item(f"person#{person}", "profile", {**record, "profile": profile}))
+        return profile
+
+    def _person_for(self, platform: str, user: str) -> str:
+        person = self.person_of(platform, user)
+        if person is None:
+            person = uuid.uuid4().hex
+            self._store.put(Item(f"person#{person}", "profile", {"accounts": [f"{platform}:{user}"], "profile": {}}))
+            self._store.put(Item(f"account#{platform}", user, {"person": person}))
+        return person
+
+    def link(self, first: Account, second: Account) -> list[Account]:
+        """One person for both accounts (and whatever each was already linked to); the first one's
+        profile values win where both have one. Returns the person's accounts."""
+        keep = self._person_for(*first)
+        other = self.person_of(*second)
+        record, merged = self._record(keep), {}
+        if other is not None and other != keep:
+            merged = self._record(other)
+            self._store.delete(f"person#{other}", "profile")
+        accounts = list(dict.fromkeys([*record.get("accounts", []), *merged.get("accounts", []),
+                                       f"{second[0]}:{second[1]}"]))
+        profile = {**merged.get("profile", {}), **record.get("profile", {})}
+        self._store.put(Item(f"person#{keep}", "profile", {**record, "accounts": accounts, "profile": profile}))
+        for account in accounts:
+            platform, user = account.split(":", 1)
+            self._store.put(Item(f"account#{platform}", user, {"person": keep}))
+        return [(a.split(":", 1)[0], a.split(":", 1)[1]) for a in accounts]
+
+    def issue_code(self, platform: str, user: str, code: str) -> None:
+        """Keep `code` (hashed: the Store never holds it) for LINK_CODE_SECONDS, for this account."""
+        self._store.put(Item(self.LINK_CODES, _hashed(code), {"platform": platform, "id": user},
+                             expires_at=int(self._clock()) + LINK_CODE_SECONDS))
+
+    def redeem_code(self, code: str, platform: str, user: str) -> Account | None:
+        """The account `code` was issued to, if it is live, unused and from another platform; it is then
+        used up (one conditional write decides between two posts of it). None otherwise."""
+        key = _hashed(code)
+        item = self._store.get(self.LINK_CODES, key)
+        if item is None or (item.expires_at is not None and item.expires_at <= self._clock()):
+            return None
+        issued = (str(item.data.get("platform")), str(item.data.get("id")))
+        if issued[0] == platform:
+            return None  # the other account must be on another platform (and is never this one)
+        if not self._store.put_if_absent(Item(self.USED_CODES, key, {}, item.expires_at)):
+            return None
+        self._store.delete(self.LINK_CODES, key)
+        return issued
+
+    def ask_to_forget(self, platform: str, user: str, seconds: int) -> None:
+        self._store.put(Item(self.PENDING_FORGET, _hashed(f"{platform}:{user}"), {},
+                             expires_at=int(self._clock()) + seconds))
+
+    def take_forget_request(self, platform: str, user: str) -> bool:
+        """Whether they asked to be forgotten within the last few minutes (the request is used up)."""
+        key = _hashed(f"{platform}:{user}")
+        if self._store.get(self.PENDING_FORGET, key) is None:
+            return False
+        self._store.delete(self.PENDING_FORGET, key)
+        return True
+
+
 # --- One person's records: export and forget-me ------------------------------------------------------
 
 
@@ -547,18 +665,31 @@ class PersonalData:
                 seen.add(str(data["name"]))
         return Person(platform, person_id, frozenset(name for name in seen if name and name != person_id))
 
+    def linked(self, platform: Platform, person_id: str, names: frozenset[str] = frozenset()) -> list[Person]:
+        """The person on every account they linked to this one (People), this one first: forget-me and
+        export act on all of them."""
+        accounts = People(self._store).accounts(platform, person_id)
+        return [self.person(platform, person_id, names),
+                *(self.person(other, user) for other, user in accounts[1:] if other in PLATFORMS)]  # type: ignore[arg-type]
+
     def find(self, person: Person, alias: str) -> Iterator[Finding]:
         for item in self._store.scan():
             found = _about(item, person, alias)
             if found is not None:
                 yield found
 
-    def export(self, person: Person) -> dict[str, Any]:
+    def export(self, person: Person, linked: tuple[Person, ...] = ()) -> dict[str, Any]:
+        """Their records, and those of the accounts they linked to this one (each record once)."""
         records: dict[str, list[dict[str, Any]]] = {}
-        for found in self.find(person, alias=""):
-            item = found.item
-            records.setdefault(found.family, []).append({"key": f"{item.pk} {item.sk}", "data": item.data})
-        return {"person": f"{person.platform}:{person.id}", "names": sorted(person.names), "records": records}
+        seen: set[tuple[str, str]] = set()
+        for who in (person, *linked):
+            for found in self.find(who, alias=""):
+                item = found.item
+                if (item.pk, item.sk) not in seen:
+                    seen.add((item.pk, item.sk))
+                    records.setdefault(found.family, []).append({"key": f"{item.pk} {item.sk}", "data": item.data})
+        return {"person": f"{person.platform}:{person.id}", "names": sorted(person.names),
+                **({"linked": [f"{who.platform}:{who.id}" for who in linked]} if linked else {}), "records": records}
 
     def forget(self, person: Person) -> dict[str, int]:
         """Delete or anonymise every record about them; returns how many of each were touched."""
@@ -618,6 +749,18 @@ def _about(item: Item, person: Person, alias: str) -> Finding | None:
             return Finding("onboarding", item, None)
     elif pk == VisitorLimits.partition(handoff_scope(platform), person.id):
         return Finding("rate limits", item, None)  # their hand-off requests (keyed by a hash of their id)
+    elif pk == f"account#{platform}":
+        if item.sk == person.id:
+            return Finding("links", item, None)
+    elif pk == People.LINK_CODES:
+        if (data.get("platform"), data.get("id")) == (platform, person.id):
+            return Finding("links", item, None)  # a code they asked for and never used
+    elif pk.startswith("person#"):
+        if f"{platform}:{person.id}" in (data.get("accounts") or []):
+            return Finding("profile", item, None)  # the person record: their profile and linked accounts
+    elif pk == People.PENDING_FORGET or pk == VisitorLimits.partition(people_scope(platform), person.id):
+        if pk != People.PENDING_FORGET or item.sk == _hashed(f"{platform}:{person.id}"):
+            return Finding("rate limits", item, None)
     elif pk == "onboarding-failures":
         contributor = data.get("contributor") or {}
         if contributor.get("platform") == platform and contributor.get("id") == person.id:

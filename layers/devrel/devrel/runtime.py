@@ -31,6 +31,7 @@ from devrel.events import (
     IssueChanged,
     IssueOpened,
     MemberJoined,
+    PersonRequest,
     PullRequestOpened,
     PullRequestUpdated,
     Question,
@@ -86,6 +87,7 @@ if TYPE_CHECKING:
     from devrel.usecases.dispatch import Dispatcher
     from devrel.usecases.handoff import HandOff
     from devrel.usecases.onboarding import Newcomers, OnboardingSteps
+    from devrel.usecases.people import PeopleRequests
     from devrel.usecases.related_issues import RelatedIssues
     from devrel.usecases.release_flow import DraftedNotes, ReleaseApprovals, ReleaseSteps
     from devrel.usecases.review import PullRequestReviews
@@ -239,6 +241,21 @@ class Services:
         config = HandOffConfig(slack_channel=self.settings.handoff_slack_channel,
                                discord_channel=self.settings.handoff_discord_channel)
         return HandOff(self.store, self.platforms, self.clock, config, self.activity)
+
+    @cached_property
+    def people_requests(self) -> PeopleRequests:
+        """A person's own records: forget-me (with their onboarding executions at the edge), links, profile."""
+        from devrel.ports import execution_name
+        from devrel.usecases.people import PeopleConfig, PeopleRequests
+
+        settings = self.settings
+
+        def executions(platform: str, user: str) -> int | None:
+            prefix = execution_name("onboarding", platform, user) + "-"
+            return forget_executions(settings, settings.onboarding_state_machine, prefix)
+
+        config = PeopleConfig(attempts=settings.reply_attempts, retry_delay_seconds=settings.reply_retry_delay_seconds)
+        return PeopleRequests(self.store, self.platforms, self.clock, config, executions)
 
     @cached_property
     def related(self) -> RelatedIssues:
@@ -425,6 +442,7 @@ class Services:
             ReleaseDrafted: [start_release],
             ReleaseDecision: [lambda event: self.release_approvals.decide(event)],
             ReleaseRequested: [release_command],
+            PersonRequest: [self.people_requests.handle],
         })
 
     def load_issue_history(self, repositories: list[str]) -> str | None:

@@ -33,7 +33,7 @@ class DiscordPlatform:
         if not isinstance(to, DiscordAddress) or not to.application_id or not to.token:
             raise PlatformError("discord", "event has no interaction webhook to answer", retryable=False)
         hook = f"webhooks/{to.application_id}/{to.token}"
-        messages = reply_messages(reply, feedback_for=event.delivery_id)
+        messages = reply_messages(reply, feedback_for=event.delivery_id if reply.feedback else None)
         # The first part replaces the "thinking..." placeholder; the rest are follow-up messages.
         posted: dict[str, Any] = self._api.request("PATCH", f"{hook}/messages/@original", messages[0])
         for message in messages[1:]:

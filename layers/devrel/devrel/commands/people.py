@@ -40,16 +40,17 @@ def parse_who(text: str) -> tuple[Any, str]:
     return platform, person_id.strip()
 
 
-def _person(args: argparse.Namespace) -> tuple[Any, PersonalData, Person]:
+def _people(args: argparse.Namespace) -> tuple[Any, PersonalData, list[Person]]:
+    """The person named, then the accounts they linked to that one (`/devrel link`): both commands cover all."""
     platform, person_id = parse_who(args.who)
     settings = command_settings(args.data_dir)
     data = PersonalData(build_store(settings))
-    return settings, data, data.person(platform, person_id, frozenset(args.name))
+    return settings, data, data.linked(platform, person_id, frozenset(args.name))
 
 
 def run_export(args: argparse.Namespace) -> int:
-    _, data, person = _person(args)
-    exported = json.dumps(data.export(person), indent=2, ensure_ascii=False, default=str)
+    _, data, (person, *linked) = _people(args)
+    exported = json.dumps(data.export(person, tuple(linked)), indent=2, ensure_ascii=False, default=str)
     if args.output:
         args.output.write_text(exported + "\n", encoding="utf-8")
         print(f"wrote {person.platform}:{person.id}'s records to {args.output}", file=sys.stderr)
@@ -59,12 +60,13 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_forget(args: argparse.Namespace) -> int:
-    settings, data, person = _person(args)
-    counts = data.forget(person)
-    prefix = execution_name("onboarding", person.platform, person.id) + "-"
-    executions = forget_executions(settings, settings.onboarding_state_machine, prefix)
-    where = f", {executions} onboarding executions deleted" if executions is not None else \
-        "; a running onboarding stops at its next check"
-    print(f"forgot {person.platform}:{person.id}: {counts.get('deleted', 0)} records deleted, "
-          f"{counts.get('anonymised', 0)} anonymised{where}")
+    settings, data, people = _people(args)
+    for person in people:
+        counts = data.forget(person)
+        prefix = execution_name("onboarding", person.platform, person.id) + "-"
+        executions = forget_executions(settings, settings.onboarding_state_machine, prefix)
+        where = f", {executions} onboarding executions deleted" if executions is not None else \
+            "; a running onboarding stops at its next check"
+        print(f"forgot {person.platform}:{person.id}: {counts.get('deleted', 0)} records deleted, "
+              f"{counts.get('anonymised', 0)} anonymised{where}")
     return 0

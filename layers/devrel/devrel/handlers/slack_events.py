@@ -41,8 +41,7 @@ def _command(request: HttpRequest, settings: Settings) -> Inbound:
     form = request.form()
     event = slack.command_to_inbound(form)
     if event is None:
-        release = slack.parse_command(form.get("text") or "").name == "release"
-        text = slack.RELEASE_USAGE if release else slack.HELP_TEXT
+        text = slack.command_answer(form.get("text") or "")
         return Inbound.answer(HttpResponse.json(200, {"response_type": "ephemeral", "text": text}))
     return Inbound(lambda _accepted: HttpResponse.json(200, {"response_type": "ephemeral", "text": WORKING_TEXT}),
                    event)

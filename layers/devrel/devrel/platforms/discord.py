@@ -16,6 +16,7 @@ from discord_interactions import InteractionResponseFlags, InteractionResponseTy
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from devrel.events import Actor, DiscordAddress, Feedback, InboundEvent, Intent, MemberJoined, Question, Reply
+from devrel.platforms import person_commands
 from devrel.platforms.signatures import is_fresh
 from devrel.platforms.text import split_markdown
 
@@ -38,6 +39,8 @@ HELP_TOPICS: dict[str, str] = {
     "messages": f"Right-click a message -> Apps -> **{ASK_ABOUT_MESSAGE}** to get an answer about it.",
     "onboarding": "Use `/onboard` for a guided start: setup, good first issues and who to ask.",
     "feedback": "Press **Helpful** or **Not helpful** under an answer; maintainers read every vote.",
+    "your data": "`/devrel profile` shows (and `set:` changes) your profile, `/devrel link` links this account to "
+                 "yours on Slack or Telegram, `/devrel forget` deletes what the assistant keeps about you.",
 }
 
 # The single definition `devrel discord register` publishes (a bulk overwrite, so it is idempotent).
@@ -76,6 +79,22 @@ COMMANDS: list[dict[str, Any]] = [
         "description": "Start a guided onboarding as a new contributor",
     },
     {"name": ASK_ABOUT_MESSAGE, "type": CommandType.MESSAGE},
+    {
+        "name": "devrel",
+        "type": CommandType.CHAT_INPUT,
+        "description": "Your own data: profile, linked accounts, forget-me",
+        "options": [
+            {"type": 1, "name": "profile", "description": "See your profile, or change it",
+             "options": [{"type": 3, "name": "set", "description": "e.g. language=fr timezone=Europe/Paris",
+                          "required": False, "max_length": 300}]},
+            {"type": 1, "name": "link", "description": "Link this account to yours on another platform",
+             "options": [{"type": 3, "name": "code", "description": "The code your other account was given",
+                          "required": False, "max_length": 16}]},
+            {"type": 1, "name": "forget", "description": "Delete what the assistant keeps about you",
+             "options": [{"type": 5, "name": "confirm", "description": "Confirm a forget asked in the last minutes",
+                          "required": False}]},
+        ],
+    },
 ]
 
 
@@ -137,9 +156,10 @@ class _Member(_Fields):
 
 class _Option(_Fields):
     name: str = ""
-    # string, integer, number or boolean options; sub-commands carry none
+    # string, integer, number or boolean options; sub-commands carry none, but options of their own
     value: str | StrictInt | float | bool | None = None
     focused: bool = False
+    options: list[_Option] = Field(default_factory=list)
 
 
 class _ResolvedMessage(_Fields):
@@ -268,7 +288,28 @@ def plan_response(payload: Mapping[str, Any], application_id: str | None = None)
     if name == "onboard":
         event = _event(interaction, "discord.command.onboard", "", application_id, MemberJoined())
         return Plan(_message("Starting your onboarding; I'll follow up here."), event)
+    if name == "devrel":
+        return _person_command(interaction, data, application_id)
     return Plan(_message(f"I don't know the command `{name}`."))
+
+
+def _person_command(interaction: Interaction, data: _Data, application_id: str | None) -> Plan:
+    """`/devrel profile|link|forget`: checked at once, done by the worker, answered to the person only."""
+    sub = data.options[0] if data.options else _Option()
+    if sub.name not in person_commands.NAMES:
+        return Plan(_message("Use `/devrel profile`, `/devrel link` or `/devrel forget`."))
+    value = next((o.value for o in sub.options if o.name == person_commands.DISCORD_OPTIONS[sub.name]), None)
+    rest = ("confirm" if value is True else "") if sub.name == "forget" else \
+        (f"set {value}" if value else "") if sub.name == "profile" else str(value or "")
+    try:
+        request = person_commands.parse(sub.name, rest)
+    except person_commands.CommandError as error:
+        return Plan(_message(str(error)))
+    # No text: a link code or profile values have no place in the event log. Deferred ephemeral, so the
+    # worker's answer (a link code, a profile) is seen by the person alone.
+    event = _event(interaction, f"discord.command.{sub.name}", "", application_id, request)
+    return Plan({"type": InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, "data": {"flags": EPHEMERAL}},
+                event)
 
 
 def _event(

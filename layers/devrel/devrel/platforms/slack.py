@@ -31,6 +31,7 @@ from devrel.events import (
     SlackAddress,
 )
 from devrel.http import loads_json
+from devrel.platforms import person_commands
 from devrel.platforms.signatures import is_fresh
 
 SIGNATURE_VERSION = "v0"
@@ -87,6 +88,8 @@ def parse_command(text: str) -> Command:
         return Command("ask" if question else "help", question)
     if words[0].lower() == "release":
         return Command("release", words[1] if len(words) > 1 else "")
+    if words[0].lower() in person_commands.NAMES:
+        return Command(words[0].lower(), words[1] if len(words) > 1 else "")
     return Command("ask", text.strip())
 
 
@@ -314,6 +317,16 @@ def command_to_inbound(form: Mapping[str, str]) -> InboundEvent | None:
             reply_to=SlackAddress(team=team, channel=channel, response_url=form.get("response_url") or None),
             thread=thread_id(team, channel, f"cmd-{user}"), actor=Actor(id=user, name=form.get("user_name") or ""),
             text=command.text)
+    if command.name in person_commands.NAMES:
+        try:
+            request = person_commands.parse(command.name, command.text)
+        except person_commands.CommandError:
+            return None  # answered at once with what was wrong (command_answer)
+        # No text: a link code or profile values have no place in the event log or sentiment.
+        return InboundEvent(
+            platform="slack", kind=f"slack.command.{command.name}", delivery_id=f"cmd:{trigger}", intent=request,
+            reply_to=SlackAddress(team=team, channel=channel, response_url=form.get("response_url") or None),
+            thread=thread_id(team, channel, f"cmd-{user}"), actor=Actor(id=user, name=form.get("user_name") or ""))
     return InboundEvent(
         platform="slack",
         kind=f"slack.command.{command.name}",
@@ -325,6 +338,19 @@ def command_to_inbound(form: Mapping[str, str]) -> InboundEvent | None:
         actor=Actor(id=user, name=form.get("user_name") or ""),
         text=command.text,
     )
+
+
+def command_answer(text: str) -> str:
+    """The immediate answer to a slash command that is not enqueued: its usage, what was wrong, or the help."""
+    command = parse_command(text)
+    if command.name == "release":
+        return RELEASE_USAGE
+    if command.name in person_commands.NAMES:
+        try:
+            person_commands.parse(command.name, command.text)
+        except person_commands.CommandError as error:
+            return str(error)
+    return HELP_TEXT
 
 
 def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
@@ -493,5 +519,8 @@ HELP_TEXT = (
     "• `/devrel ask <question>`: ask about the project; the answer arrives here shortly.\n"
     "• Mention me in a channel, or message me directly, and I answer in the thread.\n"
     "• `/devrel release OWNER/NAME FROM TO`: release notes for that range, for approval (maintainers' channel).\n"
+    "• `/devrel profile` (`/devrel profile set language=fr`): your profile, seen and changed only by you.\n"
+    "• `/devrel link`: a one-time code that links this account to yours on Discord or Telegram.\n"
+    "• `/devrel forget`: delete what the assistant keeps about you (asks you to confirm).\n"
     "• `/devrel help`: this message."
 )

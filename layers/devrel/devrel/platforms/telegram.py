@@ -27,6 +27,7 @@ from devrel.events import (
     Reply,
     TelegramAddress,
 )
+from devrel.platforms import person_commands
 from devrel.platforms.text import split_markdown
 
 # sendMessage takes at most 4,096 characters; leave room for the escaping MarkdownV2 adds.
@@ -36,11 +37,15 @@ COMMANDS = [
     {"command": "ask", "description": "Ask about the project"},
     {"command": "help", "description": "What the assistant can do"},
     {"command": "start", "description": "Get started as a contributor"},
+    {"command": "profile", "description": "Your profile (/profile set language=fr)"},
+    {"command": "link", "description": "Link this account to yours on Slack or Discord"},
+    {"command": "forget", "description": "Delete what the assistant keeps about you"},
 ]
 HELP_TEXT = (
     "I answer questions about the project from its docs and code, with links to the sources.\n"
     "• /ask <question>, or just write to me here; in groups, mention me or reply to me.\n"
-    "• /start: how to get started as a contributor."
+    "• /start: how to get started as a contributor.\n"
+    "• /profile, /link, /forget (in a private chat): your profile, linking your accounts, forget-me."
 )
 
 Id = Annotated[StrictInt, Field(gt=-(2**53), lt=2**53)]
@@ -188,7 +193,9 @@ def plan_update(payload: Mapping[str, Any], bot_username: str | None = None, bot
             if not rest:
                 return Plan(answer=_send(message, "Please add a question: /ask <your question>"))
             return Plan(_event(update, message, "telegram.command.ask", Question(), rest))
-        return Plan()  # other commands (and /forget until people exist) are not ours to answer
+        if name in person_commands.NAMES:
+            return _person_command(update, message, name, rest)
+        return Plan()  # other commands are not ours to answer
     text = message.text or message.caption or ""
     if not text.strip():
         return Plan()
@@ -198,6 +205,18 @@ def plan_update(payload: Mapping[str, Any], bot_username: str | None = None, bot
         cleaned = re.sub(rf"@{re.escape(bot_username)}\b", "", text, flags=re.I).strip() if bot_username else text
         return Plan(_event(update, message, kind, Question(), cleaned))
     return Plan(_event(update, message, kind, Activity(), text))  # group chatter: counted, not answered
+
+
+def _person_command(update: Update, message: _Message, name: str, rest: str) -> Plan:
+    """/profile, /link, /forget: in a private chat only, since the answer (a link code, a profile) is theirs."""
+    if message.chat.type != "private":
+        return Plan(answer=_send(message, f"Please send /{name} to me in a private chat: the answer is for you alone."))
+    try:
+        request = person_commands.parse(name, rest)
+    except person_commands.CommandError as error:
+        return Plan(answer=_send(message, str(error)))
+    # No text: a link code or profile values have no place in the event log.
+    return Plan(_event(update, message, f"telegram.command.{name}", request, ""))
 
 
 def _callback(update: Update, callback: _Callback) -> Plan:

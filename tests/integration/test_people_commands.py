@@ -1,0 +1,257 @@
+"""Self-service forget-me, account linking and profiles, end to end on both Stores (SQLite, DynamoDB on
+moto's server): signed Slack slash commands, Discord interactions and Telegram updates through the
+webhook handlers, the queue and the worker, and the replies through the real outbound adapters to a
+local HTTP stand-in of the three platform APIs."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from nacl.signing import SigningKey
+
+from devrel.events import Actor, InboundEvent, Question, SlackAddress
+from devrel.handlers.discord_interactions import handle_discord_interaction
+from devrel.handlers.slack_events import handle_slack
+from devrel.handlers.telegram_webhook import handle_telegram_webhook
+from devrel.handlers.worker import process_sqs_batch
+from devrel.http import HttpRequest
+from devrel.platforms import slack
+from devrel.ports import Store
+from devrel.records import EventLog, People, ThreadMemory, conversation_key
+from devrel.runtime import Services
+from support.fakes import fake_services
+from support.stand_in import Received, start_stand_in
+
+SLACK_SECRET = "people-slack-secret"
+TELEGRAM_SECRET = "people-telegram-secret"
+DISCORD_KEY = SigningKey(bytes(range(32)))
+ADA, ADA_NAME, ADA_DISCORD, ADA_TELEGRAM = "U0ADA42", "ada.lovelace", "80351110224678912", 912345678
+BOB = "U0BOB77"
+
+
+@pytest.fixture
+def platforms() -> Iterator[tuple[str, list[Received]]]:
+    received: list[Received] = []
+
+    def answer(request: Received) -> tuple[int, Any, dict[str, str]]:
+        received.append(request)
+        if "/telegram/" in request.path:
+            return 200, {"ok": True, "result": {"message_id": len(received)}}, {}
+        if "/discord/" in request.path:
+            return 200, {"id": str(len(received))}, {}
+        return 200, b"ok", {}  # a Slack response_url answers plain "ok"
+
+    url, server = start_stand_in(answer)
+    yield url, received
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def services(tmp_path: Path, store: Store, clock: Any, platforms: tuple[str, list[Received]]) -> Services:
+    url, _ = platforms
+    services = fake_services(tmp_path, slack_signing_secret=SLACK_SECRET,
+                             discord_public_key=DISCORD_KEY.verify_key.encode().hex(), discord_application_id="app-1",
+                             discord_api_url=f"{url}/discord", telegram_webhook_secret=TELEGRAM_SECRET,
+                             telegram_bot_token="123:people-token", telegram_api_url=f"{url}/telegram",
+                             telegram_bot_username="devrel_bot")
+    services.store, services.clock = store, clock  # both Store adapters, one clock for signatures and expiry
+    return services
+
+
+def work(services: Services) -> list[str]:
+    """Run the worker over everything queued; the outcome of each."""
+    outcomes = []
+    while messages := services.queue.receive(max_messages=10):
+        for message in messages:
+            result = process_sqs_batch({"Records": [{"messageId": message.message_id, "body": message.body}]},
+                                       services)
+            assert result == {"batchItemFailures": []}
+            services.queue.delete(message.receipt_handle)
+            outcomes.append(message.body)
+    return outcomes
+
+
+_triggers = iter(range(10_000))
+
+
+def slack_command(services: Services, url: str, text: str, user: str = ADA) -> dict[str, Any]:
+    n = next(_triggers)
+    body = urlencode({"command": "/devrel", "text": text, "trigger_id": f"tr{n}", "channel_id": "C1", "team_id": "T1",
+                      "user_id": user, "user_name": ADA_NAME if user == ADA else "bob",
+                      "response_url": f"{url}/slack/respond/{n}"}).encode()
+    stamp = str(int(services.clock()))
+    request = HttpRequest("POST", "/slack/commands", {"x-slack-request-timestamp": stamp,
+                                                      "x-slack-signature": slack.signature_for(SLACK_SECRET, stamp,
+                                                                                               body)}, body)
+    response = handle_slack(request, services)
+    assert response.status == 200
+    return dict(json.loads(response.body))
+
+
+def discord_command(services: Services, sub: str, options: list[dict[str, Any]] | None = None,
+                    user: str = ADA_DISCORD) -> dict[str, Any]:
+    n = next(_triggers)
+    body = json.dumps({"type": 2, "id": f"9{n:05d}", "token": f"interaction-token-{n}", "application_id": "app-1",
+                       "channel_id": "CH1", "guild_id": "G1",
+                       "member": {"user": {"id": user, "username": "ada_discord"}},
+                       "data": {"name": "devrel", "type": 1,
+                                "options": [{"name": sub, "type": 1, "options": options or []}]}}).encode()
+    stamp = str(int(services.clock()))
+    signature = DISCORD_KEY.sign(stamp.encode() + body).signature.hex()
+    request = HttpRequest("POST", "/discord/interactions", {"x-signature-ed25519": signature,
+                                                            "x-signature-timestamp": stamp}, body)
+    response = handle_discord_interaction(request, services)
+    assert response.status == 200
+    return dict(json.loads(response.body))
+
+
+def telegram_command(services: Services, text: str, chat: dict[str, Any] | None = None) -> dict[str, Any]:
+    n = next(_triggers)
+    update = {"update_id": 5000 + n, "message": {
+        "message_id": n, "date": int(services.clock()), "text": text,
+        "chat": chat or {"id": ADA_TELEGRAM, "type": "private"},
+        "from": {"id": ADA_TELEGRAM, "is_bot": False, "first_name": "Ada", "username": "ada_tg"},
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}}
+    request = HttpRequest("POST", "/telegram/webhook", {"x-telegram-bot-api-secret-token": TELEGRAM_SECRET},
+                          json.dumps(update).encode())
+    response = handle_telegram_webhook(request, services)
+    assert response.status == 200
+    return dict(json.loads(response.body or b"{}"))
+
+
+def said(received: list[Received]) -> str:
+    """The text of the last reply the stand-in received, on whichever platform."""
+    last = received[-1].json()
+    return str(last.get("text") or last.get("content") or "")
+
+
+def seed(services: Services) -> None:
+    """Ada (and Bob) talked to the assistant in a Slack thread."""
+    memory = ThreadMemory(services.store, services.clock)
+    for who, name in ((ADA, ADA_NAME), (BOB, "bob")):
+        event = InboundEvent(platform="slack", kind="slack.app_mention", delivery_id=f"m-{who}", intent=Question(),
+                             thread="T1:C1:1.0", actor=Actor(id=who, name=name), text=f"hello from {name}",
+                             received_at=services.clock(), reply_to=SlackAddress(team="T1", channel="C1"))
+        EventLog(services.store).append(event)
+        memory.remember(conversation_key(event), event.delivery_id, event.received_at, "user", event.text, actor=name)
+
+
+def everything(store: Store) -> str:
+    return "\n".join(json.dumps([item.pk, item.sk, item.data]) for item in store.scan()).lower()
+
+
+def link_slack_and_discord(services: Services, url: str, received: list[Received]) -> str:
+    assert slack_command(services, url, "link")["response_type"] == "ephemeral"
+    work(services)
+    respond = received[-1]
+    assert respond.path.startswith("/slack/respond/") and respond.json()["response_type"] == "ephemeral"
+    code = re.search(r"`([A-Z2-9]{8})`", said(received)).group(1)  # type: ignore[union-attr]
+    assert code not in everything(services.store).upper()  # kept hashed only
+    deferred = discord_command(services, "link", [{"name": "code", "type": 3, "value": code.lower()}])
+    assert deferred == {"type": 5, "data": {"flags": 64}}  # "thinking...", seen by the person alone
+    work(services)
+    assert received[-1].method == "PATCH" and received[-1].path.endswith("/messages/@original")
+    assert "Linked" in said(received) and "discord, slack" in said(received)
+    return code
+
+
+def test_linked_accounts_share_a_profile_and_forget_me_needs_a_confirmation(
+        services: Services, platforms: tuple[str, list[Received]]) -> None:
+    url, received = platforms
+    seed(services)
+    link_slack_and_discord(services, url, received)
+    slack_command(services, url, "profile set language=fr experience=newcomer timezone=Europe/Paris")
+    work(services)
+    assert "- language: fr" in said(received)
+    discord_command(services, "profile")
+    work(services)
+    assert "- language: fr" in said(received) and "2 linked accounts" in said(received)
+
+    slack_command(services, url, "forget confirm")  # no request to confirm: nothing happens
+    work(services)
+    assert said(received).startswith("Nothing to confirm") and ADA.lower() in everything(services.store)
+    slack_command(services, url, "forget")
+    work(services)
+    assert "/devrel forget confirm" in said(received) and "1 account you linked" in said(received)
+    assert ADA.lower() in everything(services.store)  # asking alone deletes nothing
+    slack_command(services, url, "forget confirm")
+    work(services)
+    done = said(received)
+    assert done.startswith("Done: you are forgotten across your 2 linked accounts.")
+    assert int(re.search(r"(\d+) records deleted", done).group(1)) >= 5  # type: ignore[union-attr]
+    left = everything(services.store)
+    assert all(trace not in left for trace in (ADA.lower(), ADA_NAME, ADA_DISCORD, "ada_discord"))
+    assert "hello from bob" in left and BOB.lower() in left
+    assert People(services.store, services.clock).profile("discord", ADA_DISCORD) == {}
+
+
+def test_a_link_code_is_refused_when_reused_expired_or_from_the_same_platform_and_says_nothing_more(
+        services: Services, platforms: tuple[str, list[Received]], clock: Any) -> None:
+    url, received = platforms
+    code = link_slack_and_discord(services, url, received)
+    people = People(services.store, services.clock)
+    refusals = []
+    discord_command(services, "link", [{"name": "code", "type": 3, "value": code}], user="4242")  # used already
+    work(services)
+    refusals.append(said(received))
+    slack_command(services, url, "link", user=BOB)
+    work(services)
+    bobs = re.search(r"`([A-Z2-9]{8})`", said(received)).group(1)  # type: ignore[union-attr]
+    slack_command(services, url, f"link {bobs}")  # Ada, on the same platform as Bob
+    work(services)
+    refusals.append(said(received))
+    clock.advance(601)
+    discord_command(services, "link", [{"name": "code", "type": 3, "value": bobs}], user="4242")  # expired
+    work(services)
+    refusals.append(said(received))
+    assert len(set(refusals)) == 1 and refusals[0].startswith("That code can't be used.")
+    assert people.person_of("discord", "4242") is None and people.accounts("slack", BOB) == [("slack", BOB)]
+    assert people.accounts("slack", ADA) == [("slack", ADA), ("discord", ADA_DISCORD)]
+
+
+def test_bad_input_is_answered_at_once_and_nothing_is_queued(
+        services: Services, platforms: tuple[str, list[Received]]) -> None:
+    url, received = platforms
+    assert "two-letter" in slack_command(services, url, "profile set language=french")["text"]
+    assert "only see and change your own" in slack_command(services, url, f"profile <@{BOB}>")["text"]
+    assert "8 letters" in slack_command(services, url, "link 1234")["text"]
+    assert "confirm" in slack_command(services, url, "forget everyone")["text"]
+    answered = discord_command(services, "profile", [{"name": "set", "type": 3, "value": "timezone=Mars/Base"}])
+    assert answered["type"] == 4 and "IANA" in answered["data"]["content"] and answered["data"]["flags"] == 64
+    assert work(services) == [] and received == []
+    assert People(services.store, services.clock).profile("slack", ADA) == {}
+
+
+def test_telegram_forget_me_in_a_private_chat_only(services: Services, platforms: tuple[str, list[Received]]) -> None:
+    _, received = platforms
+    group = telegram_command(services, "/forget", chat={"id": -100123, "type": "supergroup"})
+    assert group["method"] == "sendMessage" and "private chat" in group["text"] and work(services) == []
+    telegram_command(services, "/profile set interests=python, docs")
+    telegram_command(services, "/forget")
+    work(services)
+    assert received[-1].path == "/telegram/bot123:people-token/sendMessage"
+    assert "/forget confirm" in said(received).replace("\\", "")
+    telegram_command(services, "/forget confirm")
+    work(services)
+    assert said(received).replace("\\", "").startswith("Done: you are forgotten.")
+    assert str(ADA_TELEGRAM) not in everything(services.store) and "ada_tg" not in everything(services.store)
+
+
+def test_requests_are_rate_limited_per_person(services: Services, platforms: tuple[str, list[Received]]) -> None:
+    url, received = platforms
+    for _ in range(11):
+        slack_command(services, url, "profile set language=de")
+    work(services)
+    texts = [request.json()["text"] for request in received]
+    assert texts[:10] == [texts[0]] * 10 and texts[0].startswith("Saved.")
+    assert texts[10].startswith("You've sent several of these requests")
+    slack_command(services, url, "profile", user=BOB)  # someone else: their own budget
+    work(services)
+    assert said(received).startswith("Your profile:")
