@@ -174,4 +174,6 @@ def test_the_model_is_asked_only_when_its_lead_would_be_shown_and_the_answer_say
     assert not unsure.confident and unsure.lead == "extractive"
     assert len(llm.calls) == 1  # a lead is shown only on a confident answer: the model was not asked
     uncited = Answerer(retriever, llm=ScriptedLlm("It is thirty.")).answer("default request timeout seconds")
-    assert uncited.lead == "extractive" and "model text cited no passage" in uncited.dropped
+    # The model's uncited text is dropped; the lead is then the sources' own sentence on the question.
+    assert uncited.lead == "sentences" and "model text cited no passage" in uncited.dropped
+    assert "It is thirty" not in uncited.text

@@ -65,9 +65,11 @@ def test_ingest_then_ask(project: Path, tmp_path: Path, capsys: pytest.CaptureFi
     answer = last_json(capsys)
     assert answer["citations"][0]["url"].startswith("src/retry.py:")
     assert "2 ** attempt" in answer["answer"]
-    assert answer["lead"] == "extractive"
+    # No model configured: the lead is the docstring's own sentence, and the plain output says so.
+    assert answer["lead"] == "sentences"
+    assert "`backoff`: Seconds to wait before retry number attempt. [1]" in answer["answer"]
     assert run("ask", "how long is the retry backoff wait?", "--data-dir", data) == 0
-    assert capsys.readouterr().out.rstrip().endswith("(quoted passages only)")  # no model configured
+    assert capsys.readouterr().out.rstrip().endswith("(lead made of sentences from the cited passages, word for word)")
 
 
 def test_ask_before_ingest_explains_what_to_do(tmp_path: Path) -> None:

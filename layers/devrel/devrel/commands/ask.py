@@ -78,5 +78,7 @@ def _whose(answer: Answer) -> str:
     """Whose words the plain answer is: the model's lead (checked), or quotes only, and why."""
     if answer.lead == "model":
         return "lead written by the model, checked against the cited passages"
+    if answer.lead == "sentences":
+        return "lead made of sentences from the cited passages, word for word"
     reason = next((note for note in reversed(answer.dropped) if "model" in note), "")
     return "quoted passages only" + (f"; {reason}" if reason else "")

@@ -41,7 +41,8 @@ class AskResponse(BaseModel):
     language: str
     citations: list[CitationOut]
     lead: str = Field(default="extractive", description='"model": the first paragraph is the model\'s, checked '
-                      'against the cited passages; "extractive": quoted passages only.')
+                      'against the cited passages; "sentences": it is sentences of the cited passages, '
+                      'verbatim; "extractive": quoted passages only.')
 
 
 class HealthResponse(BaseModel):

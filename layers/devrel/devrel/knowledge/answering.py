@@ -19,6 +19,7 @@ from devrel.knowledge.citations import Citation, check_citations, check_generate
 from devrel.knowledge.documents import Chunk
 from devrel.knowledge.index import Hit, identifier_words, search_terms
 from devrel.knowledge.language import DOCS_LANGUAGE, detect_language
+from devrel.knowledge.lead import extractive_lead
 from devrel.knowledge.retrieval import Retrieved, Retriever
 from devrel.ports import LLM, ChatMessage, PortError, Store
 from devrel.records import ThreadMemory
@@ -53,8 +54,9 @@ class Answer:
     language: str
     retrieved: list[Hit] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
-    # "model": the lead paragraph is the model's, checked against the cited passages; "extractive":
-    # only quoted passages (no model, the model not asked, or its text dropped: see `dropped`).
+    # "model": the lead paragraph is the model's, checked against the cited passages; "sentences":
+    # it is sentences of the cited passages, verbatim; "extractive": only quoted passages (no lead
+    # sentence matched the question; for the model's, see `dropped`).
     lead: str = "extractive"
 
     @property
@@ -273,7 +275,13 @@ class Answerer:
         elif self.llm is not None and passages and confident:
             lead, notes = self._lead(question, language, [h.chunk for h in passages], history)
             dropped += notes
-        text = self._render(language, confident, lead, passages, citations)
+        kind = "model" if lead else "extractive"
+        if not lead and confident and citations:
+            # Numbered as the reply numbers its sources: the citations that survived the check.
+            by_id = {hit.chunk.chunk_id: hit.chunk for hit in passages}
+            lead = extractive_lead(terms, [by_id[c.chunk_id] for c in citations])
+            kind = "sentences" if lead else kind
+        text = self._render(language, confident, lead, passages, citations, quoted_lead=kind == "sentences")
         if building is not None:
             note = _BUILDING.get(language, _BUILDING["en"])
             text = note.format(done=building.files_indexed, total=building.files_total) + "\n\n" + text
@@ -281,7 +289,7 @@ class Answerer:
             at = time.time() if now is None else now
             self.memory.remember(thread, f"turn-{int(at * 1000)}", at, "user", question)
             self.memory.remember(thread, f"turn-{int(at * 1000)}", at, "assistant", text)
-        return Answer(text, citations, confident, language, retrieved.hits, dropped, "model" if lead else "extractive")
+        return Answer(text, citations, confident, language, retrieved.hits, dropped, kind)
 
     def _retrieval_query(self, question: str, language: str, history: list[ChatMessage]) -> str:
         query = question
@@ -331,9 +339,12 @@ class Answerer:
             return "", [*checked.dropped, "model text cited no passage"]
         return checked.text, checked.dropped
 
-    def _render(self, language: str, confident: bool, lead: str, passages: list[Hit], citations: list[Citation]) -> str:
+    def _render(self, language: str, confident: bool, lead: str, passages: list[Hit], citations: list[Citation],
+                quoted_lead: bool = False) -> str:
         intro, unsure, elsewhere, offer, default_who, sources_label = _phrases(language)
         parts = [lead] if lead and confident else [intro if confident else unsure]
+        if quoted_lead and lead and confident:
+            parts = [intro, lead]  # the sources' own words, and the reply says so
         if not confident:
             places = ", ".join(dict.fromkeys(f"`{h.chunk.path}`" for h in passages)) or "-"
             parts.append(elsewhere.format(places=places))
