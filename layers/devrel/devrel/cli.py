@@ -102,6 +102,7 @@ COMMAND_MODULES = (
 # Modules adding `devrel eval <kind>`; each exposes `register_eval(eval_subparsers)`.
 EVAL_MODULES = (
     "devrel.commands.eval_qa",
+    "devrel.commands.eval_language",
     "devrel.commands.eval_sentiment",
     "devrel.commands.eval_triage",
     "devrel.commands.eval_release",

@@ -245,10 +245,12 @@ class Answerer:
         thread: str | None = None,
         history: list[ChatMessage] | None = None,
         now: float | None = None,
+        language: str | None = None,
     ) -> Answer:
         """Answer `question`; follow-ups use `history` (earlier messages of the thread), or the
-        turns remembered under `thread` when no history is given."""
-        language = detect_language(question)
+        turns remembered under `thread` when no history is given. The fixed phrases (and a model's
+        lead) are in `language` (the asker's profile), else in the one detected from the question."""
+        language = language or detect_language(question)
         if history is None:
             remembered = self.memory and thread
             history = self.memory.history(thread, 2 * self.options.history_turns) if remembered else []

@@ -23,6 +23,7 @@ from devrel.records import (
     AnsweredThreads,
     DocsGaps,
     FeedbackLog,
+    People,
     SlackInstallations,
     ThreadMemory,
     Unanswered,
@@ -64,7 +65,7 @@ class AnswerSource(Protocol):
     """Grounded answers from the knowledge index (devrel.knowledge.answering.Answerer)."""
 
     def answer(self, question: str, thread: str | None = None, history: list[ChatMessage] | None = None,
-               now: float | None = None) -> Any: ...
+               now: float | None = None, language: str | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class Conversations:
         self._answerer = answerer
         self._llm = llm
         self.memory = ThreadMemory(store, clock)
+        self.people = People(store, clock)
         self.unanswered = Unanswered(store)
         self.docs_gaps = DocsGaps(store, clock)
         self.replies = Idempotency(store, "reply", clock, CLAIM_SECONDS, policy.remember_seconds)
@@ -172,7 +174,9 @@ class Conversations:
             return Reply(text=EMPTY_QUESTION_TEXT)
         if self._knowledge_ready():
             # Retrieval first: quoted passages with checked permalinks, phrased by the LLM when there is one.
-            answer = self._answerer().answer(event.text, history=history)
+            # The language the asker chose in their profile (any linked account's), else the detected one.
+            chosen = self.people.profile(event.platform, event.actor.id).get("language") if event.actor else None
+            answer = self._answerer().answer(event.text, history=history, **({"language": chosen} if chosen else {}))
             if not answer.confident:  # a docs gap: maintainers see these grouped by nearest page
                 self.docs_gaps.keep(event.text, [c.url for c in answer.citations], event.delivery_id)
             sources = [c.url for c in answer.citations if c.url not in answer.text]

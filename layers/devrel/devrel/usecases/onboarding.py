@@ -25,9 +25,10 @@ from devrel.events import (
     SlackAddress,
 )
 from devrel.idempotency import Idempotency
+from devrel.knowledge.language import detect_language
 from devrel.platforms.outbound import PlatformError
 from devrel.ports import ChatPlatform, Item, Store, Workflows, execution_name
-from devrel.records import PLATFORMS, Action, ActivityLog, EventLog
+from devrel.records import PLATFORMS, Action, ActivityLog, EventLog, People
 
 Result = TypeVar("Result", bound=BaseModel)
 
@@ -166,20 +167,55 @@ def start_onboarding(event: InboundEvent, newcomers: Newcomers, workflows: Workf
     return True
 
 
-NUDGE_TEXT = (
-    "Hi again! If you'd like a hand getting started, ask me here: for example "
-    "\"how do I run the tests?\" or \"which issue suits a newcomer?\""
-)
+# The welcome and the reminder in each language they are written in (the answers' fixed phrases have
+# the same ones); any other language gets English. Commands and URLs stay as typed.
+_WELCOMES: dict[str, tuple[str, str, str, str, str, str]] = {
+    "en": ("Welcome{name}! I'm the project's assistant, glad you're here.", "Good first issues",
+           "How to contribute", "Ask me anything about the code or docs (mention me, or `/ask` on Discord and "
+           "`/devrel ask` on Slack); I answer with links to the sources.",
+           "Stuck? Say so in the thread and a maintainer will help.",
+           "Hi again! If you'd like a hand getting started, ask me here: for example \"how do I run the tests?\" "
+           "or \"which issue suits a newcomer?\""),
+    "es": ("¡Bienvenido/a{name}! Soy el asistente del proyecto, me alegra que estés aquí.", "Primeras issues",
+           "Cómo contribuir", "Pregúntame lo que quieras sobre el código o la documentación (mencióname, o `/ask` "
+           "en Discord y `/devrel ask` en Slack); respondo con enlaces a las fuentes.",
+           "¿Te has atascado? Dilo en el hilo y alguien del equipo te ayudará.",
+           "¡Hola de nuevo! Si quieres ayuda para empezar, pregúntame aquí: por ejemplo \"¿cómo ejecuto los "
+           "tests?\" o \"¿qué issue es buena para empezar?\""),
+    "fr": ("Bienvenue{name} ! Je suis l'assistant du projet, ravi de vous voir ici.", "Premières issues",
+           "Comment contribuer", "Posez-moi vos questions sur le code ou la documentation (mentionnez-moi, ou "
+           "`/ask` sur Discord et `/devrel ask` sur Slack) ; je réponds avec des liens vers les sources.",
+           "Bloqué ? Dites-le dans le fil et une personne de l'équipe vous aidera.",
+           "Re-bonjour ! Si vous voulez un coup de main pour démarrer, demandez-moi ici : par exemple \"comment "
+           "lancer les tests ?\" ou \"quelle issue convient pour commencer ?\""),
+    "de": ("Willkommen{name}! Ich bin der Assistent des Projekts, schön, dass du da bist.", "Gute erste Issues",
+           "Wie du beitragen kannst", "Frag mich alles zum Code oder zur Dokumentation (erwähne mich, oder `/ask` "
+           "auf Discord und `/devrel ask` auf Slack); ich antworte mit Links zu den Quellen.",
+           "Kommst du nicht weiter? Sag es im Thread, und jemand aus dem Team hilft dir.",
+           "Hallo nochmal! Wenn du Hilfe beim Einstieg möchtest, frag mich hier: zum Beispiel \"wie starte ich "
+           "die Tests?\" oder \"welches Issue passt für den Anfang?\""),
+    "pt": ("Boas-vindas{name}! Sou o assistente do projeto, que bom ter você aqui.", "Primeiras issues",
+           "Como contribuir", "Pergunte-me qualquer coisa sobre o código ou a documentação (mencione-me, ou `/ask` "
+           "no Discord e `/devrel ask` no Slack); respondo com links para as fontes.",
+           "Travou? Diga no tópico e alguém da equipe vai ajudar.",
+           "Olá de novo! Se quiser ajuda para começar, pergunte-me aqui: por exemplo \"como rodo os testes?\" "
+           "ou \"qual issue é boa para começar?\""),
+}
+WELCOME_LANGUAGES = tuple(_WELCOMES)
 
 
-def welcome_text(name: str, project_repository: str | None) -> str:
-    lines = [f"Welcome{', ' + name if name else ''}! I'm the project's assistant, glad you're here."]
+def nudge_text(language: str = "en") -> str:
+    return _WELCOMES.get(language, _WELCOMES["en"])[5]
+
+
+def welcome_text(name: str, project_repository: str | None, language: str = "en") -> str:
+    greeting, first_issues, contribute, ask, stuck, _ = _WELCOMES.get(language, _WELCOMES["en"])
+    lines = [greeting.format(name=f", {name}" if name else "")]
     if project_repository:
-        lines.append(f"- Good first issues: https://github.com/{project_repository}/contribute")
-        lines.append(f"- How to contribute: https://github.com/{project_repository}/blob/HEAD/CONTRIBUTING.md")
-    lines.append("- Ask me anything about the code or docs (mention me, or `/ask` on Discord and `/devrel ask` "
-                 "on Slack); I answer with links to the sources.")
-    lines.append("- Stuck? Say so in the thread and a maintainer will help.")
+        lines.append(f"- {first_issues}: https://github.com/{project_repository}/contribute")
+        lines.append(f"- {contribute}: https://github.com/{project_repository}/blob/HEAD/CONTRIBUTING.md")
+    lines.append(f"- {ask}")
+    lines.append(f"- {stuck}")
     return "\n".join(lines)
 
 
@@ -234,9 +270,14 @@ class OnboardingSteps:
         self._activity.record(entry)
         return message_id
 
+    def language(self, state: OnboardingState) -> str:
+        """Theirs: chosen in their profile, else detected from what they wrote (an issue, a message)."""
+        chosen = People(self._store, self._clock).profile(state.contributor.platform, state.contributor.id)
+        return chosen.get("language") or (detect_language(state.event.text) if state.event.text.strip() else "en")
+
     def welcome(self, state: OnboardingState) -> Welcomed:
-        message_id = self._post(state, "welcome", welcome_text(state.contributor.name, self._project),
-                                f"a newcomer: {state.event.kind}")
+        text = welcome_text(state.contributor.name, self._project, self.language(state))
+        message_id = self._post(state, "welcome", text, f"a newcomer: {state.event.kind}")
         # Only now is the person welcomed (a failed welcome releases the claim in record_failure).
         self._newcomers.welcomed(state.contributor, dry_run=message_id is None)
         return Welcomed(message_id=message_id or "", welcomed_at=self._clock(), dry_run=message_id is None)
@@ -260,7 +301,7 @@ class OnboardingSteps:
     def nudge(self, state: OnboardingState) -> Nudged:
         count = (state.nudge.result.count if state.nudge else 0) + 1
         try:
-            self._post(state, "nudge", NUDGE_TEXT, "no activity since the welcome")
+            self._post(state, "nudge", nudge_text(self.language(state)), "no activity since the welcome")
         except PlatformError as error:
             if error.retryable:
                 raise
