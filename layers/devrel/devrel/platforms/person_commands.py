@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from functools import cache
 
 from devrel.events import PersonRequest
 
@@ -102,8 +103,14 @@ def _valid_timezone(name: str) -> bool:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
+        # A machine without any time-zone database (a minimal image) can only check the name's shape.
+        return not _has_tz_database()
     return True
+
+
+@cache
+def _has_tz_database() -> bool:
+    return bool(zoneinfo.available_timezones())
 
 
 # Discord's `/devrel` subcommands take their argument as a named option.

@@ -57,7 +57,10 @@ class PeopleRequests:
     def handle(self, event: InboundEvent, sleep: Sleep = time.sleep) -> str | None:
         intent = event.intent
         platform = self._platforms.get(event.platform)
-        if not isinstance(intent, PersonRequest) or event.actor is None or platform is None:
+        if not isinstance(intent, PersonRequest) or event.actor is None:
+            return None
+        if platform is None:
+            log.warning("no %s adapter is configured; cannot answer %s", event.platform, event.delivery_id)
             return None
         done = self._done.get(event.platform, event.delivery_id)
         if done is not None and done.data.get("posted"):
