@@ -17,11 +17,12 @@ from nacl.signing import SigningKey
 
 from devrel.events import Actor, InboundEvent, Question, SlackAddress
 from devrel.handlers.discord_interactions import handle_discord_interaction
+from devrel.handlers.github_webhook import handle_github_webhook
 from devrel.handlers.slack_events import handle_slack
 from devrel.handlers.telegram_webhook import handle_telegram_webhook
 from devrel.handlers.worker import process_sqs_batch
 from devrel.http import HttpRequest
-from devrel.platforms import slack
+from devrel.platforms import signatures, slack
 from devrel.ports import Store
 from devrel.records import EventLog, People, ThreadMemory, conversation_key
 from devrel.runtime import Services
@@ -30,6 +31,7 @@ from support.stand_in import Received, start_stand_in
 
 SLACK_SECRET = "people-slack-secret"
 TELEGRAM_SECRET = "people-telegram-secret"
+GITHUB_SECRET = "people-github-secret"
 DISCORD_KEY = SigningKey(bytes(range(32)))
 ADA, ADA_NAME, ADA_DISCORD, ADA_TELEGRAM = "U0ADA42", "ada.lovelace", "80351110224678912", 912345678
 BOB = "U0BOB77"
@@ -41,6 +43,13 @@ def platforms() -> Iterator[tuple[str, list[Received]]]:
 
     def answer(request: Received) -> tuple[int, Any, dict[str, str]]:
         received.append(request)
+        if request.path.startswith("/github/"):  # what PyGithub reads before it comments, and the comment
+            base = f"{url}/github/repos/acme/widgets"
+            if request.path.endswith("/comments"):
+                return 201, {"id": 501, "body": request.json()["body"]}, {}
+            if request.path.endswith("/issues/7"):
+                return 200, {"number": 7, "url": f"{base}/issues/7", "title": "t", "state": "open"}, {}
+            return 200, {"name": "widgets", "full_name": "acme/widgets", "url": base, "owner": {"login": "acme"}}, {}
         if "/telegram/" in request.path:
             return 200, {"ok": True, "result": {"message_id": len(received)}}, {}
         if "/discord/" in request.path:
@@ -60,7 +69,8 @@ def services(tmp_path: Path, store: Store, clock: Any, platforms: tuple[str, lis
                              discord_public_key=DISCORD_KEY.verify_key.encode().hex(), discord_application_id="app-1",
                              discord_api_url=f"{url}/discord", telegram_webhook_secret=TELEGRAM_SECRET,
                              telegram_bot_token="123:people-token", telegram_api_url=f"{url}/telegram",
-                             telegram_bot_username="devrel_bot")
+                             telegram_bot_username="devrel_bot", github_webhook_secret=GITHUB_SECRET,
+                             github_token="people-github-token", github_api_url=f"{url}/github")
     services.store, services.clock = store, clock  # both Store adapters, one clock for signatures and expiry
     return services
 
@@ -124,6 +134,19 @@ def telegram_command(services: Services, text: str, chat: dict[str, Any] | None 
     response = handle_telegram_webhook(request, services)
     assert response.status == 200
     return dict(json.loads(response.body or b"{}"))
+
+
+def github_comment(services: Services, body: str, login: str = "octo-ada", user_id: int = 583231) -> int:
+    payload = json.dumps({"action": "created", "repository": {"full_name": "acme/widgets"},
+                          "issue": {"number": 7, "title": "t", "body": ""},
+                          "comment": {"id": next(_triggers), "body": body, "author_association": "CONTRIBUTOR"},
+                          "sender": {"login": login, "id": user_id, "type": "User"}}).encode()
+    request = HttpRequest("POST", "/github/webhook", {"x-github-event": "issue_comment",
+                                                      "x-github-delivery": f"gh-{next(_triggers)}",
+                                                      "x-hub-signature-256": signatures.signature_for(GITHUB_SECRET,
+                                                                                                      payload)},
+                          payload)
+    return handle_github_webhook(request, services).status
 
 
 def said(received: list[Received]) -> str:
@@ -255,3 +278,26 @@ def test_requests_are_rate_limited_per_person(services: Services, platforms: tup
     slack_command(services, url, "profile", user=BOB)  # someone else: their own budget
     work(services)
     assert said(received).startswith("Your profile:")
+
+
+def test_a_code_commented_on_github_links_that_github_account(
+        services: Services, platforms: tuple[str, list[Received]]) -> None:
+    url, received = platforms
+    slack_command(services, url, "link")
+    work(services)
+    code = re.search(r"`([A-Z2-9]{8})`", said(received)).group(1)  # type: ignore[union-attr]
+    assert f"devrel link {code}" in said(received)
+    assert github_comment(services, "devrel link 12") == 202  # no code: an ordinary comment
+    assert github_comment(services, f"/devrel link {code.lower()}") == 202
+    work(services)
+    comment = received[-1]
+    assert comment.method == "POST" and comment.path == "/github/repos/acme/widgets/issues/7/comments"
+    # A public reply: no other account of theirs is named.
+    assert comment.json()["body"] == "Linked. The code is used up; you may delete your comment."
+    people = People(services.store, services.clock)
+    assert people.accounts("github", "583231") == [("github", "583231"), ("slack", ADA)]
+    assert code not in everything(services.store).upper()
+    assert github_comment(services, f"devrel link {code}", login="mallory", user_id=666) == 202  # used already
+    work(services)
+    assert received[-1].json()["body"].startswith("That code can't be used.")
+    assert people.person_of("github", "666") is None

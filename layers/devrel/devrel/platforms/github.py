@@ -16,6 +16,7 @@ from devrel.events import (
     Intent,
     IssueChanged,
     IssueOpened,
+    PersonRequest,
     PullRequestOpened,
     PullRequestUpdated,
     Question,
@@ -23,6 +24,7 @@ from devrel.events import (
     Reply,
     RepositoriesInstalled,
 )
+from devrel.platforms import person_commands
 from devrel.platforms.text import break_mentions, looks_like_question
 
 # event -> actions the assistant acts on (None: every action).
@@ -212,7 +214,8 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
         return ReleaseDrafted(repository=repository, release_id=subject.id, tag=subject.tag_name,
                               target=subject.target_commitish or "", html_url=subject.html_url)
     if event_name == "issue_comment" and action == "created":
-        return Question(addressed="directly" if mentions(text, bot_login) else "overheard")
+        return person_commands.github_link(text) or \
+            Question(addressed="directly" if mentions(text, bot_login) else "overheard")
     if event_name == "discussion" and action == "created":
         return Question() if looks_like_question(text) else Activity()
     if event_name in ("discussion_comment", "pull_request_review_comment") and action == "created":
@@ -251,11 +254,14 @@ def to_inbound_event(
     body = (comment.body if comment else None) or subject.body or ""
     text = body if comment else f"{title}\n\n{body}".strip()
     actor = _actor(delivery.sender)
+    intent = _intent(event_name, delivery, actor, text, bot_login)
+    if isinstance(intent, PersonRequest):
+        text = ""  # a link code goes no further than the request
     return InboundEvent(
         platform="github",
         kind=_kind(event_name, action, delivery),
         delivery_id=delivery_id,
-        intent=_intent(event_name, delivery, actor, text, bot_login),
+        intent=intent,
         reply_to=GithubAddress(
             repository=repo,
             number=number,

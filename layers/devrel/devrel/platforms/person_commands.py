@@ -61,6 +61,22 @@ def parse(name: str, rest: str) -> PersonRequest:
     raise CommandError(f"unknown command {name!r}")
 
 
+# A GitHub comment that is exactly `devrel link CODE` (or `/devrel link CODE`): GitHub has no private
+# reply, so a code is only ever redeemed there, never issued, and forget/profile are not read there.
+_GITHUB_LINK = re.compile(r"\s*/?devrel\s+link\s+(\S{8,9})\s*", re.IGNORECASE)
+
+
+def github_link(comment: str) -> PersonRequest | None:
+    """The link request a GitHub comment is, if it is one (a malformed code: an ordinary comment)."""
+    match = _GITHUB_LINK.fullmatch(comment)
+    if match is None:
+        return None
+    try:
+        return parse("link", match.group(1))
+    except CommandError:
+        return None
+
+
 def profile_changes(text: str) -> dict[str, str]:
     """`language=fr interests=python, docs` -> checked values ("" clears a field)."""
     parts = re.split(r"(?:^|\s+)(\w+)\s*=", text.strip())

@@ -130,9 +130,10 @@ class PeopleRequests:
         self.people.issue_code(where, user, code)
         others = [hint(platform, "link", code) for platform in ("slack", "discord", "telegram") if platform != where]
         return (f"Your link code: `{code}`. From your account on another platform, send "
-                f"{' or '.join(f'`{other}`' for other in others)} within {LINK_CODE_SECONDS // 60} minutes. It "
-                "works once; nothing is linked until then, and then your profile, `forget` and `export` cover "
-                "both accounts. Keep it to yourself: whoever posts it is linked to you.")
+                f"{' or '.join(f'`{other}`' for other in others)}, or comment `devrel link {code}` on one of "
+                f"the project's GitHub issues, within {LINK_CODE_SECONDS // 60} minutes. It works once; nothing "
+                "is linked until then, and then your profile, `forget` and `export` cover both accounts. Keep it "
+                "to yourself: whoever posts it first is linked to you.")
 
     def _redeem(self, where: str, user: str, code: str) -> str:
         issued = self.people.redeem_code(code, where, user)
@@ -140,6 +141,8 @@ class PeopleRequests:
             return ("That code can't be used. Codes work once, for a few minutes, and only from an account on "
                     "another platform than the one that asked for it: ask for a new one with `link` there.")
         accounts = self.people.link(issued, (where, user))
+        if where == "github":  # a public reply: it names no other account
+            return "Linked. The code is used up; you may delete your comment."
         platforms = sorted({platform for platform, _ in accounts})
         return (f"Linked: your accounts on {', '.join(platforms)} are one person to the assistant now. Your "
                 "profile follows you across them, and `forget` on any of them forgets them all.")
