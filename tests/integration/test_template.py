@@ -521,7 +521,7 @@ def test_sam_build_packages_the_layers_and_every_function(sam_build: Path, templ
     for layer in (full, slim):
         assert (layer / "devrel" / "__init__.py").is_file()
         assert (layer / "devrel" / "settings.py").is_file()
-        for dependency in ("pydantic", "pydantic_settings", "aws_lambda_powertools", "aws_xray_sdk", "nacl"):
+        for dependency in ("pydantic", "aws_lambda_powertools", "aws_xray_sdk", "nacl"):
             assert (layer / dependency).is_dir(), dependency
         # The runtime's boto3 and botocore must not be shadowed.
         assert not (layer / "boto3").exists() and not (layer / "botocore").exists()

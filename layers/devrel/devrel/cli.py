@@ -14,6 +14,7 @@ from typing import Any
 
 import devrel
 from devrel.logs import configure_logging
+from devrel.settings import SettingsInvalid
 
 log = logging.getLogger("devrel")
 
@@ -153,7 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)  # stderr, with capabilities redacted from every line
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except SettingsInvalid as exc:
+        print(f"devrel: invalid settings: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -2,25 +2,35 @@
 
 This is the only module that reads the environment. Everything else receives a `Settings`
 (or the services built from it) as a parameter.
+
+The environment and the TOML file are read here rather than through pydantic-settings: importing it
+(with python-dotenv and its CLI and cloud sources) cost every Lambda cold start ~25 ms for what is a
+prefix match, a JSON decode of list and dict values and a tomllib call (tests/bench/bench_init.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 CONFIG_FILE_ENV = "DEVREL_CONFIG_FILE"
+ENV_PREFIX = "DEVREL_"
+
+
+class NoDecode:
+    """Marks a list or dict setting whose environment value is taken as written, not as JSON."""
+
+
+class SettingsInvalid(ValueError):
+    """The settings cannot be used; the message names every variable at fault, on one line."""
 
 _MIB = 1024 * 1024
 DEFAULT_BODY_LIMITS = {"github": 2 * _MIB, "slack": _MIB, "discord": _MIB, "discourse": 2 * _MIB,
@@ -45,10 +55,10 @@ SECRET_NAMES = (
 )
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Every knob of the assistant. Environment variables use the `DEVREL_` prefix."""
 
-    model_config = SettingsConfigDict(env_prefix="DEVREL_", extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
 
     mode: Literal["cloud", "edge"] = "edge"
     region: str = "us-east-1"
@@ -251,22 +261,58 @@ class Settings(BaseSettings):
         value: SecretStr | None = getattr(self, name)
         return value.get_secret_value() if value is not None else None
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config_file = os.environ.get(CONFIG_FILE_ENV)
-        if config_file:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
-        return tuple(sources)
+
+def _decoded(name: str) -> bool:
+    """Whether the environment gives this field as JSON: lists and dicts, unless marked NoDecode."""
+    field = Settings.model_fields[name]
+    if any(marker is NoDecode for marker in field.metadata):
+        return False
+    annotation = field.annotation
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    kinds = typing.get_args(annotation) if union else (annotation,)
+    return any(typing.get_origin(kind) in (list, dict) or kind in (list, dict) for kind in kinds)
+
+
+def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The DEVREL_* variables that name a setting (any case), list and dict values JSON-decoded."""
+    values: dict[str, Any] = {}
+    for key, raw in environ.items():
+        name = key[len(ENV_PREFIX):].lower() if key.upper().startswith(ENV_PREFIX) else ""
+        if name not in Settings.model_fields:
+            continue
+        if _decoded(name):
+            try:
+                values[name] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise SettingsInvalid(f"{key} is not valid JSON ({exc.msg} at character {exc.pos})") from None
+        else:
+            values[name] = raw
+    return values
+
+
+def config_file_values(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsInvalid(f"{CONFIG_FILE_ENV} names {path}, which does not exist") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsInvalid(f"{CONFIG_FILE_ENV} {path} cannot be read: {exc}") from None
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read and validate settings; raises pydantic.ValidationError with every problem at once."""
-    return Settings(**overrides)
+    """Settings from, by precedence: `overrides`, DEVREL_* variables, the TOML file named by
+    DEVREL_CONFIG_FILE. Raises SettingsInvalid naming every problem at once."""
+    config_file = os.environ.get(CONFIG_FILE_ENV)
+    values = config_file_values(Path(config_file)) if config_file else {}
+    values.update(environment_values(os.environ))
+    values.update(overrides)
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            name = str(error["loc"][0]) if error["loc"] else ""
+            where = f"{ENV_PREFIX}{name.upper()}" if name else "settings"
+            problems.append(f"{where}: {error['msg']}")
+        raise SettingsInvalid("; ".join(problems)) from exc
