@@ -554,6 +554,11 @@ class People:
             self._store.put(Item(f"account#{platform}", user, {"person": keep}))
         return [(a.split(":", 1)[0], a.split(":", 1)[1]) for a in accounts]
 
+    def persons_on(self, platform: str, limit: int = 100_000) -> dict[str, str]:
+        """Every linked account on `platform`: its user id -> the person's id (one query)."""
+        return {item.sk: str(item.data["person"]) for item in self._store.query(f"account#{platform}", limit=limit)
+                if item.data.get("person")}
+
     def issue_code(self, platform: str, user: str, code: str) -> None:
         """Keep `code` (hashed: the Store never holds it) for LINK_CODE_SECONDS, for this account."""
         self._store.put(Item(self.LINK_CODES, _hashed(code), {"platform": platform, "id": user},

@@ -59,6 +59,7 @@ from devrel.records import (
     DocsGaps,
     EventLog,
     FeedbackLog,
+    People,
     ReviewMemory,
     Rollups,
     SlackInstallations,
@@ -472,7 +473,7 @@ class Services:
         settings = self.settings
         return health_report(self.event_log, CommitLog(self.store), self.activity, DocsGaps(self.store, self.clock),
                              repository or settings.project_repository or "local", self.clock(), weeks,
-                             settings.leaderboard_points, settings.leaderboard_opt_out)
+                             settings.leaderboard_points, settings.leaderboard_opt_out, People(self.store))
 
     @cached_property
     def event_log(self) -> EventLog:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from devrel.health.metrics import DAY, Commit, bus_factor, leaderboard, maintainer_load, unanswered_now, weekly
-from devrel.records import PLATFORMS, ActivityLog, CommitLog, DocsGaps, EventLog
+from devrel.records import PLATFORMS, ActivityLog, CommitLog, DocsGaps, EventLog, LoggedEvent, People
 
 HISTORY_DAYS = 400
 
@@ -28,11 +29,31 @@ def docs_gap_groups(gaps: Iterable[dict[str, Any]], per_group: int = 10) -> list
     return result
 
 
+def as_people(logged: list[LoggedEvent], people: People) -> list[LoggedEvent]:
+    """The events of accounts a person linked, under one name: their GitHub login when they linked a
+    GitHub account (commits carry the login), else the first name seen. So points, first responses and
+    contributor counts follow the person, not each account."""
+    persons = {platform: people.persons_on(platform) for platform in PLATFORMS}
+
+    def person_of(event: LoggedEvent) -> str | None:
+        return persons.get(event.platform, {}).get(event.actor_id or "")
+
+    names: dict[str, str] = {}
+    for event in sorted(logged, key=lambda e: (e.platform != "github", e.at)):
+        person = person_of(event)
+        if person is not None and event.actor and person not in names:
+            names[person] = event.actor
+    return [replace(event, actor=names[person]) if (person := person_of(event)) in names else event
+            for event in logged]
+
+
 def health_report(events: EventLog, commits: CommitLog, activity: ActivityLog, gaps: DocsGaps, repository: str,
                   now: float, weeks: int = 12, points: dict[str, int] | None = None,
-                  opted_out: Iterable[str] = ()) -> dict[str, Any]:
+                  opted_out: Iterable[str] = (), people: People | None = None) -> dict[str, Any]:
     since = now - HISTORY_DAYS * DAY
     logged = [event for platform in PLATFORMS for event in events.since(platform, since, limit=200_000)]
+    if people is not None:
+        logged = as_people(logged, people)
     history = [Commit(sha, author, at, files) for sha, author, at, files in commits.since(repository, since)]
     answered = frozenset(action.run for action in activity.latest(days=weeks * 7, limit=100_000, kind="answer",
                                                                   status="posted"))
