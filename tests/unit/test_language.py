@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from devrel.commands.eval_language import evaluate, read_messages
+from devrel.commands.eval_language import LINGUA_LANGUAGES, evaluate, read_messages
 from devrel.events import Actor, InboundEvent, MemberJoined, Question, SlackAddress
 from devrel.knowledge.answering import Answer
 from devrel.knowledge.language import detect_language
@@ -17,16 +17,27 @@ from devrel.runtime import Services
 from devrel.usecases import onboarding
 from support.fakes import FakeClock, RecordingPlatform, fake_services
 
-SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "language" / "short_messages.tsv"
 
-
-def test_accuracy_on_the_labelled_short_messages() -> None:
-    rows = read_messages(SAMPLE)
-    assert len(rows) == 2600 and len({language for language, _, _ in rows}) == 13
-    accuracy = evaluate(rows)["accuracy"]
-    # Measured: 0.975 on sentences, 0.805 on word pairs (the hand-written detector: 0.856 and 0.545).
-    assert accuracy["kind:sentence"] >= 0.96 and accuracy["kind:word-pair"] >= 0.78, accuracy
-    assert min(value for group, value in accuracy.items() if group.startswith("language:")) >= 0.6
+def test_the_eval_reads_lingua_testdata_and_counts_per_kind_and_language(tmp_path: Path) -> None:
+    # Our own few lines in lingua-py's layout; the reported accuracy comes from its real test data.
+    folder = tmp_path / "language-testdata"
+    for language in LINGUA_LANGUAGES:
+        for subfolder in ("sentences", "word-pairs"):
+            (folder / subfolder).mkdir(parents=True, exist_ok=True)
+            (folder / subfolder / f"{language}.txt").write_text("", encoding="utf-8")
+    (folder / "sentences" / "fr.txt").write_text(
+        "Le serveur redémarre chaque nuit à minuit.\n" + "x" * 90 + "\nJe ne trouve pas la documentation.\n",
+        encoding="utf-8")
+    (folder / "word-pairs" / "de.txt").write_text("unterstützung finden\n", encoding="utf-8")
+    rows = read_messages(folder)
+    assert [(language, kind) for language, kind, _ in rows] == [("de", "word-pair"), ("fr", "sentence"),
+                                                                 ("fr", "sentence")]  # the 90-char line is left out
+    result = evaluate(rows)
+    assert result["messages"] == 3 and result["accuracy"]["kind:sentence"] == 1.0
+    assert set(result["accuracy"]) == {"all", "kind:sentence", "kind:word-pair", "language:de", "language:fr"}
+    (folder / "sentences" / "ko.txt").unlink()
+    with pytest.raises(SystemExit, match=r"no sentences/ko\.txt"):
+        read_messages(folder)
 
 
 @pytest.mark.parametrize(("text", "language"), [

@@ -68,7 +68,7 @@ def test_bad_json_and_a_missing_config_file_are_clear(tmp_path: Path, monkeypatc
         load_settings()
     monkeypatch.delenv("DEVREL_REINDEX_TARGETS")
     monkeypatch.setenv(CONFIG_FILE_ENV, str(tmp_path / "missing.toml"))
-    with pytest.raises(SettingsInvalid, match="missing.toml, which does not exist"):
+    with pytest.raises(SettingsInvalid, match=r"missing\.toml, which does not exist"):
         load_settings()
 
 

