@@ -155,3 +155,36 @@ def test_vendored_generated_fixture_and_lock_files_are_skipped_unless_asked(proj
     again = ingest(project, Origin("all"), index, embedder, include_skipped=True)
     assert {"vendor/lib.py", "tests/fixtures/payload.json", "src/models_gen.py"} <= set(index.file_hashes("all"))
     assert again.files_seen > report.files_seen
+
+
+class StoppingEmbedder(HashingEmbedder):
+    """Dies on its `calls`-th call, like a process killed in the middle of a first build."""
+
+    def __init__(self, calls: int) -> None:
+        super().__init__()
+        self.calls_left = calls
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls_left -= 1
+        if self.calls_left <= 0:
+            raise KeyboardInterrupt
+        return super().embed(texts)
+
+
+def test_an_ingest_stopped_halfway_leaves_no_file_half_indexed(tmp_path: Path) -> None:
+    root = tmp_path / "many"
+    (root / "docs").mkdir(parents=True)
+    for number in range(12):  # sections of different lengths in every file
+        sections = "\n\n".join(f"## Part {part}\n\n" + f"word{number} " * (5 + 40 * part) for part in range(4))
+        (root / "docs" / f"page{number}.md").write_text(f"# Page {number}\n\n{sections}\n")
+    index = EdgeIndex(tmp_path / "index.sqlite", HashingEmbedder().dimension)
+    complete = EdgeIndex(tmp_path / "complete.sqlite", HashingEmbedder().dimension)
+    total = ingest(root, Origin("docs"), complete, HashingEmbedder(), batch_size=5).chunks
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(root, Origin("docs"), index, StoppingEmbedder(calls=4), batch_size=5)
+    stored = index.count("docs")
+    assert 0 < stored < total
+
+    ingest(root, Origin("docs"), index, HashingEmbedder(), batch_size=5)
+    assert index.count("docs") == total  # the files cut off were taken as changed, not as done

@@ -17,7 +17,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+import numpy as np
 
 from devrel.knowledge.chunkers import chunk_file, is_indexable
 from devrel.knowledge.conversations import FAQ_NAMES, chunk_faq, read_threads
@@ -270,6 +272,10 @@ def _items(files: Sequence[tuple[str, Path]], report: IngestReport, include_skip
             yield _Item(rel, content_hash(text), lambda rel=rel, text=text: chunk_file(rel, text))
 
 
+def _mean_length(chunks: Sequence[Chunk]) -> float:
+    return sum(len(chunk.embedding_text()) for chunk in chunks) / len(chunks)
+
+
 def ingest(
     root: Path,
     origin: Origin,
@@ -301,28 +307,35 @@ def ingest(
     report.files_changed, report.files_removed = len(changed), len(removed)
     index.delete_paths(origin.source, [*removed, *(item.path for item in changed)])
 
-    chunks = [chunk.with_origin(origin, item.file_hash) for item in changed for chunk in item.chunks()]
-    # Similar lengths in one call; the embedder then buckets each call by token count, so calls of a
-    # few hundred passages (not one padded batch) keep padding low while progress still moves.
-    chunks.sort(key=lambda chunk: len(chunk.embedding_text()))
-    # Chunks of one file are spread over batches (sorted by length): a file is done with its last.
+    # A file reaches the index in one write, once all its chunks are embedded: an ingest stopped
+    # halfway (a killed `devrel serve`, a re-index Lambda out of time) then leaves no file half indexed,
+    # which the next ingest would take for unchanged and never complete. Files of similar passage
+    # lengths go together, so each embedder call, which buckets by token count, pads little.
+    files = [[chunk.with_origin(origin, item.file_hash) for chunk in item.chunks()] for item in changed]
+    files = sorted((chunks for chunks in files if chunks), key=_mean_length)
+    chunks = [chunk for file_chunks in files for chunk in file_chunks]
     waiting = Counter(chunk.path for chunk in chunks)
     files_total, files_done = len(waiting), 0
     if files_progress:
         files_progress(0, files_total)
+    held: list[tuple[Chunk, Any]] = []  # embedded chunks of files not complete yet
     for start in range(0, len(chunks), batch_size):
         batch = chunks[start : start + batch_size]
         embed_started = time.perf_counter()
         vectors = embedder.embed([chunk.embedding_text() for chunk in batch])
         report.embed_seconds += time.perf_counter() - embed_started
-        index.upsert(batch, vectors)
+        for chunk, vector in zip(batch, vectors, strict=True):
+            held.append((chunk, vector))
+            waiting[chunk.path] -= 1
+        complete = [(chunk, vector) for chunk, vector in held if waiting[chunk.path] == 0]
+        held = [(chunk, vector) for chunk, vector in held if waiting[chunk.path] > 0]
+        if complete:
+            index.upsert([chunk for chunk, _ in complete], np.asarray([vector for _, vector in complete]))
+            files_done += len({chunk.path for chunk, _ in complete})
         report.chunks += len(batch)
         if progress:
             progress(report.chunks, len(chunks))
         if files_progress:
-            for chunk in batch:
-                waiting[chunk.path] -= 1
-                files_done += waiting[chunk.path] == 0
             files_progress(files_done, files_total)
     report.seconds = time.perf_counter() - started
     return report
