@@ -89,6 +89,11 @@ class RankingScores:
         first = next((rank for rank, path in enumerate(ranked_files, start=1) if path in gold), None)
         self.reciprocal_ranks.append(1.0 / first if first else 0.0)
 
+    def merge(self, other: RankingScores) -> None:
+        for k, values in other.recalls.items():
+            self.recalls[k] += values
+        self.reciprocal_ranks += other.reciprocal_ranks
+
     def summary(self, prefix: str = "") -> dict[str, float]:
         out = {f"{prefix}recall@{k}": _mean(values) for k, values in self.recalls.items()}
         out[f"{prefix}mrr"] = _mean(self.reciprocal_ranks)

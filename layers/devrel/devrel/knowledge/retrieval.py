@@ -6,12 +6,12 @@ so the same rule works for every VectorIndex adapter.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from devrel.knowledge.index import Hit, VectorIndex
+from devrel.knowledge.rerank import RERANKER, Reranker
+from devrel.knowledge.roles import asks_for_tests, source_role
 from devrel.ports import Embedder
 
 
@@ -32,39 +32,6 @@ def reciprocal_rank_fusion(
 
 
 # --- Source-aware ranking ------------------------------------------------------------------------------
-
-_TEST_DIRS = frozenset({"test", "tests", "testing", "spec", "specs", "__tests__"})
-_FIXTURE_DIRS = frozenset({"fixtures", "fixture", "testdata", "test_data", "__snapshots__", "snapshots"})
-_GENERATED_DIRS = frozenset({"generated", "gen", "dist", "build", "_build"})
-_GENERATED_SUFFIXES = ("_pb2.py", "_pb2_grpc.py", ".min.js", ".min.css", ".generated.py", ".g.dart")
-# A question that names tests or fixtures wants them: no demotion then. "pytest" alone does not count.
-_ASKS_FOR_TESTS = re.compile(r"\b(?:unit[- ]?)?(?:tests?|testing|fixtures?|conftest|mocks?|generated)\b", re.I)
-
-
-def source_role(path: str) -> str:
-    """"test", "fixture", "generated" or "source" (docs and code), by path alone."""
-    parts = [part.lower() for part in PurePosixPath(path).parts]
-    if not parts:
-        return "source"
-    name, folders = parts[-1], parts[:-1]
-    if any(part in _FIXTURE_DIRS for part in folders):
-        return "fixture"
-    if name.endswith(_GENERATED_SUFFIXES) or any(part in _GENERATED_DIRS for part in folders):
-        return "generated"
-    stem = PurePosixPath(name).stem
-    if (
-        any(part in _TEST_DIRS for part in folders)
-        or stem.startswith("test_")
-        or stem.endswith(("_test", "_tests", ".test", ".spec"))
-        or stem == "conftest"
-    ):
-        return "test"
-    return "source"
-
-
-def asks_for_tests(query: str) -> bool:
-    return bool(_ASKS_FOR_TESTS.search(query))
-
 
 def _shingles(text: str) -> frozenset[str]:
     words = text.lower().split()
@@ -125,6 +92,7 @@ class Retriever:
         vector_weight: float = 1.0,
         demotion: float = DEMOTION,
         collapse: bool = True,
+        reranker: Reranker | None = RERANKER,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -133,6 +101,7 @@ class Retriever:
         self.weights = (lexical_weight, vector_weight)
         self.demotion = demotion
         self.collapse = collapse
+        self.reranker = reranker
 
     def search(self, query: str, k: int = 10, source: str | None = None) -> Retrieved:
         depth = max(k, self.pool)
@@ -142,6 +111,8 @@ class Retriever:
         fused = source_aware(fused, query, self.demotion)
         if self.collapse:
             fused = collapse_duplicates(fused)
+        if self.reranker is not None:
+            fused = self.reranker.rerank(query, fused, lexical, vector)
         return Retrieved(fused[:k], lexical, vector)
 
     def lexical_only(self, query: str, k: int = 10, source: str | None = None) -> list[Hit]:
