@@ -165,7 +165,10 @@ def test_csv_readers_take_multi_labels_and_gitbugs_columns(tmp_path: Path) -> No
     reports = tmp_path / "r.csv"
     reports.write_text("Summary,Issue id,Description\nTitle,42,Body\n", encoding="utf-8")
     (report,) = read_reports(reports)
-    assert (report.issue_id, report.title, report.body) == ("42", "Title", "Body")
+    assert (report.issue_id, report.title, report.body, report.created) == ("42", "Title", "Body", None)
+    reports.write_text("Summary,Issue id,Created,Description\nT,1,02/Jan/70 00:00,B\nT,2,1970-01-03T00:00:00Z,B\n"
+                       "T,3,soon,B\n", encoding="utf-8")
+    assert [report.created for report in read_reports(reports)] == [86_400.0, 172_800.0, None]
     pairs = tmp_path / "p.csv"
     pairs.write_text("a,b\n1,2\n\n", encoding="utf-8")
     assert read_pairs(pairs) == [("1", "2")]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from devrel.triage import evaluation
-from devrel.triage.duplicates import DuplicateIndex, calibrate_threshold, plain_tfidf_index
+from devrel.triage.duplicates import DuplicateIndex, LiveIndex, calibrate_threshold, plain_tfidf_index
 from devrel.triage.evaluation import evaluate_duplicates
 from devrel.triage.text import Issue
 
@@ -102,7 +102,9 @@ def test_retrieval_evaluation_reports_recall_mrr_and_the_baseline() -> None:
     pairs = [("7", "1"), ("8", "4"), ("7", "missing")]
     report = evaluate_duplicates(corpus, pairs, SynonymEmbedder(), target_precision=0.9)
     assert report["pairs"] == 2 and report["pairs_skipped"] == 1
-    assert set(report["methods"]) == {"tfidf_baseline", "lexical", "semantic", "hybrid"}
+    assert set(report["methods"]) == {"tfidf_baseline", "lexical", "semantic", "hybrid_text", "hybrid"}
+    # Without creation times there is no time penalty: both hybrids are the same score.
+    assert report["methods"]["hybrid_text"] == report["methods"]["hybrid"] and report["dated"] == 0
     assert report["methods"]["hybrid"]["recall@1"] == 1.0
     assert report["methods"]["hybrid"]["mrr"] == 1.0
     assert report["threshold"]["duplicates"] == 2
@@ -137,3 +139,42 @@ def test_the_threshold_is_cross_validated_over_folds_of_the_labelled_duplicates(
     assert report["threshold"] == 0.9 and report["duplicates"] == 10
     # Every fold flags its two items at .9 and above: 9 of the 10 right ones, and the wrong one at .95.
     assert (report["held_out_precision"], report["held_out_recall"]) == (0.9, 0.9)
+
+
+DAY = 86_400.0
+# Two reports as like the query as each other; only when they were opened differs.
+TWINS = [Issue("Balancer hangs on a full volume", "disk balancer stops", issue_id="old", created=0.0),
+         Issue("Balancer hangs on a full volume", "disk balancer stops", issue_id="recent", created=400 * DAY),
+         *PAST]
+
+
+def test_of_two_equally_similar_reports_the_one_opened_closer_in_time_ranks_first() -> None:
+    query = Issue("balancer hangs when a volume is full", "disk balancer", issue_id="q", created=410 * DAY)
+    match = DuplicateIndex(TWINS, SynonymEmbedder()).find(query, k=2)
+    assert [c.issue_id for c in match.candidates] == ["recent", "old"]
+    # Turned off, the tie keeps index order: the time made the difference.
+    untimed = DuplicateIndex(TWINS, SynonymEmbedder(), recency_weight=0.0).find(query, k=2)
+    assert [c.issue_id for c in untimed.candidates] == ["old", "recent"]
+
+
+def test_the_time_penalty_only_lowers_scores_and_needs_both_times() -> None:
+    index = DuplicateIndex(TWINS, SynonymEmbedder(), recency_weight=0.1, recency_days=90)
+    timed = Issue("balancer hangs", "disk balancer", issue_id="q", created=400 * DAY + 90 * DAY)
+    fused, lexical, semantic = index.score_matrix([timed, Issue("balancer hangs", "disk balancer", issue_id="u")])
+    text = index.lexical_weight * lexical + (1 - index.lexical_weight) * semantic
+    assert np.all(fused[0] <= text[0] + 1e-12)
+    # 90 days apart (one scale): 0.1 * (1 - 1/e) off; 490 days apart: nearly the whole 0.1.
+    assert np.isclose(text[0, 1] - fused[0, 1], 0.1 * (1 - np.exp(-1.0)))
+    assert np.isclose(text[0, 0] - fused[0, 0], 0.1 * (1 - np.exp(-490 / 90)))
+    # The PAST reports have no creation time, and the second query none: their scores are the text's.
+    assert np.allclose(fused[0, 2:], text[0, 2:]) and np.allclose(fused[1], text[1])
+
+
+def test_the_live_index_applies_the_same_time_penalty() -> None:
+    query = Issue("balancer hangs when a volume is full", "disk balancer", issue_id="q", created=410 * DAY)
+    fitted = DuplicateIndex(TWINS, SynonymEmbedder()).find(query, k=3).candidates
+    live = LiveIndex(TWINS[1:], SynonymEmbedder())
+    live.update({issue.issue_id: issue for issue in TWINS})  # "old" arrives after the fit
+    found = live.find(query, k=3)
+    assert [c.issue_id for c in found] == [c.issue_id for c in fitted]
+    assert np.allclose([c.score for c in found], [c.score for c in fitted], atol=1e-6)

@@ -5,7 +5,8 @@ abstention off (top label always) and on (only labels that clear their calibrate
 on `--train/--test` CSVs or by k-fold cross-validation of `--data`.
 
 eval duplicates: recall@1/5/10 and MRR of finding each pair's original among all other reports,
-for the hybrid score and a plain TF-IDF cosine baseline in the same run, plus a threshold
+for the hybrid score (with and without its time penalty, when the reports say when they were
+opened) and a plain TF-IDF cosine baseline in the same run, plus a threshold
 calibrated to `--target-precision` and checked on held-out halves.
 """
 
@@ -22,7 +23,7 @@ from devrel.commands.common import add_model_arguments, command_settings, knowle
 from devrel.runtime import build_embedder, build_llm
 from devrel.triage.classifier import Prediction, TrainingConfig
 from devrel.triage.datasets import read_issues, read_pairs, read_reports
-from devrel.triage.duplicates import DEFAULT_LEXICAL_WEIGHT
+from devrel.triage.duplicates import DEFAULT_LEXICAL_WEIGHT, DEFAULT_RECENCY_DAYS, DEFAULT_RECENCY_WEIGHT
 from devrel.triage.evaluation import (
     duplicates_table,
     evaluate_duplicates,
@@ -62,6 +63,10 @@ def register_eval(eval_subparsers: Any) -> None:
     duplicates.add_argument("--pairs", required=True, type=Path, help="CSV of duplicate pairs (id, original id)")
     duplicates.add_argument("--lexical-weight", type=float, default=DEFAULT_LEXICAL_WEIGHT,
                             help="weight of the TF-IDF cosine in the fused score (the rest: embeddings)")
+    duplicates.add_argument("--recency-weight", type=float, default=DEFAULT_RECENCY_WEIGHT,
+                            help="most the score loses for two reports opened far apart (0: no time penalty)")
+    duplicates.add_argument("--recency-days", type=float, default=DEFAULT_RECENCY_DAYS,
+                            help="time scale of that penalty: ~63%% of it at this many days apart")
     duplicates.add_argument("--target-precision", type=float, default=0.9)
     duplicates.add_argument("--folds", type=int, default=5,
                             help="cross-validation folds of the labelled duplicates for the threshold's held-out check")
@@ -111,7 +116,8 @@ def run_duplicates(args: argparse.Namespace) -> int:
     embedder = None if args.no_embeddings else _embedder(args)
     report = evaluate_duplicates(read_reports(args.corpus), read_pairs(args.pairs), embedder,
                                  lexical_weight=args.lexical_weight, target_precision=args.target_precision,
-                                 seed=args.seed, folds=args.folds)
+                                 seed=args.seed, folds=args.folds, recency_weight=args.recency_weight,
+                                 recency_days=args.recency_days)
     return _print(report, args.json, duplicates_table)
 
 

@@ -2,7 +2,8 @@
 
 Issue files have `label,title,body` columns (NLBSE style; other columns are kept as extras).
 A label cell may hold several labels separated by `|` or `;` (area labels). Report files have
-`id,summary,description`-like columns (GitBugs style: `Issue id`, `Summary`, `Description`).
+`id,summary,description`-like columns (GitBugs style: `Issue id`, `Summary`, `Description`), and
+optionally when each was opened (`Created`, `created_at`).
 Pair files list one duplicate pair per row, the two ids in the first two columns.
 """
 
@@ -12,6 +13,7 @@ import csv
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from devrel.triage.text import Issue
@@ -20,6 +22,29 @@ from devrel.triage.text import Issue
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 _LABEL_SEPARATORS = re.compile(r"\s*[|;]\s*")
+_CREATED_COLUMNS = ("created", "created at", "opened", "creation date")
+# Jira's export ("30/Sep/21 17:20"); ISO 8601 (GitHub's) is tried first.
+_TIME_FORMATS = ("%d/%b/%y %H:%M", "%d/%b/%Y %H:%M", "%d/%b/%y %I:%M %p")
+
+
+def parse_time(cell: str) -> float | None:
+    """Unix seconds of a date as trackers export it (UTC when no zone is given); None when unreadable."""
+    cell = cell.strip()
+    if not cell:
+        return None
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(cell.replace("Z", "+00:00"))
+    except ValueError:
+        for layout in _TIME_FORMATS:
+            try:
+                parsed = datetime.strptime(cell, layout)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
 class DatasetError(ValueError):
@@ -80,10 +105,12 @@ def read_reports(path: Path) -> list[Issue]:
     identifier = _column(fieldnames, ("issue id", "id", "number", "bug id"), path)
     title = _column(fieldnames, ("summary", "title"), path)
     body = _column(fieldnames, ("description", "body", "text"), path)
+    created = next((name for name in fieldnames if name.strip().lower().replace("_", " ") in _CREATED_COLUMNS), None)
     used = {identifier, title, body}
     return [
         Issue(title=row[title] or "", body=row[body] or "", issue_id=(row[identifier] or "").strip(),
-              extra={name: value for name, value in row.items() if name not in used and value is not None})
+              extra={name: value for name, value in row.items() if name not in used and value is not None},
+              created=parse_time(row[created] or "") if created else None)
         for row in rows
     ]
 

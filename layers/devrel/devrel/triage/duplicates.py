@@ -2,8 +2,11 @@
 
 The score is a weighted sum of two cosines, both in [0, 1] for these features: TF-IDF (shared
 rare words, error strings, class names) and sentence embeddings (the same problem in other
-words). A fixed-scale score, unlike rank fusion, can be given a threshold: the one calibrated on
-labelled pairs to a target precision decides which candidates are called likely duplicates.
+words), less a penalty for distance in time when both issues say when they were opened:
+duplicates are mostly filed within weeks of their original (GitBugs Hadoop: median 48 days apart,
+against 500 for two random reports). A fixed-scale score, unlike rank fusion, can be given a
+threshold: the one calibrated on labelled pairs to a target precision decides which candidates
+are called likely duplicates. The penalty only lowers scores, so a threshold never passes more.
 """
 
 from __future__ import annotations
@@ -34,7 +37,12 @@ LEXICAL_BLOCKS: dict[str, BlockSpec] = {
     "title": BlockSpec(weight=0.5, min_df=1, max_features=_UNLIMITED),
 }
 PLAIN_BLOCKS: dict[str, BlockSpec] = {"plain": BlockSpec(min_df=1, max_features=_UNLIMITED, sublinear=False)}
-DEFAULT_LEXICAL_WEIGHT = 0.6
+# Chosen by 5-fold cross-validation over GitBugs Hadoop's labelled pairs (folds kept whole per pair
+# of reports): lexical 0.7 of the text score; at most 0.1 off for time, half of it at ~62 days apart.
+DEFAULT_LEXICAL_WEIGHT = 0.7
+DEFAULT_RECENCY_WEIGHT = 0.1
+DEFAULT_RECENCY_DAYS = 90.0
+_DAY = 86_400.0
 # Queries scored per batch: bounds the dense (features x batch) temporary.
 _QUERY_BATCH = 128
 
@@ -62,6 +70,17 @@ def lexical_terms(issue: Issue) -> Analyzed:
     }
 
 
+def recency_penalty(query_times: np.ndarray, corpus_times: np.ndarray, weight: float, days: float) -> np.ndarray:
+    """(queries x corpus) penalty `weight * (1 - exp(-|days apart| / days))`; 0 where a time is unknown (NaN)."""
+    apart = np.abs(query_times[:, None] - corpus_times[None, :]) / _DAY
+    penalty = weight * -np.expm1(-apart / days)
+    return np.nan_to_num(penalty, nan=0.0)
+
+
+def created_times(issues: Sequence[Issue]) -> np.ndarray:
+    return np.array([np.nan if issue.created is None else issue.created for issue in issues], dtype=np.float64)
+
+
 def cosine_rows(queries: CsrMatrix, corpus: CsrMatrix) -> np.ndarray:
     """(queries x corpus) dot products of rows (cosines when rows are unit length)."""
     out = np.zeros((queries.n_rows, corpus.n_rows))
@@ -79,10 +98,14 @@ class DuplicateIndex:
     def __init__(self, issues: Sequence[Issue], embedder: Embedder | None = None,
                  lexical_weight: float = DEFAULT_LEXICAL_WEIGHT, threshold: float | None = None,
                  analyzer: Callable[[Issue], Analyzed] | None = None,
-                 blocks: dict[str, BlockSpec] | None = None) -> None:
+                 blocks: dict[str, BlockSpec] | None = None, recency_weight: float = DEFAULT_RECENCY_WEIGHT,
+                 recency_days: float = DEFAULT_RECENCY_DAYS) -> None:
         self.issues = list(issues)
         self.embedder = embedder
         self.lexical_weight = lexical_weight if embedder is not None else 1.0
+        self.recency_weight = recency_weight
+        self.recency_days = recency_days
+        self.times = created_times(self.issues)
         self.threshold = threshold
         self.analyzer = analyzer or lexical_terms
         self.vectorizer = TfidfVectorizer(blocks or LEXICAL_BLOCKS).fit([self.analyzer(i) for i in self.issues])
@@ -103,9 +126,13 @@ class DuplicateIndex:
         """Similarities of each query to every indexed issue: (fused, lexical, semantic)."""
         lexical = cosine_rows(self._lexical(queries), self.lexical_rows)
         if self.vectors is None:
-            return lexical, lexical, np.zeros_like(lexical)
-        semantic = np.clip(self._semantic(queries) @ self.vectors.T, 0.0, 1.0)
-        fused = self.lexical_weight * lexical + (1.0 - self.lexical_weight) * semantic
+            semantic = np.zeros_like(lexical)
+            fused = lexical
+        else:
+            semantic = np.clip(self._semantic(queries) @ self.vectors.T, 0.0, 1.0)
+            fused = self.lexical_weight * lexical + (1.0 - self.lexical_weight) * semantic
+        if self.recency_weight:
+            fused = fused - recency_penalty(created_times(queries), self.times, self.recency_weight, self.recency_days)
         return fused, lexical, semantic
 
     def find(self, issue: Issue, k: int = 5, exclude: Iterable[str] = ()) -> DuplicateMatch:
@@ -186,7 +213,7 @@ def plain_tfidf_terms(issue: Issue) -> Analyzed:
 
 
 def plain_tfidf_index(issues: Sequence[Issue]) -> DuplicateIndex:
-    return DuplicateIndex(issues, None, analyzer=plain_tfidf_terms, blocks=PLAIN_BLOCKS)
+    return DuplicateIndex(issues, None, analyzer=plain_tfidf_terms, blocks=PLAIN_BLOCKS, recency_weight=0.0)
 
 
 class LiveIndex:
@@ -289,6 +316,10 @@ class LiveIndex:
         total = float(np.sqrt(sum(value * value for value in row.values())))
         return {column: value / total for column, value in row.items()} if total > 0 else row
 
+    def _penalty(self, issue: Issue, times: np.ndarray) -> np.ndarray:
+        """The same time penalty as DuplicateIndex.score_matrix, for one query."""
+        return recency_penalty(created_times([issue]), times, self._base.recency_weight, self._base.recency_days)[0]
+
     def find(self, issue: Issue, k: int = 5) -> list[Candidate]:
         """Top-k current issues most like `issue` (itself left out), best first."""
         # The query's words absent from every indexed issue are left out, as a fitted index leaves them.
@@ -302,7 +333,7 @@ class LiveIndex:
             if semantic_query is not None and self._base.vectors is not None:
                 semantic = np.clip(semantic_query[0] @ self._base.vectors.T, 0.0, 1.0)
             weight = self._base.lexical_weight
-            fused = weight * lexical + (1.0 - weight) * semantic
+            fused = weight * lexical + (1.0 - weight) * semantic - self._penalty(issue, self._base.times)
             live = np.where(self._masked, -np.inf, fused)
             top = np.argsort(-live, kind="stable")[:k + 1]  # one more: the issue itself may be among them
             rows = [(self._base.issues[row], float(fused[row]), float(lexical[row]), float(semantic[row]))
@@ -315,8 +346,9 @@ class LiveIndex:
                 matrix = np.stack([self._added_vectors[other.issue_id] for other in added])
                 added_semantic = np.clip(semantic_query[0] @ matrix.T, 0.0, 1.0)
             weight = self._base.lexical_weight
-            rows += [(other, float(weight * lex + (1.0 - weight) * sem), float(lex), float(sem))
-                     for other, lex, sem in zip(added, added_lexical, added_semantic, strict=True)]
+            penalty = self._penalty(issue, created_times(added))
+            rows += [(other, float(weight * lex + (1.0 - weight) * sem - late), float(lex), float(sem))
+                     for other, lex, sem, late in zip(added, added_lexical, added_semantic, penalty, strict=True)]
         rows = [row for row in rows if row[0].issue_id != issue.issue_id]
         rows.sort(key=lambda row: -row[1])
         return [Candidate(other.issue_id, other.title, score, lex, sem) for other, score, lex, sem in rows[:k]]

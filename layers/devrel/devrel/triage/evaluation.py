@@ -19,7 +19,16 @@ from devrel.knowledge.documents import content_hash
 from devrel.ports import Embedder
 from devrel.triage.calibration import stratified_folds, threshold_for_precision
 from devrel.triage.classifier import EmbeddingSpec, IssueClassifier, Prediction, TrainingConfig, embedder_name, prepare
-from devrel.triage.duplicates import DEFAULT_LEXICAL_WEIGHT, DuplicateIndex, plain_tfidf_index, top_scores
+from devrel.triage.duplicates import (
+    DEFAULT_LEXICAL_WEIGHT,
+    DEFAULT_RECENCY_DAYS,
+    DEFAULT_RECENCY_WEIGHT,
+    DuplicateIndex,
+    created_times,
+    plain_tfidf_index,
+    recency_penalty,
+    top_scores,
+)
 from devrel.triage.metrics import accuracy, class_scores, macro_f1, mean_reciprocal_rank, recall_at
 from devrel.triage.text import Issue
 
@@ -159,8 +168,12 @@ def _spec(embedder: Embedder | None) -> EmbeddingSpec | None:
 
 def evaluate_duplicates(corpus: Sequence[Issue], pairs: Sequence[tuple[str, str]], embedder: Embedder | None,
                         lexical_weight: float = DEFAULT_LEXICAL_WEIGHT, target_precision: float = 0.9,
-                        seed: int = 0, folds: int = 5) -> dict[str, Any]:
-    """Rank of the known original among all other reports, per pair; plus a held-out threshold check."""
+                        seed: int = 0, folds: int = 5, recency_weight: float = DEFAULT_RECENCY_WEIGHT,
+                        recency_days: float = DEFAULT_RECENCY_DAYS) -> dict[str, Any]:
+    """Rank of the known original among all other reports, per pair; plus a held-out threshold check.
+
+    `hybrid` is the score triage uses; `hybrid_text` is the same without the time penalty (also
+    what `hybrid` is when the reports carry no creation time)."""
     started = time.perf_counter()
     by_id = {issue.issue_id: issue for issue in corpus}
     usable = [(query, original) for query, original in pairs if query in by_id and original in by_id]
@@ -168,12 +181,16 @@ def evaluate_duplicates(corpus: Sequence[Issue], pairs: Sequence[tuple[str, str]
     query_issues = [by_id[query] for query in queries]
     query_row = {query: row for row, query in enumerate(queries)}
 
-    hybrid = DuplicateIndex(corpus, embedder, lexical_weight=lexical_weight)
+    hybrid = DuplicateIndex(corpus, embedder, lexical_weight=lexical_weight, recency_weight=recency_weight,
+                            recency_days=recency_days)
     fused, lexical, semantic = hybrid.score_matrix(query_issues)
+    penalty = recency_penalty(created_times(query_issues), hybrid.times, recency_weight, recency_days)
     baseline, _, _ = plain_tfidf_index(corpus).score_matrix(query_issues)
     methods: dict[str, np.ndarray] = {"tfidf_baseline": baseline, "lexical": lexical}
     if embedder is not None:
-        methods.update(semantic=semantic, hybrid=fused)
+        methods.update(semantic=semantic, hybrid_text=fused + penalty, hybrid=fused)
+    elif recency_weight:
+        methods.update(lexical_time=fused)
 
     results: dict[str, Any] = {}
     for name, matrix in methods.items():
@@ -191,6 +208,9 @@ def evaluate_duplicates(corpus: Sequence[Issue], pairs: Sequence[tuple[str, str]
         "pairs_skipped": len(pairs) - len(usable),
         "embedder": embedder_name(embedder) if embedder is not None else None,
         "lexical_weight": hybrid.lexical_weight,
+        "recency_weight": recency_weight,
+        "recency_days": recency_days,
+        "dated": int(np.isfinite(hybrid.times).sum()),
         "methods": results,
         "threshold": held_out_threshold(hybrid, corpus, originals_of, target_precision, seed, folds),
         "seconds": round(time.perf_counter() - started, 1),
@@ -280,6 +300,8 @@ def duplicates_table(report: dict[str, Any]) -> str:
                  f"{threshold['held_out_precision']}, recall {threshold['held_out_recall']} "
                  f"({threshold.get('folds', 2)}-fold cross-validation over {threshold['duplicates']} duplicates, "
                  "each also scored with its originals left out)")
-    lines.append(f"{report['pairs']} pairs over {report['corpus']} reports, embedder {report['embedder'] or 'none'}, "
+    lines.append(f"{report['pairs']} pairs over {report['corpus']} reports ({report.get('dated', 0)} with a creation "
+                 f"time), embedder {report['embedder'] or 'none'}, lexical weight {report['lexical_weight']}, time "
+                 f"penalty up to {report.get('recency_weight', 0)} (scale {report.get('recency_days')} days), "
                  f"{report['seconds']} s")
     return "\n".join(lines)

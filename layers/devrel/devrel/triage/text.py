@@ -36,6 +36,8 @@ class Issue:
     labels: tuple[str, ...] = ()
     issue_id: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # When it was opened (Unix seconds), if known: duplicates are filed close in time to their originals.
+    created: float | None = None
 
     @property
     def label(self) -> str | None:
