@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import zlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from devrel.adapters.store_sqlite import SqliteStore
+from devrel.platforms.github import to_inbound_event
+from devrel.ports import PastIssue
 from devrel.triage import evaluation
 from devrel.triage.duplicates import DuplicateIndex, LiveIndex, calibrate_threshold, plain_tfidf_index
 from devrel.triage.evaluation import evaluate_duplicates
 from devrel.triage.text import Issue
+from devrel.usecases.duplicate_history import load_history
+from devrel.usecases.triage_models import duplicate_scorer
+from devrel.usecases.triage_steps import IssueFacts, issues_partition, start_triage
+from support.fakes import RecordingWorkflows
 
 PAST = [
     Issue("NameNode fails to start after upgrade", "NullPointerException in FSImage loader when upgrading from 3.2",
@@ -178,3 +187,28 @@ def test_the_live_index_applies_the_same_time_penalty() -> None:
     found = live.find(query, k=3)
     assert [c.issue_id for c in found] == [c.issue_id for c in fitted]
     assert np.allclose([c.score for c in found], [c.score for c in fitted], atol=1e-6)
+
+
+def test_triage_scores_duplicates_with_the_times_issues_were_opened() -> None:
+    past = [IssueFacts(repository="o/r", number=n, title="Balancer hangs on a full volume", body="disk balancer stops",
+                       created_at=opened) for n, opened in ((1, 0.0), (2, 400 * DAY))]
+    new = IssueFacts(repository="o/r", number=3, title="balancer hangs", body="disk balancer", created_at=410 * DAY)
+    found = duplicate_scorer(SynonymEmbedder)(new, past)
+    assert [candidate.number for candidate in found] == [2, 1]
+    assert found[0].score > found[1].score
+
+
+def test_a_new_issue_and_the_loaded_history_keep_when_they_were_opened(tmp_path: Path) -> None:
+    payload = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "github" / "issues.opened.15.json")
+                         .read_text())
+    event = to_inbound_event("issues", "d-t", payload)
+    assert event is not None
+    workflows = RecordingWorkflows()
+    start_triage(event, workflows, "triage", None, {})
+    [(_, started, _)] = workflows.started
+    assert started["issue"]["created_at"] == event.received_at
+    store = SqliteStore(tmp_path / "store.db")
+    load_history(store, "o/r", [PastIssue(7, "Old report", "text", "someone", 1234.0, True)],
+                 lambda facts: [0.0] * len(facts))
+    [item] = store.query(issues_partition("o/r"), limit=10)
+    assert item.data["created_at"] == 1234.0

@@ -52,7 +52,7 @@ def load_history(store: Store, repository: str, past: Iterable[PastIssue], score
     kept = [issue for issue in ordered if not issue_analysis.analyze(issue.title, issue.body).security]
     facts = [IssueFacts(repository=repository, number=issue.number, title=issue.title, body=issue.body,
                         author=issue.author, labels=list(issue.labels), html_url=issue.html_url,
-                        outcome=ending(issue))  # type: ignore[arg-type]
+                        created_at=issue.created_at, outcome=ending(issue))  # type: ignore[arg-type]
              for issue in kept]
     best = scores(facts) if facts else []
     # One read of the partition for the bot's closes, not one get per issue of a long history.

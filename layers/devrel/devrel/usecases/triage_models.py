@@ -102,8 +102,9 @@ def duplicate_scorer(embedder: Callable[[], Embedder]) -> DuplicateScorer:
             log.warning("duplicate search without embeddings: %s", error)
             vectors = None
         by_id = {str(p.number): p for p in past}
-        index = DuplicateIndex([Issue(p.title, p.body, issue_id=str(p.number)) for p in past], vectors)
-        match = index.find(Issue(issue.title, issue.body, issue_id=str(issue.number)), k=5)
+        index = DuplicateIndex([Issue(p.title, p.body, issue_id=str(p.number), created=p.created_at) for p in past],
+                               vectors)
+        match = index.find(Issue(issue.title, issue.body, issue_id=str(issue.number), created=issue.created_at), k=5)
         return [DuplicateCandidate(number=int(c.issue_id), title=c.title, score=c.score,
                                    url=by_id[c.issue_id].html_url) for c in match.candidates]
 
@@ -125,7 +126,7 @@ def earlier_best_scores(embedder: Callable[[], Embedder]) -> Callable[[list[Issu
         except Exception as error:  # lexical scores only, as triage does without embeddings
             log.warning("history scored without embeddings: %s", error)
             vectors = None
-        issues = [Issue(f.title, f.body, issue_id=str(f.number)) for f in facts]
+        issues = [Issue(f.title, f.body, issue_id=str(f.number), created=f.created_at) for f in facts]
         index = DuplicateIndex(issues, vectors)
         best: list[float] = []
         for start in range(0, len(issues), _HISTORY_BATCH):

@@ -73,6 +73,8 @@ class IssueFacts(BaseModel):
     labels: list[str] = Field(default_factory=list)
     html_url: str | None = None
     reactions: int = 0
+    # When it was opened (Unix seconds): the duplicate score is lowered for issues opened far apart.
+    created_at: float | None = None
     # Kept with the issue in the duplicate index: its best candidate's score when it was triaged, and
     # how it ended ("duplicate": closed as one or labelled so by a person), which calibrates the threshold.
     top_score: float | None = None
@@ -331,7 +333,7 @@ def start_triage(event: InboundEvent, workflows: Workflows, state_machine: str, 
     assert isinstance(opened, IssueOpened)
     issue = IssueFacts(repository=opened.repository, number=opened.number, title=opened.title, body=opened.body,
                        author=event.actor.name if event.actor else "", labels=opened.labels,
-                       html_url=opened.html_url, reactions=opened.reactions)
+                       html_url=opened.html_url, reactions=opened.reactions, created_at=event.received_at)
     policy = dict(defaults)
     if tracker is not None and opened.repository:
         policy.update(tracker.repository_config(opened.repository))
