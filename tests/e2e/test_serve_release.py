@@ -49,6 +49,7 @@ class Platforms:
     release_edits: list[dict[str, Any]] = field(default_factory=list)
     releases_created: list[dict[str, Any]] = field(default_factory=list)
     command_answers: list[dict[str, Any]] = field(default_factory=list)  # at the slash command's response_url
+    views: list[dict[str, Any]] = field(default_factory=list)  # views.open: the edit modals
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def release(self, base: str, published: bool) -> dict[str, Any]:
@@ -69,6 +70,9 @@ class Platforms:
             if path == "/slack/api/chat.update":
                 self.slack_updates.append(json.loads(body))
                 return 200, {"ok": True}
+            if path == "/slack/api/views.open":
+                self.views.append(json.loads(body))
+                return 200, {"ok": True, "view": {**self.views[-1]["view"], "id": f"V{len(self.views)}"}}
             if path.startswith("/slack/api/"):
                 return 200, {"ok": True}
             if path == f"/discord/api/channels/{DISCORD_CHANNEL}/messages" and method == "POST":
@@ -153,6 +157,21 @@ def click(app: Any, action_id: str, value: str, channel: str, message_ts: str, s
                "channel": {"id": channel},
                "actions": [{"action_id": action_id, "value": value, "type": "button",
                             "action_ts": f"{time.time():.6f}"}]}
+    return interact(app, payload, secret)
+
+
+def submit_view(app: Any, view: dict[str, Any], view_id: str, notes: list[str]) -> int:
+    """The edit modal saved as Slack sends it (view_submission): each input's value, v0-signed."""
+    inputs = [block["block_id"] for block in view["blocks"] if block["type"] == "input"]
+    values = {block: {"notes": {"type": "plain_text_input", "value": text}}
+              for block, text in zip(inputs, notes, strict=True)}
+    payload = {"type": "view_submission", "user": {"id": "U7", "username": "ana", "team_id": "T1"},
+               "team": {"id": "T1"}, "trigger_id": f"trig-{uuid.uuid4()}",
+               "view": {**view, "id": view_id, "hash": f"h-{uuid.uuid4()}", "state": {"values": values}}}
+    return interact(app, payload)
+
+
+def interact(app: Any, payload: dict[str, Any], secret: str = SLACK_SECRET) -> int:
     body = urlencode({"payload": json.dumps(payload)}).encode()
     stamp = str(int(time.time()))
     request = urllib.request.Request(
@@ -253,3 +272,38 @@ def test_the_release_command_drafts_the_range_and_approval_creates_the_release(a
     [created] = platforms.releases_created
     assert created["tag_name"] == "v2.0" and created["draft"] is False and "CSV export" in created["body"]
     assert platforms.release_edits == []
+
+
+def test_edit_opens_the_draft_in_a_modal_and_the_saved_text_is_what_gets_published(app: Any,
+                                                                                    platforms: Platforms) -> None:
+    draft_release(app)
+    message_ts, value = posted_message(app, platforms)
+    assert click(app, "release_edit", value, "CGENERAL", message_ts) == 200  # elsewhere: no modal
+    assert click(app, "release_edit", value, APPROVAL_CHANNEL, message_ts) == 200
+    deadline = time.monotonic() + 30
+    while not platforms.views and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [opened] = platforms.views
+    view = opened["view"]
+    [notes_input] = [b for b in view["blocks"] if b["type"] == "input"]
+    assert "CSV export" in notes_input["element"]["initial_value"] and view["private_metadata"] == value
+    # Untrusted to the end: the edit pings, asks for more and holds a fake button value; it is only text.
+    edited = ("# Widget 2.0\n\nThe CSV export is here. <!channel> @everyone release_approve "
+              f"{value}\n\n- Parse empty headers (#13)")
+    assert submit_view(app, view, "VFORGED", [edited]) == 200  # a modal that was never opened: ignored
+    assert submit_view(app, view, "V1", [edited]) == 200
+    deadline = time.monotonic() + 30
+    while not platforms.slack_updates and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [update] = platforms.slack_updates
+    assert update["ts"] == message_ts and "The CSV export is here" in update["text"]
+    assert "<!channel>" not in json.dumps(update)  # shown escaped
+    assert any(b.get("block_id") == "release_approval" for b in update["blocks"])  # buttons kept
+    assert execution_status(app.data_dir, timeout=0.5) == "RUNNING" and platforms.release_edits == []
+    assert click(app, "release_approve", value, APPROVAL_CHANNEL, message_ts) == 200
+    assert execution_status(app.data_dir) == "SUCCEEDED"
+    [published] = platforms.release_edits
+    assert published["body"] == edited and published["draft"] is False  # as approved, byte for byte
+    [discord] = platforms.discord_posts
+    assert "The CSV export is here" in discord["content"] and "@everyone" not in discord["content"]
+    app.wait_for_output("[activity] release_edit posted")

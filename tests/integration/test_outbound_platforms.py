@@ -108,6 +108,35 @@ def test_slack_replaces_a_decided_message_without_buttons(api: StandIn) -> None:
     assert "approved by maria" in sent["text"] and "<!everyone>" not in json.dumps(sent)
 
 
+def test_slack_redraws_an_edited_release_draft_with_its_buttons(api: StandIn) -> None:
+    api.on("POST", "/api/chat.update", ok({"ok": True, "channel": "C1", "ts": "1699.1"}))
+    platform = SlackPlatform("xoxb-test", f"{api.url}/api/")
+    platform.update_message("C1", "1699.1", "Release v2.0 is drafted\n\n<!channel> new notes", approval="r-1")
+    sent = api.seen[0].json()
+    [buttons] = [block for block in sent["blocks"] if block["type"] == "actions"]
+    assert [(e["action_id"], e["value"]) for e in buttons["elements"]] == [
+        ("release_approve", "r-1"), ("release_edit", "r-1"), ("release_reject", "r-1")]
+    assert "<!channel>" not in json.dumps(sent)
+
+
+def test_slack_opens_the_release_editor_and_an_expired_trigger_is_not_retried(api: StandIn) -> None:
+    answers = iter([(200, {"ok": True, "view": {"id": "V42"}}, {}),
+                    (200, {"ok": False, "error": "expired_trigger_id"}, {})])
+    api.on("POST", "/api/views.open", lambda seen: next(answers))
+    platform = SlackPlatform("xoxb-test", f"{api.url}/api/")
+    notes = "# acme/widget v2.0\n\n" + "\n".join(f"- change {n}" for n in range(600))
+    assert platform.open_release_editor("T1", "trig-1", "r-1", "acme/widget v2.0", notes) == "V42"
+    sent = api.seen[0].json()
+    view = sent["view"]
+    assert sent["trigger_id"] == "trig-1" and view["private_metadata"] == "r-1"
+    parts = [b["element"]["initial_value"] for b in view["blocks"] if b["type"] == "input"]
+    assert len(parts) > 1 and "\n".join(parts) == notes  # the whole draft, in inputs of Slack's size
+    with pytest.raises(PlatformError) as expired:
+        platform.open_release_editor("T1", "trig-2", "r-1", "acme/widget v2.0", notes)
+    assert not expired.value.retryable and "expired_trigger_id" in str(expired.value)
+    assert len(api.seen) == 2
+
+
 def test_slack_uses_the_workspace_token_when_installed(api: StandIn) -> None:
     api.on("POST", "/api/chat.postMessage", ok({"ok": True, "ts": "1"}))
     platform = SlackPlatform(None, f"{api.url}/api/", team_token={"T9": "xoxb-team9"}.get)

@@ -25,6 +25,7 @@ class RecordingPlatform:
         self.posted: list[tuple[InboundEvent, Reply]] = []
         self.working: list[str] = []
         self.updated: list[tuple[str, str, str]] = []  # chat.update: (channel, message ts, new text)
+        self.updated_buttons: list[str | None] = []  # the approval whose buttons each update kept
         self._failures = list(failures or [])
 
     def post_reply(self, event: InboundEvent, reply: Reply) -> str:
@@ -36,8 +37,9 @@ class RecordingPlatform:
     def mark_working(self, event: InboundEvent) -> None:
         self.working.append(event.delivery_id)
 
-    def update_message(self, channel: str, message_ts: str, text: str) -> None:
+    def update_message(self, channel: str, message_ts: str, text: str, approval: str | None = None) -> None:
         self.updated.append((channel, message_ts, text))
+        self.updated_buttons.append(approval)
 
     @property
     def texts(self) -> list[str]:

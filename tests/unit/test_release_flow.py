@@ -18,6 +18,8 @@ from devrel.events import (
     InboundEvent,
     ReleaseDecision,
     ReleaseDrafted,
+    ReleaseEdited,
+    ReleaseEditRequested,
     ReleaseRequested,
     Reply,
     SlackAddress,
@@ -58,6 +60,18 @@ class Publisher:
         return f"https://github.com/{repository}/releases/tag/{tag}"
 
 
+class EditingSlack(RecordingPlatform):
+    """Slack that also opens the release editor (views.open): keeps what each modal was opened with."""
+
+    def __init__(self) -> None:
+        super().__init__("slack")
+        self.editors: list[tuple[str, str, str]] = []  # (trigger, approval, notes)
+
+    def open_release_editor(self, team: str, trigger_id: str, approval: str, title: str, notes: str) -> str:
+        self.editors.append((trigger_id, approval, notes))
+        return f"V{len(self.editors)}"
+
+
 class KeptStarts:
     """The executions, keeping the ids their starts returned (the command's outcome is a word)."""
 
@@ -80,7 +94,7 @@ class World:
         db = tmp_path / "workflows.sqlite"
         self.store = SqliteStore(tmp_path / "store.sqlite", now=self.clock)
         self.activity = ActivityLog(self.store, self.clock)
-        self.slack, self.discord = RecordingPlatform("slack"), RecordingPlatform("discord")
+        self.slack, self.discord = EditingSlack(), RecordingPlatform("discord")
         self.forum = forum or RecordingForum()
         self.publisher = Publisher()
         self.drafted: list[tuple[str, str]] = []
@@ -100,7 +114,8 @@ class World:
                                       now=self.clock, sleep=self.clock.sleep)
         self.executions = ExecutionStore(db, now=self.clock)
         # The worker's side: the click becomes SendTaskSuccess / SendTaskFailure on the same file.
-        self.approvals = ReleaseApprovals(self.store, SqliteWorkflows(db, now=self.clock), self.activity, CHANNEL)
+        self.approvals = ReleaseApprovals(self.store, SqliteWorkflows(db, now=self.clock), self.activity, CHANNEL,
+                                          self.slack, self.clock)
         settings = ReleaseSettings(approval_channel=CHANNEL, announce_slack_channel="CNEWS",
                                    announce_discord_channel="D1", announce_discourse_category=5, dry_run=dry_run)
         self.answers = RecordingPlatform("slack")  # what the command answers its caller
@@ -126,13 +141,32 @@ class World:
         return event, reply
 
     def click(self, approve: bool, channel: str = CHANNEL, approval: str | None = None,
-              message_ts: str = "m1") -> str:
+              message_ts: str = "m1", before_publish: Any = None) -> str:
         _, reply = self.posted_approval()
         event = InboundEvent(platform="slack", kind="slack.action.release_approve", delivery_id=f"act:{approve}",
                              intent=ReleaseDecision(approval=approval or reply.approval or "", approve=approve,
                                                     message_ts=message_ts),
                              reply_to=SlackAddress(channel=channel), actor=Actor(id="U1", name="maria"))
         outcome = self.approvals.decide(event)
+        if before_publish is not None:
+            before_publish()
+        self.executor.run_ready()
+        return outcome
+
+    def open_editor(self, channel: str = CHANNEL, message_ts: str = "m1") -> str:
+        _, reply = self.posted_approval()
+        event = InboundEvent(platform="slack", kind="slack.action.release_edit", delivery_id=f"edit:{message_ts}",
+                             intent=ReleaseEditRequested(approval=reply.approval or "", message_ts=message_ts,
+                                                         trigger_id="trig-1"),
+                             reply_to=SlackAddress(channel=channel), actor=Actor(id="U1", name="maria"))
+        return self.approvals.open_editor(event)
+
+    def save_edit(self, notes: str, view_id: str = "V1") -> str:
+        _, reply = self.posted_approval()
+        event = InboundEvent(platform="slack", kind="slack.view.release_edit", delivery_id=f"view:{view_id}:{notes}",
+                             intent=ReleaseEdited(approval=reply.approval or "", view_id=view_id, notes=notes),
+                             reply_to=SlackAddress(), actor=Actor(id="U2", name="ana"))
+        outcome = self.approvals.edit(event)
         self.executor.run_ready()
         return outcome
 
@@ -144,7 +178,7 @@ class World:
         return sorted((a.kind, a.status) for a in self.activity.latest(limit=50))
 
 
-def test_the_draft_waits_in_the_approval_channel_with_two_buttons(tmp_path: Path) -> None:
+def test_the_draft_waits_in_the_approval_channel_with_its_buttons(tmp_path: Path) -> None:
     world = World(tmp_path)
     assert world.status() == "RUNNING"
     assert world.drafted == [(REPO, "v2.0")]
@@ -153,7 +187,7 @@ def test_the_draft_waits_in_the_approval_channel_with_two_buttons(tmp_path: Path
     assert "Add export" in reply.text and reply.approval
     blocks = slack_platform.reply_blocks(reply, feedback_for=event.delivery_id)
     actions = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert actions == ["release_approve", "release_reject"]
+    assert actions == ["release_approve", "release_edit", "release_reject"]
     # The token stays in the Store: it is not on the buttons or in the message.
     token = world.store.get(APPROVALS, reply.approval).data["token"]
     assert token not in json.dumps(blocks)
@@ -345,3 +379,100 @@ def test_a_release_names_a_github_repository_never_a_local_folder(tmp_path: Path
     monkeypatch.chdir(tmp_path)
     services = fake_services(tmp_path / "data")
     assert isinstance(release_sources(services, REPO, local=False).history, GithubReleaseSource)
+
+
+EDITED = "# acme/widget v2.0\n\n## Highlights\nCSV export, thanks @everyone <!channel> (#12)\n"
+
+
+def test_an_edit_replaces_the_draft_and_approval_publishes_exactly_that(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    assert world.open_editor() == "release-editor-opened"
+    [(trigger, approval, prefilled)] = world.slack.editors
+    assert (trigger, prefilled) == ("trig-1", NOTES) and approval == world.posted_approval()[1].approval
+    assert world.save_edit(EDITED) == "release-edited"
+    assert world.status() == "RUNNING"  # still waiting for Approve / Reject
+    # The request redrawn in place with the edited notes, its buttons kept.
+    [(channel, ts, text)] = world.slack.updated
+    assert (channel, ts) == (CHANNEL, "m1") and "## Highlights" in text and "Add export" not in text
+    assert world.slack.updated_buttons == [approval]
+    assert "ana edited the notes" in world.slack.texts[-1]
+    world.open_editor()
+    assert world.slack.editors[-1][2] == EDITED  # the next edit starts from the edited text
+    assert world.click(approve=True) == "release-approved"
+    assert world.status() == "SUCCEEDED"
+    assert world.publisher.published == [(REPO, 77, EDITED)]  # as written, nothing added or lost
+    # Everything made from the notes is made from the approved text, which pings nobody anywhere else.
+    assert "Highlights" in world.forum.topics[0][1] and "@everyone" not in world.forum.topics[0][1]
+    [announcement] = [reply.text for event, reply in world.slack.posted
+                      if isinstance(event.reply_to, SlackAddress) and event.reply_to.channel == "CNEWS"]
+    assert "Highlights" in announcement and "@everyone" not in announcement
+    blog = next(a for a in world.activity.latest(limit=50) if a.reason.endswith("blog post draft"))
+    assert "Highlights" in blog.detail and "Add export" not in blog.detail
+    assert ("release_edit", "posted") in world.kinds()
+
+
+def test_a_publish_never_falls_back_to_the_draft_when_the_approved_edit_is_gone(tmp_path: Path) -> None:
+    from devrel.usecases.release_flow import EDITS
+
+    world = World(tmp_path)
+    world.open_editor()
+    world.save_edit(EDITED)
+
+    def forget_edits() -> None:  # between the click (which pinned revision 1) and the Publish step
+        for item in world.store.query(EDITS, ""):
+            world.store.delete(item.pk, item.sk)
+
+    world.click(approve=True, before_publish=forget_edits)
+    assert world.status() == "FAILED" and world.publisher.published == []
+    assert any("revision 1" in (a.error or "") for a in world.activity.latest(limit=50))
+
+
+def test_edits_from_elsewhere_or_too_late_change_nothing(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    assert world.open_editor(channel="CGENERAL") == "release-edit-ignored"
+    assert world.open_editor(message_ts="m9") == "release-edit-ignored"
+    assert world.slack.editors == []
+    assert world.save_edit(EDITED, view_id="VFORGED") == "release-edit-ignored"  # no modal of ours
+    world.open_editor()
+    assert world.save_edit("  \n") == "release-edit-refused"  # empty: the draft stays
+    assert "not applied: it was empty" in world.slack.texts[-1]
+    world.click(approve=True)
+    assert world.save_edit(EDITED) == "release-edit-refused"  # decided meanwhile
+    assert world.publisher.published == [(REPO, 77, NOTES)]
+    # Nothing lost: the late text is in the activity log.
+    [late] = [a for a in world.activity.latest(limit=50) if a.kind == "release_edit" and "decided" in (a.error or "")]
+    assert late.status == "failed" and late.detail == EDITED
+
+
+def test_an_edit_holding_a_credential_is_refused_and_kept_redacted(tmp_path: Path) -> None:
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    world = World(tmp_path)
+    world.open_editor()
+    assert world.save_edit(f"{NOTES}- deploy with {token}\n") == "release-edit-refused"
+    assert world.slack.updated == [] and "credential" in world.slack.texts[-1]
+    stored = json.dumps([item.data for item in world.store.scan()])
+    assert token not in stored and token not in json.dumps(world.slack.texts)
+    world.open_editor()  # the maintainer's text comes back, without the credential
+    assert "deploy with [redacted]" in world.slack.editors[-1][2]
+    world.click(approve=True)
+    assert world.publisher.published == [(REPO, 77, NOTES)]
+
+
+def test_the_edit_modal_round_trips_long_notes_through_a_submission() -> None:
+    notes = "\n".join(f"- change {n}: " + "x" * (n % 90) for n in range(400)) + "\n" + "y" * 7000
+    view = slack_platform.release_edit_view("release-acme-widget-77", "acme/widget v2.0", notes)
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert len(inputs) > 4 and all(len(b["element"]["initial_value"]) <= 3000 for b in inputs)
+    values = {b["block_id"]: {"notes": {"type": "plain_text_input", "value": b["element"]["initial_value"]}}
+              for b in reversed(inputs)}  # Slack's order of the object is no promise
+    payload = {"type": "view_submission", "user": {"id": "U2", "username": "ana"}, "team": {"id": "T1"},
+               "view": {"id": "V1", "hash": "h1", "callback_id": "release_edit",
+                        "private_metadata": "release-acme-widget-77", "state": {"values": values}}}
+    event = slack_platform.interaction_to_inbound(payload)
+    assert event is not None and isinstance(event.intent, ReleaseEdited)
+    # Lines come back exactly; only the one 7,000-character line gains the breaks it was cut at.
+    assert event.intent.notes.replace("\n", "") == notes.replace("\n", "")
+    assert event.intent.notes.split("\n")[:400] == notes.split("\n")[:400]
+    assert (event.intent.view_id, event.intent.approval) == ("V1", "release-acme-widget-77")
+    payload["view"]["callback_id"] = "another_modal"
+    assert slack_platform.interaction_to_inbound(payload) is None

@@ -99,6 +99,13 @@ WRONG_SHAPES: list[tuple[str, dict[str, str], Any]] = [
     ("slack_interactivity", {}, {"type": "message_action", "trigger_id": "t", "channel": "C1", "message": {}}),
     ("slack_interactivity", {}, {"type": "message_action", "trigger_id": "t", "channel": {"id": "C1"},
                                  "message": "hello"}),
+    # The release edit modal's submission: its values must be text, and it must name its view and approval.
+    ("slack_interactivity", {}, {"type": "view_submission", "view": {"id": "V1", "callback_id": "release_edit",
+                                                                     "private_metadata": "r-1", "state": {
+                                                                         "values": {"notes_0": {"notes": {
+                                                                             "value": ["@everyone"]}}}}}}),
+    ("slack_interactivity", {}, {"type": "view_submission", "view": {"callback_id": "release_edit",
+                                                                     "private_metadata": "r-1"}}),
     ("discord", {}, {**SAMPLES["discord"], "member": "u1"}),
     ("discord", {}, {**SAMPLES["discord"], "member": {"user": {"id": {"x": 1}}}}),
     ("discord", {}, {**SAMPLES["discord"], "channel": "ch1", "channel_id": None}),

@@ -240,6 +240,26 @@ class ReleaseDecision(BaseModel):
     message_ts: str = ""
 
 
+class ReleaseEditRequested(BaseModel):
+    """Edit clicked on a release draft posted for approval: a modal with the draft opens (for a few
+    seconds Slack's `trigger_id` can open one). Like a decision, it names a waiting approval."""
+
+    type: Literal["release_edit_requested"] = "release_edit_requested"
+    approval: str = Field(max_length=200)
+    message_ts: str = ""
+    trigger_id: str = Field(min_length=1, max_length=500)
+
+
+class ReleaseEdited(BaseModel):
+    """The release draft's edit modal submitted: `notes` replace the draft if `view_id` is a modal opened
+    for that approval. The text is untrusted, it only ever becomes the notes."""
+
+    type: Literal["release_edited"] = "release_edited"
+    approval: str = Field(max_length=200)
+    view_id: str = Field(min_length=1, max_length=200)
+    notes: str
+
+
 class ReleaseRequested(BaseModel):
     """`/devrel release OWNER/NAME FROM TO` in Slack: notes for that range, through the same approval as a
     draft release (approval creates the GitHub release for the tag TO)."""
@@ -269,7 +289,8 @@ class Activity(BaseModel):
 
 Intent = Annotated[
     Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | MemberJoined
-    | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | ReleaseRequested | PersonRequest
+    | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | ReleaseEditRequested
+    | ReleaseEdited | ReleaseRequested | PersonRequest
     | Activity,
     Field(discriminator="type"),
 ]

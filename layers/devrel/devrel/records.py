@@ -325,8 +325,8 @@ class Action(BaseModel):
     """One thing the assistant did, or in dry-run would have done, for a maintainer to review."""
 
     kind: Literal["answer", "comment", "label", "close", "reopen", "welcome", "nudge", "review", "release_draft",
-                  "assign", "alert", "handoff", "release_approval", "release_decision", "release_publish",
-                  "announce"]
+                  "assign", "alert", "handoff", "release_approval", "release_decision", "release_edit",
+                  "release_publish", "announce"]
     platform: Platform
     # Where it happened: a link a person can open (or the platform's own address of the thread).
     target: str

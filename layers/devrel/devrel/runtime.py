@@ -37,6 +37,8 @@ from devrel.events import (
     Question,
     ReleaseDecision,
     ReleaseDrafted,
+    ReleaseEdited,
+    ReleaseEditRequested,
     ReleaseRequested,
     RepositoriesInstalled,
 )
@@ -335,11 +337,12 @@ class Services:
 
     @cached_property
     def release_approvals(self) -> ReleaseApprovals:
-        """Approve / Reject clicks -> SendTaskSuccess / SendTaskFailure for the waiting release."""
+        """Approve / Reject clicks -> SendTaskSuccess / SendTaskFailure for the waiting release; Edit -> the
+        draft in a Slack modal, whose saved text replaces it."""
         from devrel.usecases.release_flow import ReleaseApprovals
 
         return ReleaseApprovals(self.store, self.workflows, self.activity,  # type: ignore[arg-type]
-                                self.settings.release_approval_slack_channel)
+                                self.settings.release_approval_slack_channel, self.platforms.get("slack"), self.clock)
 
     @cached_property
     def assignee_load(self) -> AssigneeLoad:
@@ -442,6 +445,8 @@ class Services:
             PullRequestUpdated: [self.pull_request_reviews.handle],
             ReleaseDrafted: [start_release],
             ReleaseDecision: [lambda event: self.release_approvals.decide(event)],
+            ReleaseEditRequested: [lambda event: self.release_approvals.open_editor(event)],
+            ReleaseEdited: [lambda event: self.release_approvals.edit(event)],
             ReleaseRequested: [release_command],
             PersonRequest: [self.people_requests.handle],
         })

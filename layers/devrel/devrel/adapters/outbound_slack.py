@@ -15,7 +15,7 @@ from slack_sdk.webhook import WebhookClient
 from devrel.events import InboundEvent, Reply, SlackAddress
 from devrel.logs import redacted_logger
 from devrel.platforms.outbound import PlatformError, is_retryable_status
-from devrel.platforms.slack import notification_text, reply_blocks
+from devrel.platforms.slack import notification_text, release_edit_view, reply_blocks
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +93,10 @@ class SlackPlatform:
             raise PlatformError("slack", f"chat.postMessage: {error}", retryable=True) from error
         return str(response.get("ts", ""))
 
-    def update_message(self, channel: str, message_ts: str, text: str) -> None:
-        """chat.update: replace a posted message (its buttons too) with `text` (a release decided)."""
-        reply = Reply(text=text, feedback=False)
+    def update_message(self, channel: str, message_ts: str, text: str, approval: str | None = None) -> None:
+        """chat.update: replace a posted message with `text`: without buttons once a release is decided, with
+        the approval's buttons again when only its draft was edited."""
+        reply = Reply(text=text, feedback=False, approval=approval)
         try:
             self.client_for("").chat_update(channel=channel, ts=message_ts, text=notification_text(reply),
                                             blocks=reply_blocks(reply), link_names=False)
@@ -103,6 +104,21 @@ class SlackPlatform:
             raise _api_error(error) from error
         except (SlackClientError, URLError, OSError) as error:
             raise PlatformError("slack", f"chat.update: {error}", retryable=True) from error
+
+    def open_release_editor(self, team: str, trigger_id: str, approval: str, title: str, notes: str) -> str:
+        """views.open: the release draft in an edit modal; returns the view's id (its submission must carry
+        it). Slack accepts a trigger for 3 seconds only: `expired_trigger_id` is not retried."""
+        try:
+            response = self.client_for(team).views_open(trigger_id=trigger_id,
+                                                        view=release_edit_view(approval, title, notes))
+        except SlackApiError as error:
+            raise _api_error(error) from error
+        except (SlackClientError, URLError, OSError) as error:
+            raise PlatformError("slack", f"views.open: {error}", retryable=False) from error
+        view = response.get("view")
+        if not isinstance(view, dict) or not view.get("id"):
+            raise PlatformError("slack", "views.open returned no view", retryable=False)
+        return str(view["id"])
 
     def _open_direct(self, team: str, user: str) -> str:
         """conversations.open: the direct-message channel with one user (a newcomer's welcome)."""

@@ -26,6 +26,8 @@ from devrel.events import (
     MemberJoined,
     Question,
     ReleaseDecision,
+    ReleaseEdited,
+    ReleaseEditRequested,
     ReleaseRequested,
     Reply,
     SlackAddress,
@@ -46,6 +48,12 @@ _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 SECTION_LIMIT = 3000
 FEEDBACK_ACTIONS = ("feedback_up", "feedback_down")
 RELEASE_ACTIONS = ("release_approve", "release_reject")
+RELEASE_EDIT = "release_edit"
+# The edit modal: its callback id, and one multi-line input per part of the draft, since a plain-text
+# input holds at most 3,000 characters (a modal up to 100 blocks).
+RELEASE_EDIT_VIEW = "release_edit"
+INPUT_LIMIT = 3000
+_NOTES_BLOCK = re.compile(r"notes_(\d{1,3})")
 
 
 # --- signatures --------------------------------------------------------------------------------
@@ -186,6 +194,22 @@ class _Message(_Fields):
     text: str | None = None
 
 
+class _InputValue(_Fields):
+    value: str | None = None
+
+
+class _ViewState(_Fields):
+    values: dict[str, dict[str, _InputValue]] = Field(default_factory=dict)
+
+
+class _View(_Fields):
+    id: str = ""
+    callback_id: str = ""
+    hash: str | None = None
+    private_metadata: str = ""
+    state: _ViewState = Field(default_factory=_ViewState)
+
+
 class Interaction(_Fields):
     """A `block_actions` or `message_action` interactivity payload, as far as the assistant reads it."""
 
@@ -198,10 +222,11 @@ class Interaction(_Fields):
     container: _Container | None = None
     actions: list[_Action] = Field(default_factory=list)
     message: _Message | None = None
+    view: _View | None = None
 
 
 _HANDLED_EVENTS = _MEMBER_EVENTS | _REVOCATION_EVENTS | {"app_mention", "message"}
-_HANDLED_INTERACTIONS = frozenset({"block_actions", "message_action"})
+_HANDLED_INTERACTIONS = frozenset({"block_actions", "message_action", "view_submission"})
 
 
 def _event_type(payload: Mapping[str, Any]) -> str:
@@ -354,9 +379,10 @@ def command_answer(text: str) -> str:
 
 
 def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
-    """Buttons (feedback, approve/reject) and the message shortcut, or None.
+    """Buttons (feedback, approve/edit/reject), the message shortcut and the release edit modal's
+    submission, or None.
 
-    Other interaction types are acknowledged unread; the fields of these two are validated, and a wrong
+    Other interaction types are acknowledged unread; the fields of these are validated, and a wrong
     type raises ValueError."""
     kind = payload.get("type")
     if not isinstance(kind, str):
@@ -369,6 +395,8 @@ def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
     actor = Actor(id=user.id, name=user.username or user.name or "")
     trigger = interaction.trigger_id or ""
     channel_of = interaction.channel.id if interaction.channel else None
+    if interaction.type == "view_submission":
+        return _edited_release(interaction, team, actor)
     if interaction.type == "block_actions":
         if not interaction.actions:
             raise ValueError("block_actions without actions")
@@ -383,6 +411,8 @@ def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
             if action_id in FEEDBACK_ACTIONS
             else ReleaseDecision(approval=value, approve=action_id == "release_approve", message_ts=message_ts)
             if action_id in RELEASE_ACTIONS and value
+            else ReleaseEditRequested(approval=value, message_ts=message_ts, trigger_id=trigger)
+            if action_id == RELEASE_EDIT and value and trigger
             else Activity()
         )
         return InboundEvent(
@@ -412,6 +442,70 @@ def interaction_to_inbound(payload: Mapping[str, Any]) -> InboundEvent | None:
         actor=actor,
         text=message.text or "",
     )
+
+
+def _edited_release(interaction: Interaction, team: str, actor: Actor) -> InboundEvent | None:
+    """The edit modal submitted: its parts in order, joined back into the notes (see release_edit_view)."""
+    view = interaction.view
+    if view is None or view.callback_id != RELEASE_EDIT_VIEW:
+        return None  # a modal of another feature: acknowledged (which closes it), nothing to do
+    if not view.id or not view.private_metadata:
+        raise ValueError("release edit submission without its view id or approval")
+    parts: dict[int, str] = {}
+    for block_id, inputs in view.state.values.items():
+        match = _NOTES_BLOCK.fullmatch(block_id)
+        if match and "notes" in inputs:
+            parts[int(match.group(1))] = inputs["notes"].value or ""
+    notes = "\n".join(parts[index] for index in sorted(parts))
+    return InboundEvent(
+        platform="slack", kind="slack.view.release_edit",
+        delivery_id=f"view:{view.id}:{view.hash or ''}"[:200],
+        intent=ReleaseEdited(approval=view.private_metadata, view_id=view.id, notes=notes),
+        reply_to=SlackAddress(team=team), thread=thread_id(team, "", view.id), actor=actor)
+
+
+def input_parts(text: str, limit: int = INPUT_LIMIT) -> list[str]:
+    """`text` cut at line ends into parts of at most `limit` characters, so that joining them with newlines
+    gives it back (a single longer line is cut where it must, and gains a line break there)."""
+    parts: list[str] = []
+    current: str | None = None
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current is not None:
+                parts.append(current)
+                current = None
+            parts.append(line[:limit])
+            line = line[limit:]
+        if current is not None and len(current) + 1 + len(line) <= limit:
+            current += "\n" + line
+        else:
+            if current is not None:
+                parts.append(current)
+            current = line
+    if current is not None:
+        parts.append(current)
+    return parts
+
+
+def release_edit_view(approval: str, title: str, notes: str) -> dict[str, Any]:
+    """The modal a maintainer edits a release draft in: the draft in plain-text inputs (shown as typed,
+    never rendered, so nothing in it can mention anyone), the approval's id as private metadata."""
+    blocks: list[dict[str, Any]] = [{"type": "context", "elements": [
+        {"type": "plain_text", "text": f"{title[:140]}: saving replaces the draft waiting for approval; "
+                                       "Approve or Reject stay on the message."}]}]
+    parts = input_parts(notes) or [""]
+    for index, part in enumerate(parts):
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "notes", "multiline": True,
+                                   "max_length": INPUT_LIMIT}
+        if part:
+            element["initial_value"] = part
+        label = "Release notes (Markdown)" if len(parts) == 1 else f"Release notes, part {index + 1} of {len(parts)}"
+        blocks.append({"type": "input", "block_id": f"notes_{index}", "optional": index > 0,
+                       "label": {"type": "plain_text", "text": label}, "element": element})
+    return {"type": "modal", "callback_id": RELEASE_EDIT_VIEW, "private_metadata": approval,
+            "title": {"type": "plain_text", "text": "Edit release notes"},
+            "submit": {"type": "plain_text", "text": "Save draft"},
+            "close": {"type": "plain_text", "text": "Cancel"}, "blocks": blocks[:100]}
 
 
 def parse_interaction(form: Mapping[str, str]) -> dict[str, Any]:
@@ -482,6 +576,8 @@ def reply_blocks(reply: Reply, feedback_for: str | None = None) -> list[dict[str
         blocks.append({"type": "actions", "block_id": "release_approval", "elements": [
             {"type": "button", "action_id": "release_approve", "value": reply.approval, "style": "primary",
              "text": {"type": "plain_text", "text": "Approve and publish"}},
+            {"type": "button", "action_id": RELEASE_EDIT, "value": reply.approval,
+             "text": {"type": "plain_text", "text": "Edit"}},
             {"type": "button", "action_id": "release_reject", "value": reply.approval, "style": "danger",
              "text": {"type": "plain_text", "text": "Reject"}},
         ]})

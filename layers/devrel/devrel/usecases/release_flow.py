@@ -1,7 +1,9 @@
 """The release state machine (infra/statemachines/release.asl.json): a draft release saved on GitHub ->
-notes drafted from the history -> posted to the maintainers' Slack channel with Approve / Reject ->
+notes drafted from the history -> posted to the maintainers' Slack channel with Approve / Edit / Reject ->
 the execution waits for the click (`.waitForTaskToken`) -> on approval the notes become the release's
 body, the release is published and announced; a rejection or no decision in time publishes nothing.
+Edit opens the draft in a modal; a saved edit replaces the draft shown on the request (the execution keeps
+waiting), and Approve pins the edit it saw: that text is what is published.
 
 Authority comes only from a maintainer's click in the approval channel: the notes are made from
 commit and pull request text, which is untrusted and can neither approve nor publish. The task token
@@ -24,11 +26,14 @@ from devrel.events import (
     InboundEvent,
     ReleaseDecision,
     ReleaseDrafted,
+    ReleaseEdited,
+    ReleaseEditRequested,
     ReleaseRequested,
     Reply,
     SlackAddress,
 )
 from devrel.idempotency import Idempotency
+from devrel.knowledge.credentials import redact_credentials
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Item, PortError, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
@@ -48,6 +53,10 @@ APPROVALS = "release-approval"
 # outcome and the drafts can go into its thread.
 THREADS = "release-thread"
 KEEP_SECONDS = 30 * 24 * 3600
+# A draft's saved edits (`<run>#rev#<n>`), the edit modals opened for it (`<run>#view#<id>`: only those can
+# save one) and a refused edit to start the next modal from (`<run>#retry`). Kept apart from the approval
+# record so an edit never brings back an approval already decided.
+EDITS = "release-edit"
 
 
 class UnknownStepError(ValueError):
@@ -132,9 +141,17 @@ class ForumTopics(Protocol):
 
 @runtime_checkable
 class MessageEditor(Protocol):
-    """A chat that can replace a posted message (Slack's chat.update): the buttons go once decided."""
+    """A chat that can replace a posted message (Slack's chat.update): the buttons go once decided, and
+    stay (`approval`) when only the draft was edited."""
 
-    def update_message(self, channel: str, message_ts: str, text: str) -> None: ...
+    def update_message(self, channel: str, message_ts: str, text: str, approval: str | None = None) -> None: ...
+
+
+@runtime_checkable
+class DraftEditor(Protocol):
+    """A chat that opens an edit form on a click (Slack's views.open); returns the form's id."""
+
+    def open_release_editor(self, team: str, trigger_id: str, approval: str, title: str, notes: str) -> str: ...
 
 
 class ReleasePublisher(Protocol):
@@ -235,6 +252,34 @@ def _address(platform: Literal["slack", "discord"], channel: str, run: str, kind
                         reply_to=to, thread=channel)
 
 
+def _say_in_thread(platform: ChatPlatform | None, thread: tuple[str, str] | None, run: str, what: str,
+                   text: str) -> bool:
+    """Reply in the approval request's thread; best effort (the activity log has the outcome anyway)."""
+    if thread is None or platform is None:
+        return False
+    channel, message_ts = thread
+    event = _address("slack", channel, run, f"release_{what}")
+    assert isinstance(event.reply_to, SlackAddress)
+    event.reply_to.thread_ts = message_ts
+    try:
+        platform.post_reply(event, Reply(text=text, feedback=False))
+        return True
+    except Exception as error:
+        log.warning("release thread reply (%s) failed: %s", what, error)
+        return False
+
+
+def _thread_of(store: Store, run: str) -> tuple[str, str] | None:
+    item = store.get(THREADS, run)
+    if item is None or not item.data.get("message_ts"):
+        return None
+    return str(item.data["channel"]), str(item.data["message_ts"])
+
+
+def _revision_key(run: str, revision: int) -> str:
+    return f"{run}#rev#{revision:06d}"
+
+
 class ReleaseSteps:
     """The Task states of the release state machine, each given the whole execution state."""
 
@@ -298,14 +343,16 @@ class ReleaseSteps:
             "publish the release with these notes and announce it" if release.release_id else \
             f"create and publish the GitHub release of the tag {release.tag} with these notes and announce it"
         asked = f", as {release.requested_by} asked" if release.requested_by else ""
-        text = (f"Release {release.tag} of {release.repository} is drafted ({draft.from_ref}...{draft.to_ref}, "
-                f"{draft.changes} changes{asked}): {self._link(state)}\nApprove to {what}; Reject publishes "
-                "nothing.\n\n" + draft.notes[:SLACK_PREVIEW])
+        intro = (f"Release {release.tag} of {release.repository} is drafted ({draft.from_ref}...{draft.to_ref}, "
+                 f"{draft.changes} changes{asked}): {self._link(state)}\nApprove to {what}; Edit to change the "
+                 "notes first; Reject publishes nothing.\n\n")
         message = platform.post_reply(_address("slack", channel, state.run, "release_approval"),
-                                      Reply(text=text, approval=approval))
+                                      Reply(text=intro + draft.notes[:SLACK_PREVIEW], approval=approval))
+        # The intro and the notes too: an edit redraws the request with the edited notes under the same intro.
         self._store.put(Item(pk=APPROVALS, sk=approval, data={
             "token": token, "channel": channel, "message_ts": message, "run": state.run,
-            "repository": release.repository, "tag": release.tag, "link": self._link(state)},
+            "repository": release.repository, "tag": release.tag, "link": self._link(state),
+            "intro": intro, "notes": draft.notes},
             expires_at=int(self._clock()) + KEEP_SECONDS))
         self._store.put(Item(pk=THREADS, sk=state.run, data={"channel": channel, "message_ts": message},
                              expires_at=int(self._clock()) + KEEP_SECONDS))
@@ -314,7 +361,21 @@ class ReleaseSteps:
                                      run=state.run, detail=draft.notes))
         return {"posted": message}
 
+    def _approved(self, state: ReleaseState) -> ReleaseState:
+        """The state with the notes as approved: the edit the approval pinned, if there was one."""
+        assert state.draft is not None
+        revision = (state.decision or {}).get("revision")
+        if not revision:
+            return state
+        item = self._store.get(EDITS, _revision_key(state.run, int(revision)))
+        if item is None or not isinstance(item.data.get("notes"), str):
+            # Never publish other text than the approved one (the drafted notes, say) in its place.
+            raise PortError(f"the approved edit (revision {revision}) of the notes is no longer stored")
+        draft = state.draft.result.model_copy(update={"notes": item.data["notes"]})
+        return state.model_copy(update={"draft": _Draft(result=draft)})
+
     def publish(self, state: ReleaseState) -> dict[str, Any]:
+        state = self._approved(state)
         assert state.draft is not None
         release, config, notes = state.release, state.config, state.draft.result.notes
         approver = str((state.decision or {}).get("by", ""))
@@ -341,10 +402,7 @@ class ReleaseSteps:
         return {"url": link, "announced": announced, "dry_run": config.dry_run}
 
     def _thread(self, state: ReleaseState) -> tuple[str, str] | None:
-        item = self._store.get(THREADS, state.run)
-        if item is None or not item.data.get("message_ts"):
-            return None
-        return str(item.data["channel"]), str(item.data["message_ts"])
+        return _thread_of(self._store, state.run)
 
     def _once(self, state: ReleaseState, what: str) -> bool:
         """True the first time `what` is done for this execution: a retried step posts nothing twice."""
@@ -357,16 +415,7 @@ class ReleaseSteps:
             return False
         if not self._once(state, what):
             return True  # a retried step: said already
-        channel, message_ts = thread
-        event = _address("slack", channel, state.run, f"release_{what}")
-        assert isinstance(event.reply_to, SlackAddress)
-        event.reply_to.thread_ts = message_ts
-        try:
-            platform.post_reply(event, Reply(text=text, feedback=False))
-            return True
-        except Exception as error:
-            log.warning("release thread reply (%s) failed: %s", what, error)
-            return False
+        return _say_in_thread(platform, thread, state.run, what, text)
 
     def _close_approval(self, state: ReleaseState, outcome: str) -> None:
         """The decision, in the thread; the request's buttons replaced by it so nobody clicks twice."""
@@ -481,39 +530,57 @@ class ReleaseSteps:
 # --- the click ------------------------------------------------------------------------------------------------
 
 
+def _who(event: InboundEvent) -> tuple[str, str]:
+    """(id, name) of whoever clicked."""
+    who = event.actor.id if event.actor else "someone"
+    return who, ((event.actor.name or who) if event.actor else who)
+
+
 class ReleaseApprovals:
-    """Turns a maintainer's click into SendTaskSuccess / SendTaskFailure for the waiting execution."""
+    """Turns a maintainer's click into SendTaskSuccess / SendTaskFailure for the waiting execution, and
+    Edit into a modal whose saved text replaces the draft while the execution keeps waiting."""
 
     def __init__(self, store: Store, callbacks: TaskCallbacks, activity: ActivityLog,
-                 approval_channel: str | None) -> None:
+                 approval_channel: str | None, slack: ChatPlatform | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         self._store = store
         self._callbacks = callbacks
         self._activity = activity
         self._channel = approval_channel
+        self._slack = slack
+        self._clock = clock or (lambda: 0.0)
 
-    def decide(self, event: InboundEvent) -> str:
-        decision = event.intent
-        assert isinstance(decision, ReleaseDecision)
+    def _waiting(self, event: InboundEvent, approval: str, message_ts: str, what: str) -> Item | None:
+        """The approval a click on a request's button is about, or None when the click counts for nothing."""
         to = event.reply_to
         channel = to.channel if isinstance(to, SlackAddress) else ""
         # Only buttons in the configured channel count: anyone could post a look-alike message elsewhere.
         if event.platform != "slack" or not self._channel or channel != self._channel:
-            log.warning("release decision ignored: not from the approval channel (%s)", channel)
+            log.warning("release %s ignored: not from the approval channel (%s)", what, channel)
+            return None
+        item = self._store.get(APPROVALS, approval)
+        if item is None or item.data.get("channel") != channel or str(item.data.get("message_ts")) != message_ts:
+            log.warning("release %s ignored: no waiting approval %r on that message", what, approval)
+            return None
+        return item
+
+    def decide(self, event: InboundEvent) -> str:
+        decision = event.intent
+        assert isinstance(decision, ReleaseDecision)
+        item = self._waiting(event, decision.approval, decision.message_ts, "decision")
+        if item is None:
             return "release-decision-ignored"
-        item = self._store.get(APPROVALS, decision.approval)
-        if item is None or item.data.get("channel") != channel or \
-                str(item.data.get("message_ts")) != decision.message_ts:
-            log.warning("release decision ignored: no waiting approval %r on that message", decision.approval)
-            return "release-decision-ignored"
-        who = event.actor.id if event.actor else "someone"
-        name = (event.actor.name or who) if event.actor else who
+        who, name = _who(event)
         token, link = str(item.data["token"]), str(item.data.get("link", ""))
-        entry = Action(kind="release_decision", platform="slack", target=link, status="posted",
-                       run=str(item.data.get("run", "")),
+        run = str(item.data.get("run", ""))
+        entry = Action(kind="release_decision", platform="slack", target=link, status="posted", run=run,
                        reason=f"{item.data.get('tag')} {'approved' if decision.approve else 'rejected'} by {name}")
         try:
             if decision.approve:
-                self._callbacks.send_task_success(token, {"approved": True, "by": name, "user": who})
+                # The edit on the message when it was clicked: the Publish step reads exactly that text.
+                revision = self._latest_revision(run)
+                self._callbacks.send_task_success(token, {"approved": True, "by": name, "user": who,
+                                                          **({"revision": revision} if revision else {})})
             else:
                 self._callbacks.send_task_failure(token, REJECTED, f"rejected by {name}")
         except PortError as error:
@@ -527,3 +594,88 @@ class ReleaseApprovals:
         self._store.delete(APPROVALS, decision.approval)
         self._activity.record(entry)
         return "release-approved" if decision.approve else "release-rejected"
+
+    # --- Edit -------------------------------------------------------------------------------------------------
+
+    def _latest_revision(self, run: str) -> int:
+        [latest] = self._store.query(EDITS, f"{run}#rev#", limit=1, newest_first=True) or [None]
+        return int(latest.sk.rsplit("#", 1)[1]) if latest is not None else 0
+
+    def _keep(self, key: str, data: dict[str, Any]) -> Item:
+        return Item(pk=EDITS, sk=key, data=data, expires_at=int(self._clock()) + KEEP_SECONDS)
+
+    def open_editor(self, event: InboundEvent) -> str:
+        """Edit clicked: the draft as it stands (or a refused edit, credentials redacted) in a modal."""
+        request = event.intent
+        assert isinstance(request, ReleaseEditRequested)
+        item = self._waiting(event, request.approval, request.message_ts, "edit")
+        if item is None:
+            return "release-edit-ignored"
+        if not isinstance(self._slack, DraftEditor):
+            raise PortError("Slack cannot open the release editor")
+        run = str(item.data.get("run", request.approval))
+        retry = self._store.get(EDITS, f"{run}#retry")
+        revision = self._latest_revision(run)
+        edited = self._store.get(EDITS, _revision_key(run, revision)) if revision else None
+        notes = str((retry or edited or item).data.get("notes", ""))
+        team = event.reply_to.team if isinstance(event.reply_to, SlackAddress) else ""
+        try:
+            view = self._slack.open_release_editor(team, request.trigger_id, request.approval,
+                                                   f"{item.data.get('repository')} {item.data.get('tag')}", notes)
+        except PortError as error:
+            # Mostly a trigger older than Slack's 3 seconds: nothing changed, the button still works.
+            log.warning("release editor not opened: %s", error)
+            _say_in_thread(self._slack, _thread_of(self._store, run), run, f"edit_{event.delivery_id}",
+                           f"The editor could not be opened ({str(error)[:120]}); the draft is unchanged, "
+                           "click Edit again.")
+            return "release-edit-failed"
+        # Only a modal opened here can save an edit, and only for this approval.
+        self._store.put(self._keep(f"{run}#view#{view}", {"user": _who(event)[0]}))
+        return "release-editor-opened"
+
+    def edit(self, event: InboundEvent) -> str:
+        """The modal saved: its text replaces the draft on the request, which keeps its buttons."""
+        edited = event.intent
+        assert isinstance(edited, ReleaseEdited)
+        run = edited.approval
+        if self._store.get(EDITS, f"{run}#view#{edited.view_id}") is None:
+            log.warning("release edit ignored: view %r was not opened for %r", edited.view_id, run)
+            return "release-edit-ignored"
+        who, name = _who(event)
+        thread = _thread_of(self._store, run)
+        item = self._store.get(APPROVALS, run)
+        link = str(item.data.get("link", "")) if item else ""
+        entry = Action(kind="release_edit", platform="slack", target=link, status="posted", run=run,
+                       reason=f"{item.data.get('tag') if item else run}: notes edited by {name}")
+        notes = edited.notes
+        redacted = redact_credentials("release-notes.md", notes)
+        problem = ("it was empty" if not notes.strip()
+                   else f"it is longer than {MAX_NOTES:,} characters" if len(notes) > MAX_NOTES
+                   else "the release was decided before it was saved" if item is None
+                   else "it holds what looks like a credential" if redacted != notes else "")
+        if problem:
+            # Nothing is lost: the text is in the log, credentials redacted; after a credential the next
+            # Edit starts from it with the credential redacted.
+            if redacted and redacted != notes and item is not None:
+                self._store.put(self._keep(f"{run}#retry", {"notes": redacted[:MAX_NOTES], "user": who}))
+            self._activity.record(entry.model_copy(update={
+                "status": "failed", "error": f"not applied: {problem}", "detail": (redacted or "")[:MAX_NOTES]}))
+            _say_in_thread(self._slack, thread, run, f"edit_{event.delivery_id}",
+                           f"The edit by {name} was not applied: {problem}. The draft above is unchanged"
+                           + ("; Edit opens your text again, the credential redacted." if "credential" in problem
+                              else "."))
+            return "release-edit-refused"
+        revision = self._latest_revision(run) + 1
+        while not self._store.put_if_absent(self._keep(_revision_key(run, revision), {"notes": notes, "by": name})):
+            revision += 1  # another maintainer saved at the same moment: the later save is the newer draft
+        self._store.delete(EDITS, f"{run}#retry")
+        assert item is not None
+        if isinstance(self._slack, MessageEditor):
+            # Shown escaped like every Slack message; the buttons stay: the execution still waits.
+            self._slack.update_message(str(item.data["channel"]), str(item.data["message_ts"]),
+                                       f"{item.data.get('intro', '')}{notes[:SLACK_PREVIEW]}\n\n(edited by {name})",
+                                       approval=run)
+        self._activity.record(entry.model_copy(update={"detail": notes}))
+        _say_in_thread(self._slack, thread, run, f"edit_{event.delivery_id}",
+                       f"{name} edited the notes (revision {revision}): Approve publishes them as shown above.")
+        return "release-edited"
