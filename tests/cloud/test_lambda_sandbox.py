@@ -41,6 +41,18 @@ def lambda_handler(event, context):
     if action == "sqlite":
         sqlite3.connect(event["path"]).close()
         return {"opened": event["path"]}
+    if action == "rmtree":
+        import shutil
+        shutil.rmtree(event["path"])
+        return {"removed": event["path"]}
+    if action == "scratch":
+        import tempfile
+        # What a linter run does: a scratch tree in the temporary folder, removed with its files.
+        with tempfile.TemporaryDirectory() as scratch:
+            os.makedirs(os.path.join(scratch, "pkg"))
+            with open(os.path.join(scratch, "pkg", "mod.py"), "w") as fh:
+                fh.write("x = 1")
+        return {"scratch": scratch, "left": os.path.exists(scratch)}
     if action == "context":
         return {"name": context.function_name, "arn": context.invoked_function_arn,
                 "remaining": context.get_remaining_time_in_millis(), "request": context.aws_request_id,
@@ -111,6 +123,19 @@ def test_writes_succeed_only_under_tmp(probe: LambdaProcess) -> None:
     assert probe.invoke({"action": "mkdir", "path": str(inside)}) == {"made": str(inside)}
     assert probe.invoke({"action": "write", "path": str(inside / "f")}) == {"written": str(inside / "f")}
     assert probe.invoke({"action": "sqlite", "path": str(inside / "db")}) == {"opened": str(inside / "db")}
+
+
+def test_a_tree_is_removed_under_tmp_and_refused_elsewhere(probe: LambdaProcess) -> None:
+    """shutil.rmtree unlinks by names relative to a folder's descriptor: judged by where they are."""
+    seen = probe.invoke({"action": "scratch"})
+    assert seen["left"] is False and seen["scratch"].startswith(str(probe.tmp))
+    kept = probe.spec.code_dir / "kept"
+    (kept / "pkg").mkdir(parents=True)
+    (kept / "pkg" / "mod.py").write_text("x = 1")
+    with pytest.raises(InvocationError) as refused:
+        probe.invoke({"action": "rmtree", "path": str(kept)})
+    assert "Read-only file system" in refused.value.message
+    assert (kept / "pkg" / "mod.py").exists()
 
 
 def test_the_handler_gets_a_lambda_context_and_its_environment(probe: LambdaProcess) -> None:

@@ -34,20 +34,22 @@ API_VERSION = "2018-06-01"
 # Flags of os.open that modify the file system.
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 # Audit events that change the file system: event -> positions of the path arguments.
-_PATH_EVENTS = {
-    "os.mkdir": (0,),
-    "os.rmdir": (0,),
-    "os.remove": (0,),
-    "os.rename": (0, 1),
-    "os.link": (0, 1),
-    "os.symlink": (1,),
-    "os.truncate": (0,),
-    "os.chmod": (0,),
-    "os.chown": (0,),
-    "os.utime": (0,),
-    "shutil.rmtree": (0,),
-    "shutil.copytree": (1,),
-    "shutil.move": (1,),
+# Audit events that write, with (position of a path, position of the dir_fd it is relative to, if any)
+# in their arguments: shutil.rmtree, say, removes a tree's files by name relative to its folder's fd.
+_PATH_EVENTS: dict[str, tuple[tuple[int, int | None], ...]] = {
+    "os.mkdir": ((0, 2),),
+    "os.rmdir": ((0, 1),),
+    "os.remove": ((0, 1),),
+    "os.rename": ((0, 2), (1, 3)),
+    "os.link": ((0, 2), (1, 3)),
+    "os.symlink": ((1, 2),),
+    "os.truncate": ((0, None),),
+    "os.chmod": ((0, 2),),
+    "os.chown": ((0, 3),),
+    "os.utime": ((0, 3),),
+    "shutil.rmtree": ((0, None),),
+    "shutil.copytree": ((1, None),),
+    "shutil.move": ((1, None),),
 }
 
 
@@ -88,10 +90,12 @@ def refuse_writes(allowed: list[str], read_only: list[str]) -> None:
     allowed_roots = [os.path.realpath(root) for root in allowed]
     read_only_roots = [os.path.realpath(root) for root in read_only]
 
-    def permitted(path: Any) -> bool:
+    def permitted(path: Any, dir_fd: Any = None) -> bool:
         text = _as_text(path)
         if text is None or text in (os.devnull, ":memory:", ""):
             return True
+        if isinstance(dir_fd, int) and dir_fd >= 0 and not os.path.isabs(text):
+            text = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), text)
         real = os.path.realpath(os.path.abspath(text))
         return _under(real, allowed_roots) and not _under(real, read_only_roots)
 
@@ -110,8 +114,9 @@ def refuse_writes(allowed: list[str], read_only: list[str]) -> None:
             if not str(database).startswith("file:") and not permitted(database):
                 refuse(database)
         elif event in _PATH_EVENTS:
-            for position in _PATH_EVENTS[event]:
-                if position < len(args) and not permitted(args[position]):
+            for position, fd_position in _PATH_EVENTS[event]:
+                dir_fd = args[fd_position] if fd_position is not None and fd_position < len(args) else None
+                if position < len(args) and not permitted(args[position], dir_fd):
                     refuse(args[position])
 
     sys.addaudithook(hook)
