@@ -543,7 +543,7 @@ def git_history(checkout: Path) -> GitHistory:
 
 
 def linter() -> Linter | None:
-    """Ruff, when installed here (the edge and `devrel review`); the Lambda layers do not ship it."""
+    """Ruff, when installed here: the package's binary at the edge and in the full Lambda layer."""
     from devrel.adapters.lint_ruff import RuffLinter, find_ruff
 
     executable = find_ruff()
