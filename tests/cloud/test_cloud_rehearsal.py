@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,10 +32,23 @@ from support.cloud_world import (
     DISCORD_KEY,
     KNOWLEDGE_SOURCE,
     PROJECT_REPOSITORY,
+    STALE_REPOSITORIES,
     TELEGRAM_BOT_USERNAME,
     Cloud,
 )
+from support.github_pulls import (
+    AWS_KEY,
+    HEAD_MODULE,
+    GitPullsStandIn,
+    assert_on_added_lines,
+    new_repository,
+    open_pull,
+    pull_request_payload,
+    push,
+    summary_of,
+)
 from support.lambda_rehearsal import map_tmp
+from support.stale_github import GithubStandIn as StaleGithubStandIn
 
 pytestmark = pytest.mark.slow
 
@@ -497,3 +510,107 @@ def test_bot_login_is_configured_from_the_template_parameter(cloud: Cloud) -> No
     worker = cloud.rehearsal.processes["WorkerFunction"].environment()
     assert worker["DEVREL_GITHUB_BOT_LOGIN"] == BOT_LOGIN
     assert worker["DEVREL_DATA_DIR"].startswith(str(cloud.rehearsal.processes["WorkerFunction"].tmp))
+
+
+# --- (vi) GitHub: a pull request gets its first-pass review ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pulls(cloud: Cloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitPullsStandIn]:
+    """The project's repository as git, serving its pull requests at the GitHub stand-in's address.
+    Its `.github/devrel.yml` turns the model's comments off: the rehearsal's model (SmolLM2-135M)
+    takes about a minute a review and the filter keeps none of its comments (README, PR review)."""
+    stand_in = new_repository(tmp_path_factory.mktemp("pulls") / "hello-world",
+                              {".github/devrel.yml": "review:\n  model_comments: false\n"})
+    stand_in.url = cloud.platforms.github.url
+    cloud.platforms.pulls = stand_in
+    yield stand_in
+    cloud.platforms.pulls = None
+
+
+def test_a_pull_request_gets_one_review_then_only_new_findings_and_the_summary_edited(
+    cloud: Cloud, pulls: GitPullsStandIn
+) -> None:
+    number = 7201
+
+    def deliver(action: str, head: str) -> None:
+        payload = pull_request_payload(pulls, number, action, head)
+        body, headers = github_delivery(cloud, "pull_request", payload)
+        assert cloud.rehearsal.http("POST", "/github/webhook", body, headers).status == 202
+
+    head = open_pull(pulls, number, {"notes/io.py": HEAD_MODULE})
+    deliver("opened", head)
+    assert eventually(lambda: pulls.reviews and pulls.comments), f"no review{log_tail(cloud, 'WorkerFunction')}"
+    [review] = pulls.reviews
+    assert review["event"] == "COMMENT" and review["commit_id"] == head
+    assert_on_added_lines(pulls, review)
+    # The unused import is ruff's (from the full layer): lint runs in the cloud as at the edge.
+    checks = sorted((c["path"], c["line"], c["body"].rsplit("`", 2)[-2]) for c in review["comments"])
+    assert checks == [("notes/io.py", 2, "lint:F401"), ("notes/io.py", 16, "swallowed-error"),
+                      ("notes/io.py", 20, "secret")]
+    summary = summary_of(pulls)
+    assert "**Risk:** high" in summary and "ruff" in summary
+    posted = json.dumps(pulls.reviews) + summary
+    assert AWS_KEY not in posted and cloud.secrets["github_token"] not in posted
+
+    # A push adding one more problem: only it is posted, and the summary is the same comment, edited.
+    head = push(pulls, number, {"notes/io.py": HEAD_MODULE + "\n\ndef wipe(path):\n    try:\n        path.unlink()\n"
+                                                            "    except:\n        raise\n"})
+    deliver("synchronize", head)
+    assert eventually(lambda: len(pulls.reviews) == 2 and pulls.edits), log_tail(cloud, "WorkerFunction")
+    second = pulls.reviews[1]
+    assert second["event"] == "COMMENT" and second["commit_id"] == head
+    assert [(c["path"], c["line"]) for c in second["comments"]] == [("notes/io.py", 26)]
+    assert "bare-except" in second["comments"][0]["body"]
+    assert_on_added_lines(pulls, second)
+    assert len(pulls.comments) == 1 and pulls.edits == [next(iter(pulls.comments))]
+
+    # The same push delivered again (a new delivery id): reviewed once, remembered in the table.
+    deliver("synchronize", head)
+    eventually(lambda: False, timeout=4)
+    assert len(pulls.reviews) == 2 and len(pulls.edits) == 1
+    assert all("APPROVE" not in write for write in pulls.writes)
+    no_secret_in_logs(cloud)
+
+
+# --- (vii) schedules: the daily stale sweep ---------------------------------------------------------------------
+
+
+def test_the_daily_stale_sweep_reminds_then_marks_and_a_dry_run_only_records(cloud: Cloud) -> None:
+    """StaleRepositories from the template: one repository acting on its policy, one in dry run. Issue 1
+    of each waits on its author for 40 days; the others were active yesterday."""
+    live, dry = STALE_REPOSITORIES
+    now, api = time.time(), f"{cloud.platforms.url}/github"
+    # The one compression of time: the label follows the reminder after two seconds, not seven days.
+    github = {live: StaleGithubStandIn(3, now, live, "stale:\n  mark_after_days: 0.00002\n", url=api),
+              dry: StaleGithubStandIn(3, now, dry, "stale:\n  dry_run: true\n", url=api)}
+    cloud.platforms.stale.update(github)
+    try:
+        first = cloud.rehearsal.scheduled("StaleSweepFunction")
+        assert [(r["repository"], r["items"], r["candidates"], r["decisions"]) for r in first["swept"]] == [
+            (live, 3, 1, {"remind": 1}), (dry, 3, 1, {"remind": 1})]
+        [(number, reminder)] = github[live].comments
+        assert number == 1 and "friendly reminder" in reminder and "@alice" in reminder
+        assert github[live].labels == [] and github[dry].comments == [] and github[dry].labels == []
+
+        eventually(lambda: False, timeout=2.5)
+        second = cloud.rehearsal.scheduled("StaleSweepFunction")
+        # The reminder was remembered in the table: no second one, the label instead; a dry run
+        # remembers nothing, so it would remind again.
+        assert [r["decisions"] for r in second["swept"]] == [{"mark": 1}, {"remind": 1}]
+        assert github[live].labels == [(1, ["stale"])] and len(github[live].comments) == 1
+        assert github[dry].comments == [] and github[dry].labels == []
+    finally:
+        for repository in github:
+            cloud.platforms.stale.pop(repository)
+
+    admin = {"authorization": f"Bearer {cloud.secrets['api_admin_token']}"}
+    seen = cloud.rehearsal.http("GET", "/api/activity?days=7&platform=github", headers=admin)
+    assert seen.status == 200
+    decisions = sorted((a["target"], a["kind"], a["status"]) for a in seen.json()["actions"]
+                       if "/stale-" in a["target"])
+    assert decisions == [(f"https://github.com/{dry}/issues/1", "nudge", "dry-run")] * 2 + [
+        (f"https://github.com/{live}/issues/1", "label", "posted"),
+        (f"https://github.com/{live}/issues/1", "nudge", "posted")]
+    dry_run = next(a for a in seen.json()["actions"] if a["target"] == f"https://github.com/{dry}/issues/1")
+    assert dry_run["reason"] == "stale sweep: waiting on the author for 40 days"

@@ -33,7 +33,9 @@ from support.cloud_rehearsal import CloudRehearsal
 from support.cloud_stack import ACCOUNT, Stack, deploy
 from support.cloud_template import Resolver, load_template
 from support.embeddings_server import EmbeddingsServer
+from support.github_pulls import GitPullsStandIn
 from support.knn_backend import KnnBackend
+from support.stale_github import GithubStandIn as StaleGithubStandIn
 from support.stand_in import Received, start_stand_in
 
 REGION = "us-east-1"
@@ -48,6 +50,9 @@ DISCORD_APPLICATION_ID = "775799577604522054"
 DIGEST_CHANNEL = "C0DIGEST"
 PROJECT_REPOSITORY = "Codertocat/Hello-World"
 TELEGRAM_BOT_USERNAME = "devrel_rehearsal_bot"
+# StaleRepositories: what the daily sweep goes over (their API is the stale stand-ins', see Platforms);
+# the first acts, the second's `.github/devrel.yml` asks for a dry run.
+STALE_REPOSITORIES = ("Codertocat/stale-sweep", "Codertocat/stale-dry-run")
 # ReindexTargets: a folder of the re-index function's /tmp, filled by the test (the sandbox has no
 # network, so OWNER/NAME targets, which `git clone` from github.com, cannot be rehearsed here).
 KNOWLEDGE_SOURCE = "/tmp/knowledge-source"
@@ -76,21 +81,33 @@ OPERATOR_SECRETS = {
 @dataclass
 class Platforms:
     """The GitHub, Slack, Discord, Discourse and Telegram APIs on one local server: GitHub's issue
-    endpoints under /github answered by the triage stand-in, the Bot API under /telegram by the
-    Telegram stand-in (which sees the paths the Bot API would), the rest by the platform stand-in."""
+    endpoints under /github answered by the triage stand-in, the project's files, commits and pull
+    requests by the pull requests' stand-in once a test sets one (`pulls`), the stale sweep's
+    repositories by theirs (`stale`, by repository), the Bot API under /telegram by the Telegram
+    stand-in (which sees the paths the Bot API would), the rest by the platform stand-in."""
 
     url: str = ""
     github: GithubStandIn = field(default_factory=GithubStandIn)
     api: PlatformApi = field(default_factory=PlatformApi)
     github_calls: list[Received] = field(default_factory=list)
     telegram: BotApi = field(default_factory=BotApi)
+    pulls: GitPullsStandIn | None = None
+    stale: dict[str, StaleGithubStandIn] = field(default_factory=dict)
 
     def answer(self, got: Received) -> tuple[int, Any, dict[str, str]]:
         if got.path.startswith(f"/github/repos/{PROJECT_REPOSITORY}/"):
             self.github_calls.append(got)
-            status, payload = self.github.answer(got.method, got.path.removeprefix("/github"), got.body,
-                                                 urlencode(got.query, doseq=True))
+            path = got.path.removeprefix("/github")
+            # Both stand-ins play the one project repository: pull requests over git, issues for triage.
+            if self.pulls is not None and self.pulls.claims(path):
+                status, payload = self.pulls.answer(got.method, path, got.body, got.query)
+            else:
+                status, payload = self.github.answer(got.method, path, got.body, urlencode(got.query, doseq=True))
             return status, payload, {}
+        stale = next((stand_in for repository, stand_in in self.stale.items()
+                      if got.path.startswith(f"/github/repos/{repository}/")), None)
+        if stale is not None:
+            return stale.answer(dataclasses.replace(got, path=got.path.removeprefix("/github")))
         if got.path.startswith("/telegram/"):
             return self.telegram.answer(dataclasses.replace(got, path=got.path.removeprefix("/telegram")))
         return (*self.api.answer(got), {})
@@ -160,6 +177,7 @@ def cloud_world(sam_build: Path, scratch: Path) -> Iterator[Cloud]:
             "ReindexTargets": json.dumps([KNOWLEDGE_SOURCE]),
             "DigestSlackChannel": DIGEST_CHANNEL,
             "TelegramBotUsername": TELEGRAM_BOT_USERNAME,
+            "StaleRepositories": json.dumps(STALE_REPOSITORIES),
         }
         function_names = {name: f"{STACK}-{name}" for name, res in built["Resources"].items()
                           if res["Type"] == "AWS::Serverless::Function"}

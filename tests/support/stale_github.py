@@ -1,8 +1,10 @@
 """A stand-in of GitHub's REST API for the stale sweep: `issues` open issues (100 a page, linked
-pages), issue 1 waiting on its author for 40 days, the rest active yesterday."""
+pages), issue 1 waiting on its author for 40 days, the rest active yesterday; the repository's
+`.github/devrel.yml` when given one."""
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -16,8 +18,13 @@ def iso(at: float) -> str:
 
 
 class GithubStandIn:
-    def __init__(self, issues: int, now: float) -> None:
+    def __init__(self, issues: int, now: float, repository: str = "o/r", config: str | None = None,
+                 url: str | None = None) -> None:
+        """`url`: the API root as clients reach it (default: the address the request came to)."""
         self.now = now
+        self.repository = repository
+        self.config = config
+        self.url = url
         self.calls: list[tuple[str, str]] = []
         self.comments: list[tuple[int, str]] = []
         self.labels: list[tuple[int, list[str]]] = []
@@ -27,21 +34,26 @@ class GithubStandIn:
             "labels": [{"name": "needs-info"}] if n == 1 else [], "assignees": [], "milestone": None,
             "comments": 1, "reactions": {"total_count": 0}, "pull_request": None,
             "created_at": iso(now - 50 * DAY), "updated_at": iso(now - (40 if n == 1 else 1) * DAY),
-            "html_url": f"https://github.com/o/r/issues/{n}",
+            "html_url": f"https://github.com/{repository}/issues/{n}",
         } for n in range(1, issues + 1)]
 
     def answer(self, got: Any) -> tuple[int, Any, dict[str, str]]:
         self.calls.append((got.method, got.path))
-        base = f"http://{got.headers['host']}"
-        if got.path == "/repos/o/r/contents/.github/devrel.yml" or got.path.endswith("CODEOWNERS"):
+        base = self.url or f"http://{got.headers['host']}"
+        repo = f"/repos/{self.repository}"
+        if got.path == f"{repo}/contents/.github/devrel.yml" and self.config is not None:
+            content = base64.b64encode(self.config.encode()).decode()
+            return 200, {"type": "file", "encoding": "base64", "content": content, "name": "devrel.yml",
+                         "path": ".github/devrel.yml", "sha": "0" * 40, "size": len(self.config)}, {}
+        if got.path == f"{repo}/contents/.github/devrel.yml" or got.path.endswith("CODEOWNERS"):
             return 404, {"message": "Not Found"}, {}
-        if got.path == "/repos/o/r/issues" and got.method == "GET":
+        if got.path == f"{repo}/issues" and got.method == "GET":
             page = int((parse_qs(got.query) if isinstance(got.query, str) else got.query).get("page", ["1"])[-1])
             chunk = self.issues[(page - 1) * 100:page * 100]
-            headers = {"link": f'<{base}/repos/o/r/issues?state=open&page={page + 1}>; rel="next"'} \
+            headers = {"link": f'<{base}{repo}/issues?state=open&page={page + 1}>; rel="next"'} \
                 if page * 100 < len(self.issues) else {}
-            return 200, [{**i, "url": f"{base}/repos/o/r/issues/{i['number']}"} for i in chunk], headers
-        if got.path.startswith("/repos/o/r/issues/") and got.path.endswith("/timeline"):
+            return 200, [{**i, "url": f"{base}{repo}/issues/{i['number']}"} for i in chunk], headers
+        if got.path.startswith(f"{repo}/issues/") and got.path.endswith("/timeline"):
             return 200, [{"event": "commented", "actor": {"login": "alice"}, "user": {"login": "alice"},
                           "created_at": iso(self.now - 41 * DAY), "author_association": "NONE"},
                          {"event": "commented", "actor": {"login": "maint"}, "user": {"login": "maint"},
@@ -54,7 +66,7 @@ class GithubStandIn:
             added = json.loads(got.body)
             self.labels.append((number, added.get("labels", added) if isinstance(added, dict) else added))
             return 200, [], {}
-        if got.method == "GET" and got.path.startswith("/repos/o/r/issues/"):
+        if got.method == "GET" and got.path.startswith(f"{repo}/issues/"):
             issue = next(i for i in self.issues if i["number"] == number)
-            return 200, {**issue, "url": f"{base}/repos/o/r/issues/{number}"}, {}
+            return 200, {**issue, "url": f"{base}{repo}/issues/{number}"}, {}
         return 404, {"message": f"no {got.method} {got.path}"}, {}
