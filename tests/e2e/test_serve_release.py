@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -122,8 +123,18 @@ def platforms(stand_in_server: Any) -> Platforms:
 
 
 @pytest.fixture
-def app(serve_factory: Any, platforms: Platforms) -> Any:
+def checkout(tmp_path: Path) -> Path:
+    """The edge's local checkout of the repository, asking for blog post drafts under blog/_drafts."""
+    root = tmp_path / "widget"
+    (root / ".github").mkdir(parents=True)
+    (root / ".github" / "devrel.yml").write_text("release:\n  blog:\n    path: blog/_drafts/{version}.md\n")
+    return root
+
+
+@pytest.fixture
+def app(serve_factory: Any, platforms: Platforms, checkout: Path) -> Any:
     return serve_factory({
+        "DEVREL_PROJECT_REPOSITORY": REPO, "DEVREL_PROJECT_CHECKOUT": str(checkout),
         "DEVREL_GITHUB_WEBHOOK_SECRET": GITHUB_SECRET, "DEVREL_GITHUB_TOKEN": "ghp_release_e2e",
         "DEVREL_GITHUB_API_URL": platforms.url,
         "DEVREL_SLACK_SIGNING_SECRET": SLACK_SECRET, "DEVREL_SLACK_BOT_TOKEN": "xoxb-release-e2e",
@@ -204,8 +215,10 @@ def test_approve_publishes_the_release_body_and_announces_it(app: Any, platforms
     assert "@everyone" not in discord["content"] and "@everyone" not in announced["text"]
     app.wait_for_output("[activity] release_publish posted")
     # In the request's thread: who approved, then the social posts and the blog draft to copy.
-    decision, social, blog = platforms.wait_for_slack(5)[2:]
-    assert all((p["channel"], p.get("thread_ts")) == (APPROVAL_CHANNEL, message_ts) for p in (decision, social, blog))
+    decision, social, blog, written = platforms.wait_for_slack(6)[2:]
+    assert all((p["channel"], p.get("thread_ts")) == (APPROVAL_CHANNEL, message_ts)
+               for p in (decision, social, blog, written))
+    assert "blog/_drafts/2.0.md" in written["text"]  # and the file, in the edge's checkout
     assert "Approved by maria" in decision["text"] and "Bluesky" in social["text"] and "Blog post" in blog["text"]
     assert "<!everyone>" not in json.dumps([social, blog])
     [update] = platforms.slack_updates
@@ -274,8 +287,8 @@ def test_the_release_command_drafts_the_range_and_approval_creates_the_release(a
     assert platforms.release_edits == []
 
 
-def test_edit_opens_the_draft_in_a_modal_and_the_saved_text_is_what_gets_published(app: Any,
-                                                                                    platforms: Platforms) -> None:
+def test_edit_opens_the_draft_in_a_modal_and_the_saved_text_is_what_gets_published(
+        app: Any, platforms: Platforms, checkout: Path) -> None:
     draft_release(app)
     message_ts, value = posted_message(app, platforms)
     assert click(app, "release_edit", value, "CGENERAL", message_ts) == 200  # elsewhere: no modal
@@ -307,3 +320,7 @@ def test_edit_opens_the_draft_in_a_modal_and_the_saved_text_is_what_gets_publish
     [discord] = platforms.discord_posts
     assert "The CSV export is here" in discord["content"] and "@everyone" not in discord["content"]
     app.wait_for_output("[activity] release_edit posted")
+    # The blog post draft of the approved text, in the edge's checkout where .github/devrel.yml says.
+    app.wait_for_output("blog post draft file")
+    post = (checkout / "blog" / "_drafts" / "2.0.md").read_text()
+    assert "The CSV export is here" in post and f"https://github.com/{REPO}/releases/tag/v2.0" in post

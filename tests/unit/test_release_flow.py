@@ -89,7 +89,8 @@ class KeptStarts:
 
 class World:
     def __init__(self, tmp_path: Path, dry_run: bool = False, drafter: Any = None,
-                 forum: RecordingForum | None = None, command: InboundEvent | None = None) -> None:
+                 forum: RecordingForum | None = None, command: InboundEvent | None = None,
+                 blog: Any = None) -> None:
         self.clock = FakeClock(1_700_000_000.0)
         db = tmp_path / "workflows.sqlite"
         self.store = SqliteStore(tmp_path / "store.sqlite", now=self.clock)
@@ -107,7 +108,8 @@ class World:
 
         self.steps = ReleaseSteps(self.store, self.clock, self.activity,
                                   {"slack": self.slack, "discord": self.discord, "discourse": self.forum},
-                                  drafter=drafter or draft, publisher=lambda: self.publisher)
+                                  drafter=drafter or draft, publisher=lambda: self.publisher,
+                                  blog_drafts=lambda repository: blog)
         definition = json.loads(MACHINE.read_text().replace("${ReleaseTasksFunctionArn}", "ReleaseTasks"))
         self.executor = LocalExecutor(db, {"ReleaseStateMachine": definition},
                                       lambda _resource, payload: self.steps.run(payload),
@@ -476,3 +478,64 @@ def test_the_edit_modal_round_trips_long_notes_through_a_submission() -> None:
     assert (event.intent.view_id, event.intent.approval) == ("V1", "release-acme-widget-77")
     payload["view"]["callback_id"] = "another_modal"
     assert slack_platform.interaction_to_inbound(payload) is None
+
+
+class BlogFiles:
+    """Where blog post drafts go (a pull request or the edge's checkout), keeping what it was asked to write."""
+
+    def __init__(self, config: dict[str, Any], failures: list[Exception] | None = None) -> None:
+        self.config = config
+        self.saved: list[Any] = []
+        self._failures = list(failures or [])
+
+    def release_config(self, repository: str, installation_id: int | None) -> dict[str, Any]:
+        return self.config
+
+    def save(self, repository: str, draft: Any, installation_id: int | None) -> str:
+        if self._failures:
+            raise self._failures.pop(0)
+        self.saved.append(draft)
+        return f"https://github.com/{repository}/pull/{len(self.saved)}"
+
+
+BLOG_CONFIG = {"blog": {"path": "blog/_drafts/{version}.md"}}
+
+
+def test_approval_writes_the_blog_post_draft_of_the_approved_notes_once(tmp_path: Path) -> None:
+    blog = BlogFiles(BLOG_CONFIG)
+    world = World(tmp_path, blog=blog)
+    world.open_editor()
+    world.save_edit(EDITED)
+    world.click(approve=True)
+    assert world.status() == "SUCCEEDED"
+    [draft] = blog.saved
+    assert (draft.path, draft.branch, draft.pull_request) == ("blog/_drafts/2.0.md", "devrel/blog-2.0", True)
+    assert "Highlights" in draft.content and "Add export" not in draft.content  # the approved text
+    assert world.steps_state().published.result["blog"] == "https://github.com/acme/widget/pull/1"
+    assert "Blog post draft written: https://github.com/acme/widget/pull/1" in world.slack.texts
+    world.steps.run({"step": "publish", "input": world.steps_state().model_dump(mode="json")})
+    assert len(blog.saved) == 1  # a retried step writes it once
+
+
+def test_dry_run_records_the_blog_file_only(tmp_path: Path) -> None:
+    blog = BlogFiles(BLOG_CONFIG)
+    world = World(tmp_path, dry_run=True, blog=blog)
+    world.click(approve=True)
+    assert blog.saved == []
+    [recorded] = [a for a in world.activity.latest(limit=50) if a.reason.endswith("blog post draft file")]
+    assert recorded.status == "dry-run" and recorded.target.startswith("blog/_drafts/2.0.md")
+
+
+@pytest.mark.parametrize(("blog", "error"), [
+    (BlogFiles({"blog": {"path": "../../etc/{version}"}}), "must stay inside the repository"),
+    (BlogFiles(BLOG_CONFIG, failures=[ConnectionError("GitHub down")]), "GitHub down"),
+])
+def test_a_blog_file_that_cannot_be_written_leaves_the_release_published(tmp_path: Path, blog: BlogFiles,
+                                                                          error: str) -> None:
+    world = World(tmp_path, blog=blog)
+    world.click(approve=True)
+    assert world.status() == "SUCCEEDED" and world.publisher.published == [(REPO, 77, NOTES)]
+    assert blog.saved == []
+    [failed] = [a for a in world.activity.latest(limit=50) if a.reason.endswith("blog post draft file")]
+    assert failed.status == "failed" and error in (failed.error or "")
+    assert any("blog post draft" in text and error in text for text in world.slack.texts)

@@ -239,11 +239,13 @@ class Services:
     @cached_property
     def handoff(self) -> HandOff:
         """Questions handed to the maintainers' Slack / Discord channel (none configured: no hand-off)."""
-        from devrel.usecases.handoff import HandOff, HandOffConfig
+        from devrel.usecases.handoff import HandOff, HandOffConfig, Knowledge
 
         config = HandOffConfig(slack_channel=self.settings.handoff_slack_channel,
                                discord_channel=self.settings.handoff_discord_channel)
-        return HandOff(self.store, self.platforms, self.clock, config, self.activity)
+        knowledge = Knowledge(index=lambda: self.knowledge_index, embedder=lambda: self.embedder,
+                              ready=self.knowledge_ready)
+        return HandOff(self.store, self.platforms, self.clock, config, self.activity, knowledge)
 
     @cached_property
     def people_requests(self) -> PeopleRequests:
@@ -434,7 +436,8 @@ class Services:
 
         feedback, installations = FeedbackLog(self.store), SlackInstallations(self.store)
         return Dispatcher(EventLog(self.store), {
-            Question: [self.conversations.handle],
+            # A maintainer's reply in a hand-off thread goes back to its asker; anything else is a question.
+            Question: [lambda event: self.handoff.relay(event) or self.conversations.handle(event)],
             Feedback: [lambda event: conversation.record_feedback(event, feedback, self.conversations.answered)],
             InstallRevoked: [lambda event: conversation.revoke_installation(event, installations)],
             MemberJoined: [start_onboarding],

@@ -217,13 +217,13 @@ class GithubIssueTracker:
 
     def repository_config(self, repository: str) -> dict[str, Any]:
         """The repository's `.github/devrel.yml` (maintainers' policy: its `triage` section, with the `stale`
-        section under "stale") plus its CODEOWNERS, or {}."""
+        and `release` sections under their names) plus its CODEOWNERS, or {}."""
         loaded = parse_config(self._file(repository, CONFIG_PATH), f"of {repository}")
         triage = loaded.get("triage", loaded)
         config = dict(triage) if isinstance(triage, dict) else {}
-        stale = loaded.get("stale")
-        if isinstance(stale, dict):
-            config["stale"] = stale  # the stale sweep's section (triage ignores it)
+        for section in ("stale", "release"):  # the stale sweep's and the release's sections (triage ignores them)
+            if isinstance(loaded.get(section), dict):
+                config[section] = loaded[section]
         for path in CODEOWNERS_PATHS:
             owners = self._file(repository, path)
             if owners is not None:

@@ -21,7 +21,9 @@ from typing import Any
 import yaml
 
 from devrel.knowledge.chunkers import MAX_LINES, split_lines
-from devrel.knowledge.documents import Chunk, ChunkKind, content_hash
+from devrel.knowledge.documents import Chunk, ChunkKind, Origin, content_hash
+from devrel.knowledge.index import VectorIndex
+from devrel.ports import Embedder
 
 FAQ_NAMES = {"faq.yaml", "faq.yml", "faq.json"}
 _THREAD_KINDS: dict[str, ChunkKind] = {
@@ -75,6 +77,17 @@ def chunk_thread(thread: dict[str, Any], max_lines: int = MAX_LINES) -> list[Chu
             )
         )
     return chunks
+
+
+def index_thread(thread: dict[str, Any], source: str, index: VectorIndex, embedder: Embedder) -> int:
+    """One thread into the index under `source` (not a file tree, so no re-index removes it), replacing
+    its earlier copy: a thread answered again is indexed whole again. Returns its number of chunks."""
+    line = json.dumps(thread, ensure_ascii=False, sort_keys=True)
+    chunks = [chunk.with_origin(Origin(source=source), content_hash(line)) for chunk in chunk_thread(thread)]
+    index.delete_paths(source, [thread_path(thread)])
+    if chunks:
+        index.upsert(chunks, embedder.embed([chunk.embedding_text() for chunk in chunks]))
+    return len(chunks)
 
 
 def read_threads(text: str) -> Iterator[tuple[str, str, list[Chunk]]]:

@@ -1,23 +1,42 @@
 """Hand-off to maintainers: a question the assistant cannot answer with confidence, or whose asker
 wants a person, is posted with its context and a link to the maintainers' channel (Slack or Discord),
-the asker is told, and the activity log records it.
+the asker is told, and the activity log records it. A maintainer's reply in that hand-off thread goes
+back to the asker, into the activity log, and into the knowledge index as an answered thread, so the
+next person asking the same gets it from the assistant.
 
-What the asker wrote is quoted, never obeyed: it can only cause this one post, which is rate-limited
-per person and per deployment so a flood of requests cannot flood the maintainers' channel.
+What the asker and the maintainers wrote is quoted, never obeyed: a question can only cause this one
+post, which is rate-limited per person and per deployment so a flood of requests cannot flood the
+maintainers' channel; an answer is only ever relayed, quoted, to the one asker.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from devrel.events import DiscordAddress, InboundEvent, Reply, SlackAddress
+from devrel.idempotency import Idempotency
+from devrel.knowledge.conversations import index_thread
+from devrel.knowledge.index import VectorIndex
 from devrel.platforms.text import break_mentions
-from devrel.ports import ChatPlatform, Store
-from devrel.records import Action, ActivityLog, VisitorLimits, handoff_scope
+from devrel.ports import ChatPlatform, Embedder, Store
+from devrel.records import (
+    Action,
+    ActivityLog,
+    AnsweredThreads,
+    HandOffPosts,
+    People,
+    ThreadMemory,
+    VisitorLimits,
+    conversation_key,
+    handoff_scope,
+)
+from devrel.usecases.onboarding import language_of, reachable_later
+from devrel.usecases.related_issues import answer_place
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +48,43 @@ _WANTS_A_PERSON = re.compile(
     re.IGNORECASE,
 )
 QUOTE_LIMIT = 1500
+# Where maintainers' answers live in the knowledge index (a source of its own: no re-index of the
+# project's files removes them).
+ANSWERS_SOURCE = "handoff-answers"
+
+# "NAME (a maintainer) answered your question:" in the languages the welcome is written in; others get English.
+_ANSWERED = {
+    "en": "**{name}** (a maintainer) answered your question:",
+    "es": "**{name}** (del equipo del proyecto) respondió a tu pregunta:",
+    "fr": "**{name}** (de l'équipe du projet) a répondu à votre question :",
+    "de": "**{name}** (aus dem Projektteam) hat deine Frage beantwortet:",
+    "pt": "**{name}** (da equipe do projeto) respondeu à sua pergunta:",
+}
 
 
 def wants_a_person(text: str) -> bool:
     return bool(_WANTS_A_PERSON.search(text))
+
+
+def quoted(text: str) -> str:
+    """Someone else's words as a Markdown quote, mentions made inert."""
+    return "> " + break_mentions(text[:QUOTE_LIMIT]).replace("\n", "\n> ")
+
+
+def answered_text(maintainer: str, answer: str, language: str = "en") -> str:
+    """What the asker gets: the maintainer's answer, quoted as theirs, under their name."""
+    name = break_mentions(maintainer.replace("*", "")[:80]) or "?"
+    return f"{_ANSWERED.get(language, _ANSWERED['en']).format(name=name)}\n\n{quoted(answer)}"
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The knowledge index a maintainer's answer goes into, built on first use."""
+
+    index: Callable[[], VectorIndex]
+    embedder: Callable[[], Embedder]
+    # Whether an index exists: a first answer must not create one that holds nothing else.
+    ready: Callable[[], bool] = lambda: True
 
 
 @dataclass(frozen=True)
@@ -46,10 +98,17 @@ class HandOffConfig:
 
 class HandOff:
     def __init__(self, store: Store, platforms: Mapping[str, ChatPlatform], clock: Callable[[], float],
-                 config: HandOffConfig, activity: ActivityLog) -> None:
+                 config: HandOffConfig, activity: ActivityLog, knowledge: Knowledge | None = None) -> None:
+        self._store = store
         self._platforms = platforms
+        self._clock = clock
         self._config = config
         self._activity = activity
+        self._knowledge = knowledge
+        self.posts = HandOffPosts(store, clock)
+        # A maintainer's reply is relayed once, however often its delivery comes back.
+        self._relayed = Idempotency(store, "handoff-answer", clock, in_progress_seconds=300,
+                                    ttl_seconds=30 * 24 * 3600)
         self._person_limit = VisitorLimits(store, clock, config.per_person_per_hour, 3600)
         self._limit = VisitorLimits(store, clock, config.per_hour, 3600)
 
@@ -81,10 +140,11 @@ class HandOff:
             return None
         asker = (event.actor.name or event.actor.id) if event.actor else "someone"
         lines = [f"Hand-off ({reason}): {asker} on {event.platform} asked in {event.reply_to.link}",
-                 "> " + break_mentions(event.text[:QUOTE_LIMIT]).replace("\n", "\n> ")]
+                 quoted(event.text)]
         if draft:
             lines.append("My unsure draft:\n" + break_mentions(draft[:QUOTE_LIMIT]))
-        lines.append("Please answer them there.")
+        lines.append("Reply in this thread and I'll pass your answer on to them (and learn it for the next "
+                     "person who asks).")
         text = "\n\n".join(lines)
         posted = []
         for name, target in self._channels():
@@ -92,13 +152,91 @@ class HandOff:
             if platform is None:
                 continue
             try:
-                platform.post_reply(target, Reply(text=text))
+                message_id = platform.post_reply(target, Reply(text=text, feedback=False))
                 posted.append(name)
             except Exception as error:  # one channel down must not lose the other
                 log.warning("hand-off to %s failed: %s", name, error)
                 self._activity.record(entry.model_copy(update={
                     "status": "failed", "error": f"{name}: {type(error).__name__}: {error}"[:300]}))
+                continue
+            # So a maintainer's reply under the post finds its way back to the asker. Never a Discord
+            # interaction's token (a capability, and lapsed by then): the answer goes by the bot token.
+            to = event.reply_to
+            kept = event.model_copy(update={"reply_to": to.model_copy(update={"token": ""})}) \
+                if isinstance(to, DiscordAddress) else event
+            self.posts.keep(name, self._channel(name), message_id, kept)
         if not posted:
             return None
         self._activity.record(entry.model_copy(update={"reason": f"{reason}; posted to {', '.join(posted)}"}))
         return "I've already passed your question to the maintainers; one of them will follow up here."
+
+    def _channel(self, platform: str) -> str:
+        return (self._config.slack_channel if platform == "slack" else self._config.discord_channel) or ""
+
+    def answered_post(self, event: InboundEvent) -> tuple[str, str, str] | None:
+        """(platform, channel, message id) of the hand-off post `event` replies to, when it is a person's
+        reply under one in a maintainers' channel (a Slack thread reply); None for anything else."""
+        to = event.reply_to
+        if event.actor is None or event.actor.is_bot or not event.text.strip():
+            return None
+        if isinstance(to, SlackAddress) and to.channel and to.channel == self._config.slack_channel \
+                and to.thread_ts and to.thread_ts != to.message_ts:
+            return "slack", to.channel, to.thread_ts
+        return None
+
+    def relay(self, event: InboundEvent) -> str | None:
+        """A maintainer's reply in a hand-off thread: posted back to the asker where they asked (quoted as
+        the maintainer's, in the asker's language), logged, and kept as an answered thread. None when
+        `event` is no such reply; raises when the post fails, so the queue tries again."""
+        post = self.answered_post(event)
+        asker = self.posts.find(*post) if post else None
+        if post is None or asker is None:
+            return None
+        assert event.actor is not None  # answered_post checked
+        held = self._relayed.begin(event.platform, event.delivery_id)
+        if held is not None:
+            return "already-relayed"
+        maintainer = event.actor.name or event.actor.id
+        entry = Action(kind="handoff_answer", platform=asker.platform, target=asker.reply_to.link, status="posted",
+                       reason=f"{maintainer} answered in the {event.platform} hand-off thread",
+                       run=event.delivery_id, detail=event.text[:500])
+        platform = self._platforms.get(asker.platform)
+        if platform is None:
+            self._relayed.release(event.platform, event.delivery_id)
+            self._activity.record(entry.model_copy(update={"status": "failed",
+                                                           "error": f"no {asker.platform} adapter is configured"}))
+            return "no-platform"
+        who = asker.actor.id if asker.actor else ""
+        language = language_of(People(self._store, self._clock), asker.platform, who, asker.text)
+        text = answered_text(maintainer, event.text, language)
+        try:
+            message_id = platform.post_reply(reachable_later(asker, who, self._clock()), Reply(text=text))
+        except Exception as error:
+            self._relayed.release(event.platform, event.delivery_id)
+            self._activity.record(entry.model_copy(update={"status": "failed",
+                                                           "error": f"{type(error).__name__}: {error}"[:300]}))
+            raise
+        self._relayed.complete(event.platform, event.delivery_id, {"message_id": message_id})
+        self._activity.record(entry)
+        ThreadMemory(self._store, self._clock).remember(conversation_key(asker), event.delivery_id,
+                                                        self._clock(), "assistant", text, message_id)
+        answers = self.posts.add_answer(*post, {"author": maintainer, "body": event.text[:4000], "answer": True,
+                                                "url": asker.reply_to.link})
+        self._learn(asker, "-".join(post), answers)
+        return "handoff-answer-relayed"
+
+    def _learn(self, asker: InboundEvent, post: str, answers: list[dict[str, Any]]) -> None:
+        """The question and every answer so far into the knowledge index, and the thread among the answered
+        ones of its place. The asker is not named: their question is enough to find it by."""
+        place = answer_place(asker)
+        if place is not None:
+            AnsweredThreads(self._store, self._clock).keep(asker, place, asker.text)
+        if self._knowledge is None or not self._knowledge.ready():
+            return
+        thread = {"kind": "thread", "id": "handoff-" + hashlib.sha256(post.encode()).hexdigest()[:16],
+                  "title": " ".join(asker.text.split())[:120], "url": asker.reply_to.link,
+                  "body": asker.text[:4000], "comments": answers}
+        try:
+            index_thread(thread, ANSWERS_SOURCE, self._knowledge.index(), self._knowledge.embedder())
+        except Exception as error:  # the asker has the answer; the next reply in the thread indexes it again
+            log.warning("could not index the hand-off answer: %s: %s", type(error).__name__, error)

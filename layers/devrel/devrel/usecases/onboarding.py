@@ -224,6 +224,24 @@ def welcome_text(name: str, project_repository: str | None, language: str = "en"
 REPLY_ADDRESS_SECONDS = 10 * 60
 
 
+def language_of(people: People, platform: str, person_id: str, text: str) -> str:
+    """A person's language: chosen in their profile, else detected from what they wrote (an issue, a message)."""
+    chosen = people.profile(platform, person_id).get("language")
+    return str(chosen) if chosen else (detect_language(text) if text.strip() else "en")
+
+
+def reachable_later(event: InboundEvent, who: str, now: float) -> InboundEvent:
+    """`event` with its reply address changed to a direct message with `who` where the original one
+    cannot carry a post made at `now`: a workspace join has no channel, and a command's token expires."""
+    to = event.reply_to
+    stale = now - event.received_at > REPLY_ADDRESS_SECONDS
+    if isinstance(to, SlackAddress) and (not to.channel or (stale and to.response_url and not to.message_ts)):
+        to = to.model_copy(update={"channel": "", "response_url": None, "user": who})
+    elif isinstance(to, DiscordAddress) and ((to.token and stale) or not (to.token or to.channel)):
+        to = to.model_copy(update={"token": "", "user": who})
+    return event.model_copy(update={"reply_to": to})
+
+
 class OnboardingSteps:
     """The Task states of the onboarding state machine."""
 
@@ -239,15 +257,7 @@ class OnboardingSteps:
         self._newcomers = newcomers or Newcomers(store, clock)
 
     def _addressed(self, state: OnboardingState) -> InboundEvent:
-        """The event to post for, its reply address changed to a direct message where the original one
-        cannot carry this post: a workspace join has no channel, and a command's token expires."""
-        event, to, who = state.event, state.event.reply_to, state.contributor.id
-        stale = self._clock() - event.received_at > REPLY_ADDRESS_SECONDS
-        if isinstance(to, SlackAddress) and (not to.channel or (stale and to.response_url and not to.message_ts)):
-            to = to.model_copy(update={"channel": "", "response_url": None, "user": who})
-        elif isinstance(to, DiscordAddress) and ((to.token and stale) or not (to.token or to.channel)):
-            to = to.model_copy(update={"token": "", "user": who})
-        return event.model_copy(update={"reply_to": to})
+        return reachable_later(state.event, state.contributor.id, self._clock())
 
     def _post(self, state: OnboardingState, kind: Literal["welcome", "nudge"], text: str, reason: str
               ) -> str | None:
@@ -271,9 +281,8 @@ class OnboardingSteps:
         return message_id
 
     def language(self, state: OnboardingState) -> str:
-        """Theirs: chosen in their profile, else detected from what they wrote (an issue, a message)."""
-        chosen = People(self._store, self._clock).profile(state.contributor.platform, state.contributor.id)
-        return chosen.get("language") or (detect_language(state.event.text) if state.event.text.strip() else "en")
+        return language_of(People(self._store, self._clock), state.contributor.platform, state.contributor.id,
+                           state.event.text)
 
     def welcome(self, state: OnboardingState) -> Welcomed:
         text = welcome_text(state.contributor.name, self._project, self.language(state))

@@ -37,6 +37,7 @@ from devrel.knowledge.credentials import redact_credentials
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Item, PortError, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
+from devrel.release.blog import BlogFile, blog_file, blog_settings
 from devrel.release.changes import ReleaseError
 from devrel.release.social import blog_post, social_posts
 
@@ -164,6 +165,19 @@ class ReleasePublisher(Protocol):
         ...
 
 
+class BlogDrafts(Protocol):
+    """Where an approved release's blog post draft is written: a pull request (or a branch) on GitHub, or
+    the edge's local checkout of the repository."""
+
+    def release_config(self, repository: str, installation_id: int | None) -> dict[str, Any]:
+        """The `release:` section of the repository's `.github/devrel.yml` ({} when there is none)."""
+        ...
+
+    def save(self, repository: str, draft: BlogFile, installation_id: int | None) -> str:
+        """Write the file; returns where it is (a pull request's or file's URL, or a local path)."""
+        ...
+
+
 @dataclass(frozen=True)
 class DraftedNotes:
     notes: str
@@ -285,7 +299,8 @@ class ReleaseSteps:
 
     def __init__(self, store: Store, clock: Callable[[], float], activity: ActivityLog,
                  platforms: Mapping[str, ChatPlatform], drafter: Drafter | None,
-                 publisher: Callable[[], ReleasePublisher | None]) -> None:
+                 publisher: Callable[[], ReleasePublisher | None],
+                 blog_drafts: Callable[[str], BlogDrafts | None] = lambda _repository: None) -> None:
         self._store = store
         self._clock = clock
         self._activity = activity
@@ -293,6 +308,7 @@ class ReleaseSteps:
         self._drafter = drafter
         # Built on first use: only `publish` needs GitHub write access.
         self._publisher = publisher
+        self._blog_drafts = blog_drafts
         # What a retried step must not post twice: thread replies, and announcements per platform.
         self._said = Idempotency(store, THREADS, clock, 0, KEEP_SECONDS)
         self._announced = Idempotency(store, "release-announced", clock, 0, KEEP_SECONDS)
@@ -398,8 +414,49 @@ class ReleaseSteps:
         self._close_approval(state, f"Approved by {approver or 'a maintainer'}: "
                              + (f"this is what would be published (dry run), announced on {where}: {link}"
                                 if config.dry_run else f"published {link}, announced on {where}."))
-        self._share_drafts(state, link)
-        return {"url": link, "announced": announced, "dry_run": config.dry_run}
+        blog = self._share_drafts(state, link)
+        blog_at = self._write_blog(state, link, blog, status)
+        return {"url": link, "announced": announced, "dry_run": config.dry_run,
+                **({"blog": blog_at} if blog_at else {})}
+
+    def _write_blog(self, state: ReleaseState, link: str, blog: str, status: Literal["posted", "dry-run"]) -> str:
+        """The blog post draft as a file, where `release.blog` says (a pull request, a branch or the local
+        checkout). Best effort after publishing: a failure is logged and said in the thread, the release
+        stays published, and a retried step writes it once."""
+        release = state.release
+        drafts = self._blog_drafts(release.repository)
+        if drafts is None:
+            return ""
+        entry = Action(kind="release_draft", platform="github", target=link, status=status, run=state.run,
+                       reason=f"{release.tag}: blog post draft file", detail=blog)
+        try:
+            config = drafts.release_config(release.repository, release.installation_id)
+            draft = blog_file(blog_settings(config), release.repository, release.tag, blog)
+        except (ReleaseError, PortError) as error:
+            self._activity.record(entry.model_copy(update={"status": "failed", "error": str(error)[:300]}))
+            self._in_thread(state, "blog_file", f"The blog post draft was not written: {str(error)[:300]}")
+            return ""
+        if draft is None:
+            return ""
+        where = f"{draft.path} ({'pull request from' if draft.pull_request else 'on'} {draft.branch})"
+        if status == "dry-run":
+            self._activity.record(entry.model_copy(update={"target": where}))
+            return where
+        if self._announced.record_once(state.run, "blog-file", {"path": draft.path}):
+            return where  # a retried step: written already
+        try:
+            written = drafts.save(release.repository, draft, release.installation_id)
+        except Exception as error:  # the release is out: this must not undo or fail it
+            self._announced.release(state.run, "blog-file")
+            log.warning("blog post draft file failed: %s", error)
+            self._activity.record(entry.model_copy(update={"status": "failed", "target": where,
+                                                           "error": f"{type(error).__name__}: {error}"[:300]}))
+            self._in_thread(state, "blog_file", f"The blog post draft could not be written to {where}: "
+                            f"{type(error).__name__}: {str(error)[:200]}")
+            return ""
+        self._activity.record(entry.model_copy(update={"target": written or where}))
+        self._in_thread(state, "blog_file", f"Blog post draft written: {written or where}")
+        return written or where
 
     def _thread(self, state: ReleaseState) -> tuple[str, str] | None:
         return _thread_of(self._store, state.run)
@@ -430,7 +487,7 @@ class ReleaseSteps:
                 log.warning("could not replace the release approval buttons: %s", error)
         self._in_thread(state, "decision", outcome)
 
-    def _share_drafts(self, state: ReleaseState, link: str) -> None:
+    def _share_drafts(self, state: ReleaseState, link: str) -> str:
         """Social posts and a blog post made from the notes: drafts for a maintainer to copy (no network
         credentials here), recorded and posted in the approval thread."""
         assert state.draft is not None
@@ -454,6 +511,7 @@ class ReleaseSteps:
         self._activity.record(Action(kind="release_draft", platform="slack", target=link, status=status,
                                      reason=f"{release.tag}: blog post draft", run=state.run, detail=blog,
                                      error=error))
+        return blog
 
     def _announce(self, state: ReleaseState, link: str, status: Literal["posted", "dry-run"]) -> list[str]:
         release, config = state.release, state.config
