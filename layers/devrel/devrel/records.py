@@ -218,6 +218,40 @@ def handoff_scope(platform: str) -> str:
     return f"handoff#{platform}"
 
 
+class HandOffPosts:
+    """Hand-off posts in a maintainers' channel, by the platform's message id, with the asker's event: a
+    maintainer's reply under one goes back to the asker. Kept as long as a thread's memory."""
+
+    PREFIX = "handoff-post#"
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 90 * 24 * 3600
+                 ) -> None:
+        self._store = store
+        self._clock = clock
+        self._ttl = ttl_seconds
+
+    @classmethod
+    def partition(cls, platform: str, channel: str) -> str:
+        return f"{cls.PREFIX}{platform}:{channel}"
+
+    def keep(self, platform: str, channel: str, message_id: str, asker: InboundEvent) -> None:
+        self._store.put(Item(self.partition(platform, channel), message_id,
+                             data={"event": asker.model_dump(mode="json")}, expires_at=int(self._clock()) + self._ttl))
+
+    def find(self, platform: str, channel: str, message_id: str) -> InboundEvent | None:
+        item = self._store.get(self.partition(platform, channel), message_id) if message_id else None
+        return InboundEvent.model_validate(item.data["event"]) if item is not None else None
+
+    def add_answer(self, platform: str, channel: str, message_id: str, answer: dict[str, Any]) -> list[dict[str, Any]]:
+        """Keep a maintainer's answer with the post; returns every answer kept so far, oldest first."""
+        item = self._store.get(self.partition(platform, channel), message_id)
+        if item is None:
+            return [answer]
+        answers = [*(item.data.get("answers") or []), answer]
+        self._store.put(Item(item.pk, item.sk, {**item.data, "answers": answers}, item.expires_at))
+        return answers
+
+
 class SlackInstallations:
     """Bot tokens of the workspaces that installed the app through OAuth."""
 
@@ -326,7 +360,7 @@ class Action(BaseModel):
 
     kind: Literal["answer", "comment", "label", "close", "reopen", "welcome", "nudge", "review", "release_draft",
                   "assign", "alert", "handoff", "release_approval", "release_decision", "release_edit",
-                  "release_publish", "announce"]
+                  "release_publish", "announce", "handoff_answer", "congratulate"]
     platform: Platform
     # Where it happened: a link a person can open (or the platform's own address of the thread).
     target: str
@@ -752,6 +786,10 @@ def _about(item: Item, person: Person, alias: str) -> Finding | None:
     elif pk == f"onboarded#{platform}":
         if item.sk == person.id:
             return Finding("onboarding", item, None)
+    elif pk.startswith(HandOffPosts.PREFIX):
+        actor = (data.get("event") or {}).get("actor") or {}
+        if ((data.get("event") or {}).get("platform"), actor.get("id")) == (platform, person.id):
+            return Finding("hand-offs", item, None)  # their question, posted for the maintainers
     elif pk == VisitorLimits.partition(handoff_scope(platform), person.id):
         return Finding("rate limits", item, None)  # their hand-off requests (keyed by a hash of their id)
     elif pk == f"account#{platform}":

@@ -143,9 +143,17 @@ class _UserObject(_Fields):
     id: str = ""
 
 
+class _Profile(_Fields):
+    display_name: str | None = None
+    real_name: str | None = None
+    name: str | None = None
+
+
 class _Event(_Fields):
     type: str
     user: str | _UserObject | None = None
+    # Sent with most messages: the name a relayed answer is signed with (hand-off replies).
+    user_profile: _Profile | None = None
     text: str | None = None
     ts: str | None = None
     thread_ts: str | None = None
@@ -316,9 +324,13 @@ def event_to_inbound(payload: Mapping[str, Any], bot_user_id: str | None = None)
         intent=question,
         reply_to=SlackAddress(team=team, channel=channel, thread_ts=thread_ts or ts, message_ts=ts),
         thread=thread_id(team, channel, thread_ts or ts),
-        actor=Actor(id=user),
+        actor=Actor(id=user, name=_profile_name(event.user_profile)),
         text=strip_mentions(text, bot_user, leading=event_type == "app_mention"),
     )
+
+
+def _profile_name(profile: _Profile | None) -> str:
+    return ((profile.display_name or profile.real_name or profile.name) if profile else None) or ""
 
 
 def command_to_inbound(form: Mapping[str, str]) -> InboundEvent | None:
