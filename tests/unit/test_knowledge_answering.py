@@ -115,7 +115,9 @@ def test_model_lead_is_checked_before_it_is_posted(retriever: Retriever) -> None
     llm = ScriptedLlm('The default is "30 seconds" [1], see also [9] and https://evil.example/x.')
     answer = Answerer(retriever, llm=llm).answer("What is the default request timeout in seconds?")
     lead = answer.text.split("\n\n")[0]
-    assert "[9]" not in lead and "evil.example" not in lead and "[1]" in lead
+    assert "[9]" not in lead and "evil.example" not in lead
+    number = int(re.search(r'"30 seconds" \[(\d)\]', lead).group(1))  # type: ignore[union-attr]
+    assert "30 seconds" in answer.citations[number - 1].quote  # pointed at the passage that says it
     assert any("[9]" in note for note in answer.dropped)
 
 
