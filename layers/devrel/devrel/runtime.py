@@ -322,7 +322,8 @@ class Services:
 
     @cached_property
     def release_steps(self) -> ReleaseSteps:
-        """The release state machine's Task states: the history through GitHub, the approval on Slack."""
+        """The release state machine's Task states: the history through GitHub, the approval on Slack, the blog
+        post draft as a file (a pull request, or the edge's checkout)."""
         from devrel.usecases.release_flow import ReleaseSteps
 
         def publisher() -> Any:
@@ -332,10 +333,20 @@ class Services:
 
             return GithubReleasePublisher(self.github)
 
+        def blog_drafts(repository: str) -> Any:
+            from devrel.adapters.blog_drafts import GithubBlogDrafts, LocalBlogDrafts
+
+            # The edge's checkout of the project: the draft goes into its working tree, not to GitHub.
+            checkout = self.settings.project_checkout
+            if checkout is not None and repository == self.settings.project_repository:
+                return LocalBlogDrafts(checkout)
+            tracker = self.issue_tracker
+            return GithubBlogDrafts(self.github, tracker) if self.github is not None and tracker else None
+
         return ReleaseSteps(self.store, self.clock, self.activity, self.platforms,
                             drafter=lambda repository, from_ref, to_ref, title: draft_release(
                                 self, repository, to_ref, title, from_ref),
-                            publisher=publisher)
+                            publisher=publisher, blog_drafts=blog_drafts)
 
     @cached_property
     def release_approvals(self) -> ReleaseApprovals:
