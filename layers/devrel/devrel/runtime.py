@@ -13,6 +13,7 @@ embedded index and the local models, everything under the data directory.
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 import threading
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -49,6 +50,7 @@ from devrel.ports import (
     Embedder,
     IssueTracker,
     PathAuthors,
+    PortError,
     Queue,
     Secrets,
     Store,
@@ -622,6 +624,30 @@ def release_sources(services: Services, repository: str, local: bool = True) -> 
     return ReleaseSources(GithubReleaseSource(client, repository), GithubPullRequests(client))
 
 
+@lru_cache(maxsize=2)
+def _load_release_kinds(folder: Path, modified_ns: int) -> Any:
+    """Loaded once per warm container; a newly published model changes the key."""
+    from devrel.release.training import load_kinds
+
+    return load_kinds(folder)
+
+
+def release_kinds(services: Services) -> Any:
+    """The release-notes classifier `devrel eval release-notes --publish` published (the
+    `release-notes-model` artifact: DATA_DIR at the edge, the artifacts bucket in the cloud), or None: the
+    keyword cues. A model that cannot be read is skipped with a warning: the notes are still drafted."""
+    from devrel.release.training import MODEL_ARTIFACT, MODEL_FILE
+
+    try:
+        folder = services.artifacts.fetch(MODEL_ARTIFACT)
+        if folder is None or not (folder / MODEL_FILE).is_file():
+            return None
+        return _load_release_kinds(folder, (folder / MODEL_FILE).stat().st_mtime_ns)
+    except (PortError, OSError, ValueError, KeyError) as error:
+        logging.getLogger(__name__).warning("release-notes model not used (keyword cues instead): %s", error)
+        return None
+
+
 def draft_release(services: Services, repository: str, to_ref: str, title: str,
                   from_ref: str | None = None) -> DraftedNotes:
     """External notes of OWNER/NAME from `from_ref` (default: the nearest tag before `to_ref`), for the
@@ -631,7 +657,8 @@ def draft_release(services: Services, repository: str, to_ref: str, title: str,
 
     # The name comes from a webhook or a Slack command: it names a GitHub repository, never a local folder.
     sources = release_sources(services, repository, local=False)
-    draft = draft_notes(sources.history, from_ref, to_ref, pulls=sources.pulls, files=sources.files, title=title)
+    draft = draft_notes(sources.history, from_ref, to_ref, model=release_kinds(services), pulls=sources.pulls,
+                        files=sources.files, title=title)
     release = draft.release
     return DraftedNotes(notes=draft.external, from_ref=release.from_ref, to_ref=release.to_ref,
                         changes=len(draft.changes))

@@ -6,8 +6,9 @@ A local clone is read with git (commits, co-authors, the public Python API at bo
 GitHub credentials configured and a GitHub origin, its pull requests add titles, labels, authors and
 linked issues. OWNER/NAME alone reads the range through GitHub's API. Without --from, the nearest
 tag before --to. The configured model, when there is one, rephrases lines; each rephrasing is
-checked against the change it came from. Nothing is published: the draft is printed, and recorded
-in the activity log.
+checked against the change it came from. A release-notes classifier published with
+`devrel eval release-notes --publish` decides what unlabelled changes make the notes (else keyword
+cues). Nothing is published: the draft is printed, and recorded in the activity log.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from devrel.ports import PortError
 from devrel.records import Action
 from devrel.release.changes import ReleaseError
 from devrel.release.drafting import draft_notes
-from devrel.runtime import build_llm, build_services, release_sources
+from devrel.runtime import build_llm, build_services, release_kinds, release_sources
 
 _OWNER_NAME = re.compile(r"^[\w.-]+/[\w.-]+$")
 
@@ -56,7 +57,8 @@ def run_release_notes(args: argparse.Namespace) -> int:
         llm = None if args.no_llm else services.llm
         if llm is None and args.llm:
             llm = build_llm(services.settings, services.secrets)
-        draft = draft_notes(sources.history, args.from_ref, args.to_ref, llm=llm, pulls=sources.pulls,
+        kinds = release_kinds(services)
+        draft = draft_notes(sources.history, args.from_ref, args.to_ref, model=kinds, llm=llm, pulls=sources.pulls,
                             files=sources.files, title=args.title)
     except ReleaseError as error:
         raise SystemExit(f"release-notes: {error}") from error
@@ -75,5 +77,6 @@ def run_release_notes(args: argparse.Namespace) -> int:
     if args.timings:
         timings = {step: round(seconds, 3) for step, seconds in draft.timings.items()}
         print(json.dumps({"commits": len(release.commits), "changes": len(draft.changes), "phrased": draft.phrased,
-                          "seconds": timings}), file=sys.stderr)
+                          "kinds": "trained" if kinds is not None else "keywords", "seconds": timings}),
+              file=sys.stderr)
     return 0

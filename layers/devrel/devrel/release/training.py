@@ -6,15 +6,22 @@ a logistic regression over its words and shape learns those labels. At drafting 
 authors did not label goes to the users' notes when the classifier thinks it likely enough; its
 section then comes from the keyword cues. The threshold is chosen by cross-validation on the
 training rows only.
+
+A trained model is saved as JSON and an npz of plain arrays (no pickle: loading runs no code) and, once
+published as the `release-notes-model` artifact, drafts every release's notes in place of the keyword
+cues (`devrel release-notes` and the release state machine, at the edge and in the cloud).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +39,9 @@ IN_NOTES_RECALL = 0.6
 # Chosen by 5-fold cross-validation of ROUGE-L on the commit2sum train split
 # (0.3: 28.31, 0.4: 28.75, 0.5: 28.42, 0.6: 26.42, 0.7: 22.65).
 DEFAULT_THRESHOLD = 0.4
+MODEL_ARTIFACT = "release-notes-model"
+MODEL_FILE, WEIGHTS_FILE = "model.json", "weights.npz"
+FORMAT_VERSION = 1
 
 
 def _stem(word: str) -> str:
@@ -88,6 +98,37 @@ class TrainedKinds:
             return Guess("internal", 1.0 - chance)
         cue = self.keywords.guess(title, body)
         return Guess(cue.kind if cue.kind != "internal" else "feature", chance)
+
+    def save(self, folder: Path, measured: dict[str, Any] | None = None) -> None:
+        """model.json (vocabulary, threshold, and what it measured when trained) + weights.npz."""
+        folder.mkdir(parents=True, exist_ok=True)
+        vectorizer_meta, arrays = self.vectorizer.state()
+        model = self.classifier
+        with (folder / WEIGHTS_FILE).open("wb") as file:
+            np.savez_compressed(file, **arrays, sparse_weights=model.sparse_weights,
+                                dense_weights=model.dense_weights, bias=model.bias)
+        meta = {"format": FORMAT_VERSION, "threshold": self.threshold, "l2": model.l2,
+                "vectorizer": vectorizer_meta, "measured": measured or {}}
+        (folder / MODEL_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+
+def load_kinds(folder: Path) -> TrainedKinds:
+    """A model `save` wrote; ValueError when the files do not fit together (never half a model)."""
+    meta: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT_VERSION:
+        raise ValueError(f"{folder}: unsupported release-notes model format {meta.get('format')!r}")
+    with np.load(folder / WEIGHTS_FILE, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    vectorizer = TfidfVectorizer.from_state(meta["vectorizer"], arrays)
+    classifier = LinearClassifier(l2=float(meta["l2"]), balanced=True)
+    classifier.sparse_weights, classifier.dense_weights, classifier.bias = (
+        arrays["sparse_weights"], arrays["dense_weights"], arrays["bias"])
+    if classifier.sparse_weights.shape != (vectorizer.n_features, 2):
+        raise ValueError(f"{folder}: weights do not match the vocabulary")
+    threshold = float(meta["threshold"])
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"{folder}: threshold {threshold} is not a probability")
+    return TrainedKinds(vectorizer, classifier, threshold)
 
 
 def train_kinds(rows: Sequence[Row], threshold: float = DEFAULT_THRESHOLD, l2: float = 1e-3) -> TrainedKinds:
