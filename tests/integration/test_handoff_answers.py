@@ -12,15 +12,12 @@ from typing import Any
 
 import pytest
 
-from devrel.handlers.slack_events import handle_slack
-from devrel.handlers.worker import process_sqs_batch
-from devrel.http import HttpRequest
 from devrel.knowledge.ingest import detect_origin, ingest
-from devrel.platforms import slack
 from devrel.ports import Store
 from devrel.records import People
 from devrel.runtime import Services
 from support.fakes import HashingEmbedder, fake_services
+from support.slack_flow import deliver_slack_event
 from support.stand_in import Received, start_stand_in
 
 SECRET = "handoff-answers-secret"
@@ -60,18 +57,7 @@ def services(tmp_path: Path, store: Store, clock: Any, slack_api: tuple[str, lis
 
 
 def deliver(services: Services, event: dict[str, Any], event_id: str) -> None:
-    body = json.dumps({"type": "event_callback", "team_id": "T1", "event_id": event_id,
-                       "authorizations": [{"is_bot": True, "user_id": "UBOT"}], "event": event}).encode()
-    stamp = str(int(services.clock()))
-    request = HttpRequest("POST", "/slack/events", {"x-slack-request-timestamp": stamp,
-                                                    "x-slack-signature": slack.signature_for(SECRET, stamp, body)}, body)
-    assert handle_slack(request, services).status == 200
-    while messages := services.queue.receive(max_messages=10):
-        for message in messages:
-            outcome = process_sqs_batch({"Records": [{"messageId": message.message_id, "body": message.body}]},
-                                        services)
-            assert outcome == {"batchItemFailures": []}
-            services.queue.delete(message.receipt_handle)
+    deliver_slack_event(services, SECRET, event, event_id)
 
 
 def posted(received: list[Received]) -> list[dict[str, Any]]:
@@ -86,6 +72,7 @@ def test_a_maintainers_reply_in_the_hand_off_thread_reaches_the_asker_once_and_a
                        "channel": "C1", "channel_type": "channel"}, "Ev1")
     handed, told = posted(received)
     assert handed["channel"] == "CMAINT" and "Reply in this thread" in handed["text"]
+    assert (told["channel"], told["thread_ts"]) == ("C1", "1700.1")
     post_ts = f"1800000000.{received.index(next(r for r in received if r.path.endswith('chat.postMessage'))) + 1:06d}"
 
     def reply(ts: str, event_id: str, **fields: Any) -> None:

@@ -212,6 +212,9 @@ class OpenItem:
     reactions: int = 0
     updated_at: float = 0.0
     html_url: str | None = None
+    # Filled by the labelled listing (good first issues matched to a newcomer's interests).
+    title: str = ""
+    body: str = ""
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,10 @@ class IssueTracker(Protocol):
 
     def open_items(self, repository: str) -> list[OpenItem]:
         """Every open issue and pull request of the repository."""
+        ...
+
+    def labelled_issues(self, repository: str, label: str, limit: int = 30) -> list[OpenItem]:
+        """Open issues (no pull requests) carrying `label`, newest first, at most `limit`, with title and body."""
         ...
 
     def timeline(self, repository: str, number: int) -> list[TimelineEntry]:

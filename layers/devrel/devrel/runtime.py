@@ -287,7 +287,7 @@ class Services:
         from devrel.usecases.onboarding import OnboardingSteps
 
         return OnboardingSteps(self.store, self.platforms, self.clock, self.settings.project_repository,
-                               activity=self.activity, newcomers=self.newcomers)
+                               activity=self.activity, newcomers=self.newcomers, tracker=lambda: self.issue_tracker)
 
     @cached_property
     def triage_steps(self) -> TriageSteps:

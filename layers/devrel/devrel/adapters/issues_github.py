@@ -108,6 +108,18 @@ class GithubIssueTracker:
             html_url=issue.html_url,
         ) for issue in issues]
 
+    def labelled_issues(self, repository: str, label: str, limit: int = 30) -> list[OpenItem]:
+        repo = self._repo(repository)
+        # One page: the newest few are all a welcome shows.
+        listed = call_github(lambda: repo.get_issues(state="open", labels=[label], sort="created",
+                                                    direction="desc").get_page(0))
+        return [OpenItem(number=issue.number, is_pull_request=False, author=issue.user.login if issue.user else "",
+                         labels=tuple(item.name for item in issue.labels), html_url=issue.html_url,
+                         title=issue.title or "", body=(issue.body or "")[:2000])
+                # A pull request's page is /pull/N: read from the listing, where `pull_request` would cost a
+                # request per issue (PyGithub completes an absent attribute).
+                for issue in listed if "/pull/" not in (issue.html_url or "")][:limit]
+
     def timeline(self, repository: str, number: int) -> list[TimelineEntry]:
         issue = self._issue(repository, number)
         entries = []
@@ -221,7 +233,8 @@ class GithubIssueTracker:
         loaded = parse_config(self._file(repository, CONFIG_PATH), f"of {repository}")
         triage = loaded.get("triage", loaded)
         config = dict(triage) if isinstance(triage, dict) else {}
-        for section in ("stale", "release"):  # the stale sweep's and the release's sections (triage ignores them)
+        # The stale sweep's, the release's and onboarding's sections (triage ignores them).
+        for section in ("stale", "release", "onboarding"):
             if isinstance(loaded.get(section), dict):
                 config[section] = loaded[section]
         for path in CODEOWNERS_PATHS:

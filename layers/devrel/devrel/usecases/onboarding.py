@@ -9,13 +9,16 @@ the execution state they share (a test checks its fields against the definition'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from devrel.events import (
     DiscordAddress,
+    GithubAddress,
     InboundEvent,
     IssueOpened,
     MemberJoined,
@@ -27,8 +30,11 @@ from devrel.events import (
 from devrel.idempotency import Idempotency
 from devrel.knowledge.language import detect_language
 from devrel.platforms.outbound import PlatformError
-from devrel.ports import ChatPlatform, Item, Store, Workflows, execution_name
+from devrel.platforms.text import break_mentions
+from devrel.ports import ChatPlatform, IssueTracker, Item, OpenItem, Store, Workflows, execution_name
 from devrel.records import PLATFORMS, Action, ActivityLog, EventLog, People
+
+log = logging.getLogger(__name__)
 
 Result = TypeVar("Result", bound=BaseModel)
 
@@ -202,17 +208,62 @@ _WELCOMES: dict[str, tuple[str, str, str, str, str, str]] = {
            "ou \"qual issue é boa para começar?\""),
 }
 WELCOME_LANGUAGES = tuple(_WELCOMES)
+# Said above suggestions picked for the person's stated interests.
+_FOR_INTERESTS = {
+    "en": "picked for your interests ({interests})",
+    "es": "elegidas según tus intereses ({interests})",
+    "fr": "choisies selon vos centres d'intérêt ({interests})",
+    "de": "passend zu deinen Interessen ({interests})",
+    "pt": "escolhidas pelos seus interesses ({interests})",
+}
+
+# The labels a welcome suggests issues from, best first, unless .github/devrel.yml's `onboarding:
+# first_issue_labels` names others.
+FIRST_ISSUE_LABELS = ("good first issue", "help wanted")
+MAX_SUGGESTIONS = 3
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9+#.-]+", text.lower()))
+
+
+def suggest_issues(issues: Sequence[OpenItem], labels: Sequence[str], interests: Sequence[str],
+                   limit: int = MAX_SUGGESTIONS) -> list[OpenItem]:
+    """At most `limit` issues, those whose labels, title or body name most of the person's interests first,
+    then by the rank of their label, then newest (the order they come in)."""
+    rank = {label.lower(): position for position, label in enumerate(labels)}
+    wanted = [interest.lower() for interest in interests if interest.strip()]
+
+    def key(item: tuple[int, OpenItem]) -> tuple[int, int, int]:
+        order, issue = item
+        names = {label.lower() for label in issue.labels}
+        words = _words(f"{issue.title} {issue.body}") | names | {part for name in names for part in _words(name)}
+        matched = sum(1 for interest in wanted if interest in words)
+        best = min((rank[name] for name in names if name in rank), default=len(rank))
+        return -matched, best, order
+
+    unique = {issue.number: issue for issue in issues}
+    return [issue for _, issue in sorted(enumerate(unique.values()), key=key)][:limit]
 
 
 def nudge_text(language: str = "en") -> str:
     return _WELCOMES.get(language, _WELCOMES["en"])[5]
 
 
-def welcome_text(name: str, project_repository: str | None, language: str = "en") -> str:
+def welcome_text(name: str, project_repository: str | None, language: str = "en",
+                 suggestions: Sequence[OpenItem] = (), interests: Sequence[str] = ()) -> str:
     greeting, first_issues, contribute, ask, stuck, _ = _WELCOMES.get(language, _WELCOMES["en"])
     lines = [greeting.format(name=f", {name}" if name else "")]
+    if suggestions:
+        # Titles are other people's words: quoted as plain text, mentions inert.
+        picked = f" ({_FOR_INTERESTS.get(language, _FOR_INTERESTS['en']).format(interests=', '.join(interests))})" \
+            if interests else ""
+        lines.append(f"- {first_issues}{picked}:")
+        lines += [f"  - #{issue.number} {break_mentions(' '.join(issue.title.split())[:100])}: {issue.html_url}"
+                  for issue in suggestions]
     if project_repository:
-        lines.append(f"- {first_issues}: https://github.com/{project_repository}/contribute")
+        if not suggestions:
+            lines.append(f"- {first_issues}: https://github.com/{project_repository}/contribute")
         lines.append(f"- {contribute}: https://github.com/{project_repository}/blob/HEAD/CONTRIBUTING.md")
     lines.append(f"- {ask}")
     lines.append(f"- {stuck}")
@@ -247,7 +298,9 @@ class OnboardingSteps:
 
     def __init__(self, store: Store, platforms: Mapping[str, ChatPlatform], clock: Callable[[], float],
                  project_repository: str | None = None, activity: ActivityLog | None = None,
-                 newcomers: Newcomers | None = None) -> None:
+                 newcomers: Newcomers | None = None, tracker: Callable[[], IssueTracker | None] = lambda: None
+                 ) -> None:
+        self._tracker = tracker
         self._activity = activity or ActivityLog(store, clock)
         self._store = store
         self._platforms = platforms
@@ -284,8 +337,33 @@ class OnboardingSteps:
         return language_of(People(self._store, self._clock), state.contributor.platform, state.contributor.id,
                            state.event.text)
 
+    def first_issues(self, state: OnboardingState) -> tuple[list[OpenItem], list[str]]:
+        """Open issues for a newcomer (the repository's first-issue labels), matched to the interests in their
+        profile, and those interests; none without a GitHub adapter or when GitHub fails (the welcome goes
+        out without them)."""
+        tracker = self._tracker()
+        to = state.event.reply_to
+        repository = (to.repository if isinstance(to, GithubAddress) and to.repository else None) or self._project
+        if tracker is None or not repository:
+            return [], []
+        profile = People(self._store, self._clock).profile(state.contributor.platform, state.contributor.id)
+        interests = [part.strip() for part in profile.get("interests", "").split(",") if part.strip()]
+        try:
+            configured = (tracker.repository_config(repository).get("onboarding") or {}).get("first_issue_labels")
+            labels = [str(label) for label in configured][:5] if isinstance(configured, list) and configured \
+                else list(FIRST_ISSUE_LABELS)
+            found = [issue for label in labels for issue in tracker.labelled_issues(repository, label)]
+        except Exception as error:  # suggestions are a courtesy; the welcome matters more
+            log.warning("no first issues for the welcome from %s: %s: %s", repository, type(error).__name__, error)
+            return [], []
+        suggestions = suggest_issues(found, labels, interests)
+        matched = [i for i in interests if any(i.lower() in _words(f"{s.title} {s.body} {' '.join(s.labels)}")
+                                               | {label.lower() for label in s.labels} for s in suggestions)]
+        return suggestions, matched
+
     def welcome(self, state: OnboardingState) -> Welcomed:
-        text = welcome_text(state.contributor.name, self._project, self.language(state))
+        suggestions, interests = self.first_issues(state)
+        text = welcome_text(state.contributor.name, self._project, self.language(state), suggestions, interests)
         message_id = self._post(state, "welcome", text, f"a newcomer: {state.event.kind}")
         # Only now is the person welcomed (a failed welcome releases the claim in record_failure).
         self._newcomers.welcomed(state.contributor, dry_run=message_id is None)
