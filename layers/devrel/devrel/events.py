@@ -203,6 +203,17 @@ class PullRequestUpdated(_PullRequest):
     action: Literal["synchronize", "ready_for_review"] = "synchronize"
 
 
+class PullRequestMerged(_PullRequest):
+    """A pull request was merged: its author (not who merged it) may be thanked for a first contribution."""
+
+    type: Literal["pull_request_merged"] = "pull_request_merged"
+    author: str = ""
+    author_id: str = ""
+    author_is_bot: bool = False
+    # GitHub's author_association of the pull request's author (OWNER, MEMBER, FIRST_TIME_CONTRIBUTOR, ...).
+    association: str = ""
+
+
 class MemberJoined(BaseModel):
     """A newcomer arrived (a workspace or channel join, Discord's `/onboard`)."""
 
@@ -288,7 +299,8 @@ class Activity(BaseModel):
 
 
 Intent = Annotated[
-    Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | MemberJoined
+    Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | PullRequestMerged
+    | MemberJoined
     | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | ReleaseEditRequested
     | ReleaseEdited | ReleaseRequested | PersonRequest
     | Activity,

@@ -786,6 +786,9 @@ def _about(item: Item, person: Person, alias: str) -> Finding | None:
     elif pk == f"onboarded#{platform}":
         if item.sk == person.id:
             return Finding("onboarding", item, None)
+    elif platform == "github" and pk.startswith(("merged-by#github:", "congratulated#github:")):
+        if item.sk == person.id:
+            return Finding("contributions", item, None)  # their merged pull requests, and the thanks for one
     elif pk.startswith(HandOffPosts.PREFIX):
         actor = (data.get("event") or {}).get("actor") or {}
         if ((data.get("event") or {}).get("platform"), actor.get("id")) == (platform, person.id):

@@ -33,6 +33,7 @@ from devrel.events import (
     IssueOpened,
     MemberJoined,
     PersonRequest,
+    PullRequestMerged,
     PullRequestOpened,
     PullRequestUpdated,
     Question,
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
     from devrel.usecases.assignees import AssigneeLoad
     from devrel.usecases.conversation import Conversations
     from devrel.usecases.dispatch import Dispatcher
+    from devrel.usecases.first_contribution import FirstContributions
     from devrel.usecases.handoff import HandOff
     from devrel.usecases.onboarding import Newcomers, OnboardingSteps
     from devrel.usecases.people import PeopleRequests
@@ -283,6 +285,14 @@ class Services:
         return Newcomers(self.store, self.clock)
 
     @cached_property
+    def first_contributions(self) -> FirstContributions:
+        """Congratulations on a first merged pull request (recorded only in onboarding's dry run)."""
+        from devrel.usecases.first_contribution import FirstContributions
+
+        return FirstContributions(self.store, self.platforms, self.activity, self.clock,
+                                  dry_run=self.settings.onboarding_dry_run)
+
+    @cached_property
     def onboarding_steps(self) -> OnboardingSteps:
         from devrel.usecases.onboarding import OnboardingSteps
 
@@ -459,6 +469,7 @@ class Services:
             RepositoriesInstalled: [load_installed],
             PullRequestOpened: [start_onboarding, self.pull_request_reviews.handle],
             PullRequestUpdated: [self.pull_request_reviews.handle],
+            PullRequestMerged: [self.first_contributions.congratulate],
             ReleaseDrafted: [start_release],
             ReleaseDecision: [lambda event: self.release_approvals.decide(event)],
             ReleaseEditRequested: [lambda event: self.release_approvals.open_editor(event)],

@@ -17,6 +17,7 @@ from devrel.events import (
     IssueChanged,
     IssueOpened,
     PersonRequest,
+    PullRequestMerged,
     PullRequestOpened,
     PullRequestUpdated,
     Question,
@@ -101,8 +102,9 @@ class _Subject(_Fields):
     assignees: list[_User] = Field(default_factory=list)
     reactions: _Reactions | None = None
     author_association: str | None = None
-    # Pull requests: closed by a merge (the community-health leaderboard counts merges).
+    # Pull requests: closed by a merge (the community-health leaderboard counts merges), and who wrote it.
     merged: bool | None = None
+    user: _User | None = None
     # Pull requests: a draft is not reviewed unless the repository asks; head and base say which
     # commit was pushed and whether it comes from a fork.
     draft: bool | None = None
@@ -203,6 +205,14 @@ def _intent(event_name: str, delivery: Delivery, actor: Actor | None, text: str,
                             state_reason=subject.state_reason, labels=[label.name for label in subject.labels][:100],
                             title=subject.title if edited else None, body=(subject.body or "") if edited else None,
                             removed=removed)
+    if event_name == "pull_request" and action == "closed" and subject.merged and subject.number is not None \
+            and repository:
+        author = _actor(subject.user)
+        return PullRequestMerged(repository=repository, number=subject.number, title=subject.title or "",
+                                 html_url=subject.html_url, first_time=first_time,
+                                 author=author.name if author else "", author_id=author.id if author else "",
+                                 author_is_bot=author.is_bot if author else False,
+                                 association=subject.author_association or "")
     if (event_name, action) in (("installation", "created"), ("installation_repositories", "added")):
         added = delivery.repositories if event_name == "installation" else delivery.repositories_added
         return RepositoriesInstalled(repositories=[repo.full_name for repo in added if repo.full_name][:1000])
