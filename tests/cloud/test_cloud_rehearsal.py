@@ -22,9 +22,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import pytest
 
+from e2e.test_serve_release import APPROVAL_CHANNEL, RELEASE_ID
+from e2e.test_serve_release import REPO as RELEASE_REPOSITORY
 from support.cloud_world import (
     BOT_LOGIN,
     DIGEST_CHANNEL,
@@ -614,3 +617,67 @@ def test_the_daily_stale_sweep_reminds_then_marks_and_a_dry_run_only_records(clo
         (f"https://github.com/{live}/issues/1", "nudge", "posted")]
     dry_run = next(a for a in seen.json()["actions"] if a["target"] == f"https://github.com/{dry}/issues/1")
     assert dry_run["reason"] == "stale sweep: waiting on the author for 40 days"
+
+
+# --- (viii) a release: drafted, approved in Slack, published ----------------------------------------------------
+
+
+def test_a_draft_release_is_approved_in_slack_then_published_and_announced(cloud: Cloud) -> None:
+    """release.created (a draft) -> the worker starts the release state machine -> ReleaseTasks drafts
+    the notes and posts them for approval, the execution waiting on its task token -> a signed Approve
+    click -> the worker's SendTaskSuccess -> Publish: the release's body, then the announcement."""
+    api = cloud.platforms.release
+    payload = {"action": "created", "repository": {"full_name": RELEASE_REPOSITORY, "name": "widget", "id": 1},
+               "release": {"id": RELEASE_ID, "tag_name": "v2.0", "target_commitish": "main", "draft": True,
+                           "name": "Widget 2.0", "body": "",
+                           "html_url": f"https://github.com/{RELEASE_REPOSITORY}/releases/tag/untagged-abc"},
+               "sender": {"login": "maria", "id": 5, "type": "User"}}
+    body, headers = github_delivery(cloud, "release", payload)
+    assert cloud.rehearsal.http("POST", "/github/webhook", body, headers).status == 202
+    [execution] = eventually(lambda: cloud.rehearsal.started_executions("ReleaseStateMachine"))
+
+    def approval_requests() -> list[dict[str, Any]]:
+        with api.lock:
+            return [post for post in api.slack_posts if post["channel"] == APPROVAL_CHANNEL]
+
+    posted = eventually(approval_requests)
+    assert posted, f"no approval request{log_tail(cloud, 'ReleaseTasksFunction')}"
+    request = posted[0]
+    assert "CSV export" in request["text"] and "<!everyone>" not in request["text"]
+    [buttons] = [block for block in request["blocks"] if block.get("block_id") == "release_approval"]
+    approve = next(element for element in buttons["elements"] if element["action_id"] == "release_approve")
+    message_ts = api.slack_ts[api.slack_posts.index(request)]
+    waiting = cloud.rehearsal.execution(execution)
+    assert waiting is not None and waiting.status == "RUNNING"  # on its task token
+    assert api.release_edits == []  # the commit asking to be approved approved nothing
+
+    click = {"type": "block_actions", "user": {"id": "U42", "username": "maria", "team_id": "T1"},
+             "team": {"id": "T1"}, "trigger_id": f"trig-{uuid.uuid4()}", "response_url": "",
+             "container": {"type": "message", "channel_id": APPROVAL_CHANNEL, "message_ts": message_ts},
+             "channel": {"id": APPROVAL_CHANNEL},
+             "actions": [{"action_id": "release_approve", "value": approve["value"], "type": "button",
+                          "action_ts": f"{time.time():.6f}"}]}
+    form = urlencode({"payload": json.dumps(click)}).encode()
+    signed = slack_request(cloud, form, "application/x-www-form-urlencoded")
+    forged = {**signed, "x-slack-signature": "v0=" + "0" * 64}
+    assert cloud.rehearsal.http("POST", "/slack/interactivity", form, forged).status == 401
+    assert cloud.rehearsal.http("POST", "/slack/interactivity", form, signed).status == 200
+
+    finished = cloud.rehearsal.wait_for_execution(execution)
+    assert finished is not None and finished.status == "SUCCEEDED", \
+        f"{finished}{log_tail(cloud, 'ReleaseTasksFunction')}{log_tail(cloud, 'WorkerFunction')}"
+    assert cloud.rehearsal.task_callbacks == [("SendTaskSuccess", "ok")]
+    assert "published" in finished.output and "declined" not in finished.output
+    [edit] = api.release_edits
+    assert edit["draft"] is False and "CSV export" in edit["body"] and "Parse empty headers" in edit["body"]
+    assert "@everyone" not in edit["body"]
+    link = f"https://github.com/{RELEASE_REPOSITORY}/releases/tag/v2.0"
+    [announced] = [call.json() for call in cloud.platforms.api.received("/slack/api/chat.postMessage")
+                   if link in call.json().get("text", "")]
+    assert announced["channel"] == DIGEST_CHANNEL and "@everyone" not in announced["text"]
+    # The request's buttons replaced by the outcome, which its thread also gets.
+    [update] = eventually(lambda: list(api.slack_updates))
+    assert update["ts"] == message_ts and not any(block["type"] == "actions" for block in update["blocks"])
+    thread = eventually(lambda: [post for post in approval_requests() if post.get("thread_ts") == message_ts])
+    assert "Approved by maria" in thread[0]["text"]
+    no_secret_in_logs(cloud)

@@ -9,7 +9,10 @@ to them the way AWS does:
   ReportBatchItemFailures; retries and dead-lettering are the queue's own redrive policy;
 - Step Functions: moto records the executions the functions start but cannot call Lambda, so a
   driver takes every new execution from moto (its definition as deployed, its input) and runs it on
-  the project's ASL executor, whose Task states invoke the task function's process;
+  the project's ASL executor, whose Task states invoke the task function's process. The functions
+  reach Step Functions through a front (`AWS_ENDPOINT_URL_SFN`) that hands SendTaskSuccess /
+  SendTaskFailure / SendTaskHeartbeat to that executor, whose task tokens they carry, and passes
+  every other call to moto unchanged;
 - EventBridge: `scheduled()` sends the template's scheduled event shape, naming the deployed rule.
 """
 
@@ -21,18 +24,22 @@ import logging
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 from devrel.asl import ExecutionStore, LocalExecutor, TaskFailure
-from devrel.ports import Execution
+from devrel.ports import Execution, PortError
 from support.cloud_stack import ACCOUNT, Stack
 from support.cloud_template import Resolver, function_property, functions
 from support.lambda_rehearsal import FunctionSpec, InvocationError, LambdaProcess, runtime_packages
+from support.stand_in import BackgroundHttpServer
 
 log = logging.getLogger("cloud-rehearsal")
 # moto's server logs every request; the rehearsal's own log says what matters.
@@ -40,6 +47,9 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 # API Gateway passes these content types as text; everything else arrives base64-encoded.
 _TEXT_TYPES = re.compile(r"^(text/.*|application/(json|xml|javascript)(;.*)?)$")
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+# The task-token callbacks of Step Functions' JSON protocol (X-Amz-Target), answered by the executor.
+_CALLBACKS = ("AWSStepFunctions.SendTaskSuccess", "AWSStepFunctions.SendTaskFailure",
+              "AWSStepFunctions.SendTaskHeartbeat")
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,9 @@ class CloudRehearsal:
         self.sfn = self._client("stepfunctions")
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.task_callbacks: list[tuple[str, str]] = []  # (operation, outcome) as the front answered
+        self._sfn_front = BackgroundHttpServer(_step_functions_front(self, endpoint)).start()
+        lambda_env = {**lambda_env, "AWS_ENDPOINT_URL_SFN": self._sfn_front.url}
         runtime_dir = runtime_packages(scratch / "runtime")
         self.processes: dict[str, LambdaProcess] = {}
         self.arns: dict[str, str] = {}
@@ -140,6 +153,7 @@ class CloudRehearsal:
             thread.join(timeout=30)
         for process in self.processes.values():
             process.close()
+        self._sfn_front.stop()
         self.executions.close()
 
     # --- API Gateway (HTTP API) ----------------------------------------------------------------------
@@ -239,6 +253,25 @@ class CloudRehearsal:
             cause = {"errorMessage": error.message, "errorType": error.error_type, "stackTrace": error.stack_trace}
             raise TaskFailure(error.error_type, json.dumps(cause)) from error
 
+    def task_callback(self, target: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat for a token of the executor: the
+        service's answer (status, JSON body), its errors by their `__type`."""
+        operation = target.rpartition(".")[2]
+        token = str(request.get("taskToken") or "")
+        try:
+            if operation == "SendTaskSuccess":
+                self.store.send_task_result(token, {"status": "success", "output": json.loads(request["output"])})
+            elif operation == "SendTaskFailure":
+                self.store.send_task_result(token, {"status": "failure", "error": request.get("error", ""),
+                                                    "cause": request.get("cause", "")})
+        except PortError as error:
+            code = str(error).partition(":")[0]
+            self.task_callbacks.append((operation, code))
+            return 400, {"__type": code if code in ("TaskTimedOut", "InvalidToken") else "TaskDoesNotExist",
+                         "message": str(error)}
+        self.task_callbacks.append((operation, "ok"))
+        return 200, {}
+
     def start_state_machine_driver(self, poll_seconds: float = 0.2) -> None:
         self._spawn(self._drive, poll_seconds)
 
@@ -289,6 +322,42 @@ class CloudRehearsal:
         name = next(key for key, event in events.items() if event["Type"] in ("Schedule", "ScheduleV2"))
         rule = self.stack.refs[f"{function_id}{name}"]
         return self.invoke(function_id, scheduled_event(rule, self.region))
+
+
+def _step_functions_front(rehearsal: CloudRehearsal, moto: str) -> type[BaseHTTPRequestHandler]:
+    """Step Functions as the functions see it: task-token callbacks to the rehearsal's executor, any
+    other call passed to moto as it came (moto does not check signatures, so the host may change)."""
+
+    class Front(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            target = self.headers.get("x-amz-target", "")
+            if target in _CALLBACKS:
+                status, answer = rehearsal.task_callback(target, json.loads(body or b"{}"))
+                raw, headers = json.dumps(answer).encode(), {"content-type": "application/x-amz-json-1.0"}
+            else:
+                forwarded = urllib.request.Request(
+                    moto + self.path, data=body, method="POST",
+                    headers={k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")})
+                try:
+                    with urllib.request.urlopen(forwarded, timeout=60) as response:
+                        status, raw, headers = response.status, response.read(), dict(response.headers.items())
+                except urllib.error.HTTPError as error:
+                    status, raw, headers = error.code, error.read(), dict(error.headers.items())
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+                    self.send_header(name, value)
+            self.send_header("content-length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Front
 
 
 def api_gateway_event(method: str, path: str, query: str, body: bytes, headers: dict[str, str], route: Route,

@@ -26,6 +26,9 @@ from osmem_server import OsmemServer
 from devrel.models.catalog import resolve_gguf
 from devrel.models.local_server import LocalLlmServer
 from e2e.test_serve_platforms import PlatformApi
+from e2e.test_serve_release import APPROVAL_CHANNEL
+from e2e.test_serve_release import REPO as RELEASE_REPOSITORY
+from e2e.test_serve_release import Platforms as ReleaseApi
 from e2e.test_serve_telegram import BotApi
 from e2e.test_serve_triage import GithubStandIn
 from support.aoss_standin import AossStandIn
@@ -83,7 +86,8 @@ class Platforms:
     """The GitHub, Slack, Discord, Discourse and Telegram APIs on one local server: GitHub's issue
     endpoints under /github answered by the triage stand-in, the project's files, commits and pull
     requests by the pull requests' stand-in once a test sets one (`pulls`), the stale sweep's
-    repositories by theirs (`stale`, by repository), the Bot API under /telegram by the Telegram
+    repositories by theirs (`stale`, by repository), the released repository and the release
+    approval channel's messages by the release stand-in, the Bot API under /telegram by the Telegram
     stand-in (which sees the paths the Bot API would), the rest by the platform stand-in."""
 
     url: str = ""
@@ -93,8 +97,21 @@ class Platforms:
     telegram: BotApi = field(default_factory=BotApi)
     pulls: GitPullsStandIn | None = None
     stale: dict[str, StaleGithubStandIn] = field(default_factory=dict)
+    release: ReleaseApi = field(default_factory=ReleaseApi)
+
+    def _is_release(self, got: Received) -> bool:
+        if got.path.startswith(f"/github/repos/{RELEASE_REPOSITORY}/"):
+            return True
+        # Only the release flow edits messages; it posts its request and thread in the approval channel.
+        return got.path == "/slack/api/chat.update" or (
+            got.path == "/slack/api/chat.postMessage" and got.json().get("channel") == APPROVAL_CHANNEL)
 
     def answer(self, got: Received) -> tuple[int, Any, dict[str, str]]:
+        if self._is_release(got):
+            # Its links name the API's root: GitHub's is under /github here.
+            root = got.headers["host"] + ("/github" if got.path.startswith("/github/") else "")
+            status, payload = self.release.answer(got.method, got.path.removeprefix("/github"), got.body, root)
+            return status, payload, {}
         if got.path.startswith(f"/github/repos/{PROJECT_REPOSITORY}/"):
             self.github_calls.append(got)
             path = got.path.removeprefix("/github")
@@ -178,6 +195,7 @@ def cloud_world(sam_build: Path, scratch: Path) -> Iterator[Cloud]:
             "DigestSlackChannel": DIGEST_CHANNEL,
             "TelegramBotUsername": TELEGRAM_BOT_USERNAME,
             "StaleRepositories": json.dumps(STALE_REPOSITORIES),
+            "ReleaseApprovalSlackChannel": APPROVAL_CHANNEL,
         }
         function_names = {name: f"{STACK}-{name}" for name, res in built["Resources"].items()
                           if res["Type"] == "AWS::Serverless::Function"}
