@@ -138,6 +138,16 @@ def test_the_dashboard_shows_the_seeded_community_without_console_errors(
     assert charted and {card.get_attribute("data-metric") for card in cards} == charted
     assert all(card.find_elements(By.CSS_SELECTOR, "svg circle") for card in cards)
 
+    # Onboarding per week, newest first, with the period's totals (every figure of the seed is non-zero).
+    onboarding = report["onboarding"]
+    totals = {name: sum(row[name] for row in onboarding) for name in ("welcomed", "came_back", "first_merged_prs")}
+    assert all(totals.values()) and totals["came_back"] <= totals["welcomed"]
+    weeks = browser.find_elements(By.CSS_SELECTOR, "#onboarding-table tbody tr")
+    assert [row.get_attribute("data-week") for row in weeks] == [row["week"] for row in reversed(onboarding)]
+    summary = browser.find_element(By.ID, "onboarding-summary").text
+    assert summary.startswith(f"{totals['welcomed']} newcomers welcomed in {len(onboarding)} weeks, "
+                              f"{totals['came_back']} came back")
+
     _, activity = get_json(f"{app.url}/api/activity?days=30", TOKEN)
     rows = browser.find_elements(By.CSS_SELECTOR, "#activity-table tbody tr")
     assert 0 < len(rows) == len(activity["actions"]) and activity["total"] <= seeded.actions

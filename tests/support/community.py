@@ -17,6 +17,7 @@ from devrel.events import Actor, InboundEvent, IssueOpened, PullRequestOpened, Q
 from devrel.records import Action, ActivityLog, CommitLog, DocsGaps, EventLog, FeedbackLog
 from devrel.runtime import build_store
 from devrel.settings import load_settings
+from devrel.usecases.onboarding import Contributor, Newcomers
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -53,13 +54,14 @@ def seed_community(data_dir: Path, now: float, days: int = 365, seed: int = 11, 
         events.append(event, sentiment=sentiment)
         counts["events"] += 1
 
-    def act(kind: str, platform: str, target: str, at: float, run: str) -> None:
-        status = rng.choices(["posted", "dry-run", "failed"], [0.8, 0.15, 0.05])[0]
+    def act(kind: str, platform: str, target: str, at: float, run: str, status: str | None = None) -> str:
+        status = status or rng.choices(["posted", "dry-run", "failed"], [0.8, 0.15, 0.05])[0]
         activity.record(Action(kind=kind, platform=platform, target=target, status=status,  # type: ignore[arg-type]
                                reason=f"{kind} for {target.rsplit('/', 1)[-1]}", run=run, at=at,
                                detail=f"The {kind} the assistant wrote.", error="502 from the platform"
                                if status == "failed" else None))
         counts["actions"] += 1
+        return status
 
     start = now - days * DAY
     number = 0
@@ -99,8 +101,16 @@ def seed_community(data_dir: Path, now: float, days: int = 365, seed: int = 11, 
                         log(InboundEvent(platform="github", kind="github.issues.closed", delivery_id=f"c{number}",
                                          thread=thread, actor=Actor(id=responder, name=responder),
                                          received_at=closed))
-            if day == 0 or rng.random() < 0.1:
-                act("welcome", platform, target, at + 120, opened.delivery_id)
+            if (day == 0 or rng.random() < 0.1) and act("welcome", platform, target, at + 120,
+                                                         opened.delivery_id) == "posted":
+                # Onboarding's own record of the welcome (what the health report counts), a reminder to every
+                # third, and a first merged pull request now and then: fixed choices, the random stream unchanged.
+                Newcomers(store, clock=lambda at=at: at + 120).welcomed(
+                    Contributor(platform=platform, id=author, name=author), dry_run=False)  # type: ignore[arg-type]
+                if number % 3 == 0 and at + 3 * DAY < now:
+                    act("nudge", platform, target, at + 3 * DAY, opened.delivery_id, "posted")
+                if number % 4 == 0 and platform == "github" and at + DAY < now:
+                    act("congratulate", platform, target, at + DAY, opened.delivery_id, "posted")
         for _ in range(rng.randint(2, 8) if with_commits else 0):
             author = rng.choice(maintainers + pool[:15])
             area = rng.choice(AREAS)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from devrel.health.metrics import DAY, HOUR, Commit, bus_factor, conversations, leaderboard, week_of, weekly
+from devrel.health.metrics import (
+    DAY,
+    HOUR,
+    Commit,
+    bus_factor,
+    conversations,
+    leaderboard,
+    onboarding_weekly,
+    week_of,
+    weekly,
+)
 from devrel.health.report import docs_gap_groups
 from devrel.records import LoggedEvent
 from devrel.runtime import git_history
@@ -112,3 +122,17 @@ def test_a_real_git_history_is_read_and_reported(tmp_path: Path) -> None:
     assert {a["area"] for a in report["bus_factor"]} == {"docs", "(root)"}
     assert {row["name"] for row in report["leaderboard"]} == {"Ann", "Ben"}
     assert report["current"]["active_contributors"] == 2
+
+
+def test_onboarding_counts_welcomes_by_week_and_who_came_back_after_theirs() -> None:
+    now = 1_700_000_000.0
+    week, last_week = now - 1 * DAY, now - 8 * DAY
+    welcomed = [("slack", "U1", week), ("slack", "U2", week), ("github", "7", last_week), ("discord", "U1", week)]
+    events = [ev(week + HOUR, "slack.message.thread", "U1", platform="slack"),  # came back
+              ev(week - HOUR, "slack.team_join", "U2", platform="slack"),  # the join itself, before the welcome
+              ev(last_week + 2 * DAY, "github.pull_request.opened", "7"),
+              ev(week + HOUR, "slack.message", "U1", platform="telegram")]  # the same id elsewhere
+    rows = onboarding_weekly(welcomed, events, nudged=[week + HOUR], first_merges=[last_week + DAY], now=now, weeks=3)
+    assert [row["week"] for row in rows] == [week_of(now - 14 * DAY), week_of(last_week), week_of(now)]
+    assert [(r["welcomed"], r["came_back"], r["nudged"], r["first_merged_prs"]) for r in rows] == [
+        (0, 0, 0, 0), (1, 1, 0, 1), (3, 1, 1, 0)]

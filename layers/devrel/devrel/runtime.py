@@ -505,7 +505,8 @@ class Services:
         settings = self.settings
         return health_report(self.event_log, CommitLog(self.store), self.activity, DocsGaps(self.store, self.clock),
                              repository or settings.project_repository or "local", self.clock(), weeks,
-                             settings.leaderboard_points, settings.leaderboard_opt_out, People(self.store))
+                             settings.leaderboard_points, settings.leaderboard_opt_out, People(self.store),
+                             self.newcomers.welcomed_since(self.clock() - weeks * 7 * 86400))
 
     @cached_property
     def event_log(self) -> EventLog:

@@ -152,6 +152,27 @@ def weekly(events: Sequence[LoggedEvent], commits: Sequence[Commit], now: float,
     return rows
 
 
+def onboarding_weekly(welcomed: Iterable[tuple[str, str, float]], events: Sequence[LoggedEvent],
+                      nudged: Iterable[float], first_merges: Iterable[float], now: float, weeks: int = 12
+                      ) -> list[dict[str, Any]]:
+    """Onboarding per week, oldest first: newcomers welcomed (platform, id, when a welcome was posted), those of
+    them who came back with a contribution after it (any later event of theirs on that platform), reminders
+    posted, and first merged pull requests."""
+    latest: dict[tuple[str, str], float] = {}
+    for event in events:
+        if event.actor_id:
+            key = (event.platform, event.actor_id)
+            latest[key] = max(event.at, latest.get(key, event.at))
+    welcomes = [(week_of(at), latest.get((platform, who), 0.0) > at) for platform, who, at in welcomed]
+    nudges, merges = Counter(week_of(at) for at in nudged), Counter(week_of(at) for at in first_merges)
+    rows = []
+    for name in (week_of(now - back * 7 * DAY) for back in range(weeks - 1, -1, -1)):
+        week = [back for welcomed_in, back in welcomes if welcomed_in == name]
+        rows.append({"week": name, "welcomed": len(week), "came_back": sum(week), "nudged": nudges[name],
+                     "first_merged_prs": merges[name]})
+    return rows
+
+
 def unanswered_now(events: Sequence[LoggedEvent], now: float, answered_runs: frozenset[str] = frozenset(),
                    within_days: int = 30) -> int:
     """Questions of the last `within_days` days still waiting for anyone, two days or more after asking."""

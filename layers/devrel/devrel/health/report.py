@@ -7,7 +7,16 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from devrel.health.metrics import DAY, Commit, bus_factor, leaderboard, maintainer_load, unanswered_now, weekly
+from devrel.health.metrics import (
+    DAY,
+    Commit,
+    bus_factor,
+    leaderboard,
+    maintainer_load,
+    onboarding_weekly,
+    unanswered_now,
+    weekly,
+)
 from devrel.records import PLATFORMS, ActivityLog, CommitLog, DocsGaps, EventLog, LoggedEvent, People
 
 HISTORY_DAYS = 400
@@ -49,7 +58,9 @@ def as_people(logged: list[LoggedEvent], people: People) -> list[LoggedEvent]:
 
 def health_report(events: EventLog, commits: CommitLog, activity: ActivityLog, gaps: DocsGaps, repository: str,
                   now: float, weeks: int = 12, points: dict[str, int] | None = None,
-                  opted_out: Iterable[str] = (), people: People | None = None) -> dict[str, Any]:
+                  opted_out: Iterable[str] = (), people: People | None = None,
+                  welcomed: Iterable[tuple[str, str, float]] = ()) -> dict[str, Any]:
+    """`welcomed`: (platform, id, when) of each newcomer a welcome was posted to (onboarding's records)."""
     since = now - HISTORY_DAYS * DAY
     logged = [event for platform in PLATFORMS for event in events.since(platform, since, limit=200_000)]
     if people is not None:
@@ -58,6 +69,11 @@ def health_report(events: EventLog, commits: CommitLog, activity: ActivityLog, g
     answered = frozenset(action.run for action in activity.latest(days=weeks * 7, limit=100_000, kind="answer",
                                                                   status="posted"))
     rows = weekly(logged, history, now, weeks, answered)
+    days = weeks * 7
+    nudged = [action.at for action in activity.latest(days=days, limit=100_000, kind="nudge", status="posted")]
+    # A first merged pull request is one whether its thanks was posted or, in dry run, only recorded.
+    merges = [action.at for action in activity.latest(days=days, limit=100_000, kind="congratulate")
+              if action.status != "failed"]
     current = {**(rows[-1] if rows else {}), "unanswered_now": unanswered_now(logged, now, answered)}
     return {
         "weeks": rows,
@@ -67,4 +83,5 @@ def health_report(events: EventLog, commits: CommitLog, activity: ActivityLog, g
         "maintainer_load": maintainer_load(logged, now - 28 * DAY),
         "docs_gaps": docs_gap_groups(gaps.latest()),
         "leaderboard": leaderboard(logged, history, now - 90 * DAY, points, opted_out),
+        "onboarding": onboarding_weekly(welcomed, logged, nudged, merges, now, weeks),
     }

@@ -144,12 +144,16 @@ class Newcomers:
         if held is not None and held.status != "COMPLETE":
             self._once.release(platform, contributor_id)
 
+    def welcomed_since(self, since: float) -> list[tuple[Platform, str, float]]:
+        """(platform, id, when) of the newcomers actually welcomed since `since` (claims and dry-run
+        welcomes are not counted)."""
+        return [(platform, item.sk, float(item.data.get("at") or 0)) for platform in PLATFORMS
+                for item in self._store.query(self._once.key(platform, "")[0], limit=10_000)
+                if item.data.get("status") == "COMPLETE" and not item.data.get("dry_run")
+                and float(item.data.get("at") or 0) >= since]
+
     def count_since(self, since: float) -> int:
-        """Newcomers actually welcomed since `since` (claims and dry-run welcomes are not counted)."""
-        return sum(1 for platform in PLATFORMS
-                   for item in self._store.query(self._once.key(platform, "")[0], limit=10_000)
-                   if item.data.get("status") == "COMPLETE" and not item.data.get("dry_run")
-                   and float(item.data.get("at") or 0) >= since)
+        return len(self.welcomed_since(since))
 
 
 def start_onboarding(event: InboundEvent, newcomers: Newcomers, workflows: Workflows, state_machine: str,

@@ -8,7 +8,8 @@
   const TOKEN_KEY = "devrel.adminToken";
   const SVG = "http://www.w3.org/2000/svg";
   const STATUSES = ["posted", "dry-run", "failed"];
-  const REPORT_PARTS = new Set(["weeks", "current", "previous", "docs_gaps", "leaderboard"]);
+  const REPORT_PARTS = new Set(["weeks", "current", "previous", "docs_gaps", "leaderboard", "onboarding"]);
+  const ONBOARDING = ["welcomed", "came_back", "nudged", "first_merged_prs"];
   const $ = (id) => document.getElementById(id);
 
   class Unauthorized extends Error {}
@@ -229,9 +230,26 @@
       charts.append(el("figure", { class: "card", "data-metric": name },
         el("h3", { text: humanize(name) }), value, lineChart(humanize(name), labels, values)));
     }
+    renderOnboarding(Array.isArray(report.onboarding) ? report.onboarding : []);
     renderGaps(Array.isArray(report.docs_gaps) ? report.docs_gaps : []);
     renderLeaders(Array.isArray(report.leaderboard) ? report.leaderboard : []);
     renderMore(report);
+  }
+
+  // Newcomers per week, newest first, and the totals over the period shown.
+  function renderOnboarding(weeks) {
+    const total = Object.fromEntries(ONBOARDING.map((name) => [name, 0]));
+    for (const row of weeks) for (const name of ONBOARDING) total[name] += Number(row[name]) || 0;
+    const share = total.welcomed ? ` (${Math.round((100 * total.came_back) / total.welcomed)}%)` : "";
+    $("onboarding-summary").textContent = `${total.welcomed} newcomers welcomed in ${weeks.length} weeks, ` +
+      `${total.came_back} came back with a contribution${share}; ${total.nudged} reminders; ` +
+      `${total.first_merged_prs} first merged pull requests.`;
+    const tbody = clear($("onboarding-table").tBodies[0]);
+    if (!weeks.length) { emptyRow(tbody, 5, "No onboarding yet."); return; }
+    for (const row of [...weeks].reverse()) {
+      tbody.append(el("tr", { "data-week": String(row.week || "") }, el("td", { text: String(row.week || "") }),
+        ...ONBOARDING.map((name) => el("td", { text: formatNumber(Number(row[name]) || 0) }))));
+    }
   }
 
   function renderGaps(gaps) {
