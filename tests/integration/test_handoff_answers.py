@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 
+from devrel.handlers.discord_interactions import handle_discord_interaction
+from devrel.http import HttpRequest
 from devrel.knowledge.ingest import detect_origin, ingest
 from devrel.ports import Store
 from devrel.records import People
 from devrel.runtime import Services
 from support.fakes import HashingEmbedder, fake_services
-from support.slack_flow import deliver_slack_event
+from support.signed import DISCORD_KEY, DISCORD_PUBLIC_KEY
+from support.slack_flow import deliver_slack_event, work_off
 from support.stand_in import Received, start_stand_in
 
 SECRET = "handoff-answers-secret"
@@ -34,6 +37,8 @@ def slack_api() -> Iterator[tuple[str, list[Received]]]:
         received.append(request)
         if request.path.endswith("chat.postMessage"):
             return 200, {"ok": True, "channel": request.json()["channel"], "ts": f"1800000000.{len(received):06d}"}, {}
+        if request.path.startswith("/discord/"):
+            return 200, {"id": f"90000{len(received)}"}, {}
         return 200, {"ok": True}, {}  # reactions.add
 
     url, server = start_stand_in(answer)
@@ -46,7 +51,10 @@ def slack_api() -> Iterator[tuple[str, list[Received]]]:
 def services(tmp_path: Path, store: Store, clock: Any, slack_api: tuple[str, list[Received]]) -> Services:
     url, _ = slack_api
     services = fake_services(tmp_path, slack_signing_secret=SECRET, slack_bot_token="xoxb-handoff",
-                             slack_api_url=f"{url}/slack/api/", handoff_slack_channel="CMAINT")
+                             slack_api_url=f"{url}/slack/api/", handoff_slack_channel="CMAINT",
+                             discord_public_key=DISCORD_PUBLIC_KEY, discord_bot_token="discord-bot-token",
+                             discord_api_url=f"{url}/discord", discord_application_id="app-1",
+                             handoff_discord_channel="DMAINT")
     services.store, services.clock = store, clock
     services.embedder = HashingEmbedder()  # type: ignore[assignment]
     docs = tmp_path / "docs"
@@ -102,3 +110,43 @@ def test_a_maintainers_reply_in_the_hand_off_thread_reaches_the_asker_once_and_a
     answer = posted(received)[-1]
     assert answer["channel"] == "C2" and "MIT licensed" in json.dumps(answer)
     assert len([p for p in posted(received) if p["channel"] == "CMAINT"]) == 1  # no second hand-off
+
+
+def send_to_asker(services: Services, reply_id: str, post: str, author: dict[str, Any], content: str = ANSWER,
+                  channel: str = "DMAINT") -> dict[str, Any]:
+    """The "Send to the asker" message command on a reply in Discord, signed, then the worker."""
+    body = json.dumps({"type": 2, "id": f"i-{reply_id}-{channel}", "token": "interaction-token",
+                       "application_id": "app-1", "channel_id": channel, "guild_id": "G1",
+                       "member": {"user": {"id": "D-GRACE", "username": "grace"}},
+                       "data": {"name": "Send to the asker", "type": 3, "target_id": reply_id, "resolved": {
+                           "messages": {reply_id: {"id": reply_id, "content": content, "author": author,
+                                                   "message_reference": {"message_id": post}}}}}}).encode()
+    stamp = str(int(services.clock()))
+    signature = DISCORD_KEY.sign(stamp.encode() + body).signature.hex()
+    response = handle_discord_interaction(HttpRequest("POST", "/discord/interactions", {
+        "x-signature-ed25519": signature, "x-signature-timestamp": stamp}, body), services)
+    assert response.status == 200
+    work_off(services)
+    return dict(json.loads(response.body))
+
+
+def test_a_discord_reply_sent_to_the_asker_reaches_them_on_slack(
+        services: Services, slack_api: tuple[str, list[Received]]) -> None:
+    _, received = slack_api
+    deliver(services, {"type": "app_mention", "user": ASKER, "text": f"<@UBOT> {QUESTION}", "ts": "1700.1",
+                       "channel": "C1", "channel_type": "channel"}, "Ev1")
+    [post] = [r for r in received if r.path == "/discord/channels/DMAINT/messages"]
+    post_id = f"90000{received.index(post) + 1}"
+    grace = {"id": "D-GRACE", "username": "grace", "bot": False}
+
+    assert send_to_asker(services, "R1", post_id, grace)["data"]["flags"] == 64  # seen by the maintainer alone
+    relayed = posted(received)[-1]
+    assert (relayed["channel"], relayed["thread_ts"]) == ("C1", "1700.1") and "**grace** (a maintainer)" in \
+        relayed["text"] and "MIT licensed" in relayed["text"]
+    count = len(posted(received))
+    send_to_asker(services, "R1", post_id, grace)  # the same reply sent twice: once
+    send_to_asker(services, "R2", post_id, {"id": "B1", "username": "devrel", "bot": True})  # a bot's message
+    send_to_asker(services, "R3", "123456", grace)  # a reply to something that is no hand-off
+    send_to_asker(services, "R4", post_id, grace, channel="GENERAL")  # outside the maintainers' channel
+    assert len(posted(received)) == count
+    assert [a.status for a in services.activity.latest(kind="handoff_answer")] == ["posted"]

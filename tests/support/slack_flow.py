@@ -20,6 +20,11 @@ def deliver_slack_event(services: Services, secret: str, event: dict[str, Any], 
     stamp = str(int(services.clock()))
     headers = {"x-slack-request-timestamp": stamp, "x-slack-signature": slack.signature_for(secret, stamp, body)}
     assert handle_slack(HttpRequest("POST", "/slack/events", headers, body), services).status == 200
+    work_off(services)
+
+
+def work_off(services: Services) -> None:
+    """The worker over everything queued, each message as its own SQS batch; none may fail."""
     while messages := services.queue.receive(max_messages=10):
         for message in messages:
             outcome = process_sqs_batch({"Records": [{"messageId": message.message_id, "body": message.body}]},

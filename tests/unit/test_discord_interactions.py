@@ -236,4 +236,4 @@ def test_long_replies_split_under_2000_characters_with_code_blocks_intact() -> N
 
 def test_register_definition_has_the_commands_the_handler_serves() -> None:
     names = {command["name"] for command in discord.COMMANDS}
-    assert {"ask", "help", "onboard", discord.ASK_ABOUT_MESSAGE} <= names
+    assert {"ask", "help", "onboard", discord.ASK_ABOUT_MESSAGE, discord.SEND_TO_ASKER} <= names

@@ -292,6 +292,15 @@ class PersonRequest(BaseModel):
     changes: dict[str, str] = Field(default_factory=dict, max_length=8)
 
 
+class HandOffAnswer(BaseModel):
+    """On Discord, a maintainer's reply to a hand-off post, sent to the asker with the "Send to the asker"
+    message command (an HTTP-only app receives no messages). `post` is the hand-off post it replies to; the
+    event's actor is the reply's author and its text the reply."""
+
+    type: Literal["handoff_answer"] = "handoff_answer"
+    post: str = Field(min_length=1, max_length=30)
+
+
 class Activity(BaseModel):
     """Anything else worth counting for community health (edits, closes, releases, chatter)."""
 
@@ -302,7 +311,7 @@ Intent = Annotated[
     Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | PullRequestMerged
     | MemberJoined
     | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | ReleaseEditRequested
-    | ReleaseEdited | ReleaseRequested | PersonRequest
+    | ReleaseEdited | ReleaseRequested | PersonRequest | HandOffAnswer
     | Activity,
     Field(discriminator="type"),
 ]

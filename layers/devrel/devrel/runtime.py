@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from devrel.events import (
     Feedback,
+    HandOffAnswer,
     InboundEvent,
     InstallRevoked,
     IssueChanged,
@@ -476,6 +477,7 @@ class Services:
             ReleaseEdited: [lambda event: self.release_approvals.edit(event)],
             ReleaseRequested: [release_command],
             PersonRequest: [self.people_requests.handle],
+            HandOffAnswer: [self.handoff.relay],
         })
 
     def load_issue_history(self, repositories: list[str]) -> str | None:

@@ -15,7 +15,17 @@ from typing import Any
 from discord_interactions import InteractionResponseFlags, InteractionResponseType, InteractionType, verify_key
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from devrel.events import Actor, DiscordAddress, Feedback, InboundEvent, Intent, MemberJoined, Question, Reply
+from devrel.events import (
+    Actor,
+    DiscordAddress,
+    Feedback,
+    HandOffAnswer,
+    InboundEvent,
+    Intent,
+    MemberJoined,
+    Question,
+    Reply,
+)
 from devrel.platforms import person_commands
 from devrel.platforms.signatures import is_fresh
 from devrel.platforms.text import split_markdown
@@ -33,6 +43,7 @@ class CommandType:
 
 
 ASK_ABOUT_MESSAGE = "Ask about this message"
+SEND_TO_ASKER = "Send to the asker"
 
 HELP_TOPICS: dict[str, str] = {
     "asking": "Use `/ask question:<your question>`; I answer here within a minute, with sources.",
@@ -79,6 +90,8 @@ COMMANDS: list[dict[str, Any]] = [
         "description": "Start a guided onboarding as a new contributor",
     },
     {"name": ASK_ABOUT_MESSAGE, "type": CommandType.MESSAGE},
+    # In the maintainers' channel: a reply to a hand-off post goes back to the person who asked.
+    {"name": SEND_TO_ASKER, "type": CommandType.MESSAGE},
     {
         "name": "devrel",
         "type": CommandType.CHAT_INPUT,
@@ -162,8 +175,16 @@ class _Option(_Fields):
     options: list[_Option] = Field(default_factory=list)
 
 
+class _Reference(_Fields):
+    message_id: str | None = None
+    channel_id: str | None = None
+
+
 class _ResolvedMessage(_Fields):
     content: str | None = None
+    # Read for "Send to the asker": who wrote the reply, and the hand-off post it replies to.
+    author: _User | None = None
+    message_reference: _Reference | None = None
 
 
 class _Resolved(_Fields):
@@ -276,6 +297,8 @@ def plan_response(payload: Mapping[str, Any], application_id: str | None = None)
             Question(),
         )
         return Plan({"type": InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE}, event)
+    if data.type == CommandType.MESSAGE and name == SEND_TO_ASKER:
+        return _handoff_answer(interaction, data, application_id)
     options = _options(data)
     if name == "ask":
         question = str(options.get("question") or "").strip()
@@ -310,6 +333,23 @@ def _person_command(interaction: Interaction, data: _Data, application_id: str |
     event = _event(interaction, f"discord.command.{sub.name}", "", application_id, request)
     return Plan({"type": InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, "data": {"flags": EPHEMERAL}},
                 event)
+
+
+def _handoff_answer(interaction: Interaction, data: _Data, application_id: str | None) -> Plan:
+    """"Send to the asker" on a reply to a hand-off post: the reply's text and author go to the worker, which
+    relays it if the post is a hand-off in the maintainers' channel. Once per reply (its id is the delivery)."""
+    target = (data.resolved.messages if data.resolved else {}).get(str(data.target_id))
+    if target is None:
+        raise ValueError("message command without its resolved message")
+    post = target.message_reference.message_id if target.message_reference else None
+    author = target.author
+    if not post or author is None or not author.id or author.bot or not (target.content or "").strip():
+        return Plan(_message(f"Use **{SEND_TO_ASKER}** on a person's reply to a hand-off post."))
+    event = _event(interaction, "discord.message_command.handoff_answer", target.content or "", application_id,
+                   HandOffAnswer(post=post[:30]))
+    event = event.model_copy(update={"delivery_id": f"reply:{data.target_id}"[:200],
+                                     "actor": Actor(id=author.id, name=author.username or "")})
+    return Plan(_message("Sending this answer to the person who asked."), event)
 
 
 def _event(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from devrel.events import DiscordAddress, InboundEvent, Reply, SlackAddress
+from devrel.events import DiscordAddress, HandOffAnswer, InboundEvent, Reply, SlackAddress
 from devrel.idempotency import Idempotency
 from devrel.knowledge.conversations import index_thread
 from devrel.knowledge.index import VectorIndex
@@ -175,13 +175,17 @@ class HandOff:
 
     def answered_post(self, event: InboundEvent) -> tuple[str, str, str] | None:
         """(platform, channel, message id) of the hand-off post `event` replies to, when it is a person's
-        reply under one in a maintainers' channel (a Slack thread reply); None for anything else."""
+        reply under one in a maintainers' channel (a Slack thread reply, a Discord reply sent with "Send to
+        the asker"); None for anything else."""
         to = event.reply_to
         if event.actor is None or event.actor.is_bot or not event.text.strip():
             return None
         if isinstance(to, SlackAddress) and to.channel and to.channel == self._config.slack_channel \
                 and to.thread_ts and to.thread_ts != to.message_ts:
             return "slack", to.channel, to.thread_ts
+        if isinstance(event.intent, HandOffAnswer) and isinstance(to, DiscordAddress) and to.channel \
+                and to.channel == self._config.discord_channel:
+            return "discord", to.channel, event.intent.post
         return None
 
     def relay(self, event: InboundEvent) -> str | None:
