@@ -18,9 +18,10 @@ from devrel.knowledge.ingest import detect_origin, ingest
 from devrel.ports import Store
 from devrel.records import People
 from devrel.runtime import Services
+from devrel.usecases.handoff import ANSWERS_SOURCE
 from support.fakes import HashingEmbedder, fake_services
 from support.signed import DISCORD_KEY, DISCORD_PUBLIC_KEY
-from support.slack_flow import deliver_slack_event, work_off
+from support.slack_flow import deliver_slack_event, slack_command, work_off
 from support.stand_in import Received, start_stand_in
 
 SECRET = "handoff-answers-secret"
@@ -37,6 +38,8 @@ def slack_api() -> Iterator[tuple[str, list[Received]]]:
         received.append(request)
         if request.path.endswith("chat.postMessage"):
             return 200, {"ok": True, "channel": request.json()["channel"], "ts": f"1800000000.{len(received):06d}"}, {}
+        if request.path.startswith("/slack/respond/"):
+            return 200, b"ok", {}  # a slash command's response_url
         if request.path.startswith("/discord/"):
             return 200, {"id": f"90000{len(received)}"}, {}
         return 200, {"ok": True}, {}  # reactions.add
@@ -74,7 +77,7 @@ def posted(received: list[Received]) -> list[dict[str, Any]]:
 
 def test_a_maintainers_reply_in_the_hand_off_thread_reaches_the_asker_once_and_answers_the_next_person(
         services: Services, slack_api: tuple[str, list[Received]]) -> None:
-    _, received = slack_api
+    url, received = slack_api
     People(services.store, services.clock).save_profile("slack", ASKER, {"language": "fr"})
     deliver(services, {"type": "app_mention", "user": ASKER, "text": f"<@UBOT> {QUESTION}", "ts": "1700.1",
                        "channel": "C1", "channel_type": "channel"}, "Ev1")
@@ -109,7 +112,19 @@ def test_a_maintainers_reply_in_the_hand_off_thread_reaches_the_asker_once_and_a
                        "plugins?", "ts": "1900.1", "channel": "C2", "channel_type": "channel"}, "Ev5")
     answer = posted(received)[-1]
     assert answer["channel"] == "C2" and "MIT licensed" in json.dumps(answer)
+    assert "<!channel>" not in answer["text"]  # escaped: it notifies no one
     assert len([p for p in posted(received) if p["channel"] == "CMAINT"]) == 1  # no second hand-off
+
+    # The asker asks to be forgotten: their question leaves the knowledge index with their records.
+    indexed = services.knowledge_index.lexical("widget plugins license", 10, source=ANSWERS_SOURCE)
+    assert any("Which license covers the widget plugins" in hit.chunk.text for hit in indexed)
+    for text in ("forget", "forget confirm"):
+        assert slack_command(services, SECRET, text, ASKER, f"{url}/slack/respond/{text.replace(' ', '-')}") == 200
+    assert "you are forgotten" in received[-1].json()["text"]
+    assert services.knowledge_index.lexical("widget plugins license", 10, source=ANSWERS_SOURCE) == []
+    left = list(services.store.scan())
+    assert ASKER not in "\n".join(json.dumps([item.pk, item.sk, item.data]) for item in left)
+    assert not [item for item in left if item.pk.startswith("handoff-post#")]  # their question, as handed off
 
 
 def send_to_asker(services: Services, reply_id: str, post: str, author: dict[str, Any], content: str = ANSWER,

@@ -265,7 +265,8 @@ class Services:
             return forget_executions(settings, settings.onboarding_state_machine, prefix)
 
         config = PeopleConfig(attempts=settings.reply_attempts, retry_delay_seconds=settings.reply_retry_delay_seconds)
-        return PeopleRequests(self.store, self.platforms, self.clock, config, executions)
+        return PeopleRequests(self.store, self.platforms, self.clock, config, executions,
+                              forget_indexed=self.handoff.forget_answers)
 
     @cached_property
     def related(self) -> RelatedIssues:

@@ -17,7 +17,7 @@ from typing import Any
 from devrel.commands.common import command_settings
 from devrel.ports import execution_name
 from devrel.records import PLATFORMS, Person, PersonalData
-from devrel.runtime import build_store, forget_executions
+from devrel.runtime import build_services, build_store, forget_executions
 
 
 def register(subparsers: Any) -> None:
@@ -61,7 +61,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_forget(args: argparse.Namespace) -> int:
     settings, data, people = _people(args)
+    handoff = build_services(settings).handoff
     for person in people:
+        handoff.forget_answers(person.platform, person.id)  # found through the records deleted next
         counts = data.forget(person)
         prefix = execution_name("onboarding", person.platform, person.id) + "-"
         executions = forget_executions(settings, settings.onboarding_state_machine, prefix)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from devrel.events import DiscordAddress, HandOffAnswer, InboundEvent, Reply, SlackAddress
 from devrel.idempotency import Idempotency
-from devrel.knowledge.conversations import index_thread
+from devrel.knowledge.conversations import index_thread, thread_path
 from devrel.knowledge.index import VectorIndex
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Embedder, Store
@@ -226,10 +226,28 @@ class HandOff:
                                                         self._clock(), "assistant", text, message_id)
         answers = self.posts.add_answer(*post, {"author": maintainer, "body": event.text[:4000], "answer": True,
                                                 "url": asker.reply_to.link})
-        self._learn(asker, "-".join(post), answers)
+        self._learn(asker, self._thread_id(HandOffPosts.partition(post[0], post[1]), post[2]), answers)
         return "handoff-answer-relayed"
 
-    def _learn(self, asker: InboundEvent, post: str, answers: list[dict[str, Any]]) -> None:
+    @staticmethod
+    def _thread_id(partition: str, message_id: str) -> str:
+        """The indexed thread of one hand-off post (a hash: the key names a channel and a message)."""
+        return "handoff-" + hashlib.sha256(f"{partition}/{message_id}".encode()).hexdigest()[:16]
+
+    def forget_answers(self, platform: str, person_id: str) -> int:
+        """Forget-me's part in the knowledge index: the answered threads of their questions, found by the
+        hand-off records (so this runs before those are deleted). Returns how many threads were removed."""
+        if self._knowledge is None or not self._knowledge.ready():
+            return 0
+        paths = [thread_path({"id": self._thread_id(item.pk, item.sk)}) for item in self._store.scan()
+                 if item.pk.startswith(HandOffPosts.PREFIX) and item.data.get("answers")
+                 and ((item.data.get("event") or {}).get("platform"),
+                      ((item.data.get("event") or {}).get("actor") or {}).get("id")) == (platform, person_id)]
+        if paths:
+            self._knowledge.index().delete_paths(ANSWERS_SOURCE, paths)
+        return len(paths)
+
+    def _learn(self, asker: InboundEvent, thread_id: str, answers: list[dict[str, Any]]) -> None:
         """The question and every answer so far into the knowledge index, and the thread among the answered
         ones of its place. The asker is not named: their question is enough to find it by."""
         place = answer_place(asker)
@@ -237,9 +255,10 @@ class HandOff:
             AnsweredThreads(self._store, self._clock).keep(asker, place, asker.text)
         if self._knowledge is None or not self._knowledge.ready():
             return
-        thread = {"kind": "thread", "id": "handoff-" + hashlib.sha256(post.encode()).hexdigest()[:16],
-                  "title": " ".join(asker.text.split())[:120], "url": asker.reply_to.link,
-                  "body": asker.text[:4000], "comments": answers}
+        title = " ".join(asker.text.split())
+        # A short question is its title alone (the opening passage would say it twice).
+        thread = {"kind": "thread", "id": thread_id, "title": title[:120], "url": asker.reply_to.link,
+                  "body": asker.text[:4000] if len(title) > 120 else "", "comments": answers}
         try:
             index_thread(thread, ANSWERS_SOURCE, self._knowledge.index(), self._knowledge.embedder())
         except Exception as error:  # the asker has the answer; the next reply in the thread indexes it again

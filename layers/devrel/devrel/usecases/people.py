@@ -42,10 +42,14 @@ ForgetExecutions = Callable[[str, str], int | None]
 class PeopleRequests:
     def __init__(self, store: Store, platforms: Mapping[str, ChatPlatform], clock: Callable[[], float],
                  config: PeopleConfig = PeopleConfig(),
-                 forget_executions: ForgetExecutions = lambda platform, user: None) -> None:
+                 forget_executions: ForgetExecutions = lambda platform, user: None,
+                 forget_indexed: ForgetExecutions = lambda platform, user: None) -> None:
         self._platforms = platforms
         self._config = config
         self._forget_executions = forget_executions
+        # Copies of what they asked kept outside the store (maintainers' answers in the knowledge index):
+        # found through their records, so removed before those.
+        self._forget_indexed = forget_indexed
         self.people = People(store, clock)
         self._data = PersonalData(store)
         self._limit = VisitorLimits(store, clock, config.requests_per_hour, 3600)
@@ -114,6 +118,7 @@ class PeopleRequests:
         deleted = anonymised = executions = 0
         persons = self._data.linked(where, user, names)  # type: ignore[arg-type]
         for person in persons:
+            self._forget_indexed(person.platform, person.id)
             counts = self._data.forget(person)
             deleted += counts.get("deleted", 0)
             anonymised += counts.get("anonymised", 0)
