@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from devrel.adapters.store_sqlite import SqliteStore
-from devrel.idempotency import Idempotency
+from devrel.idempotency import ClaimHeldError, Idempotency
 from support.fakes import FakeClock
 
 
@@ -51,3 +53,13 @@ def test_record_once_is_complete_in_one_write(tmp_path: Path) -> None:
     assert once.record_once("github", "d1", {"kind": "k"}) is None
     again = once.record_once("github", "d1")
     assert again is not None and again.status == "COMPLETE" and again.data == {"kind": "k"}
+
+
+def test_claim_or_done_owns_skips_done_work_and_sends_held_work_back_to_the_queue(tmp_path: Path) -> None:
+    clock = FakeClock()
+    once = helper(tmp_path, clock)
+    assert once.claim_or_done("github", "p1") is True
+    with pytest.raises(ClaimHeldError):  # another worker is at it: not done, so not dropped
+        once.claim_or_done("github", "p1")
+    once.complete("github", "p1")
+    assert once.claim_or_done("github", "p1") is False

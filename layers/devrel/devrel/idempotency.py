@@ -13,9 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from devrel.ports import Item, Store
+from devrel.ports import Item, PortError, Store
 
 Status = Literal["IN_PROGRESS", "COMPLETE"]
+
+
+class ClaimHeldError(PortError):
+    """Another worker holds the claim (or crashed holding it, until it lapses): the queue should try again."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,16 @@ class Idempotency:
 
     def release(self, scope: str, key: str) -> None:
         self._store.delete(*self.key(scope, key))
+
+    def claim_or_done(self, scope: str, key: str) -> bool:
+        """True when this caller now owns `key`; False when it was done already. Raises ClaimHeldError while
+        someone else holds it, so a queue delivers the work again later instead of dropping it."""
+        held = self.begin(scope, key)
+        if held is None:
+            return True
+        if held.status == "COMPLETE":
+            return False
+        raise ClaimHeldError(f"{self._namespace} {scope}/{key} is held by another worker")
 
     def get(self, scope: str, key: str) -> IdempotencyRecord | None:
         item = self._store.get(*self.key(scope, key))

@@ -72,7 +72,7 @@ class FirstContributions:
         if not self.is_first(merged):
             return None
         scope = f"github:{merged.repository}"
-        if self._once.begin(scope, merged.author_id) is not None:
+        if not self._once.claim_or_done(scope, merged.author_id):
             return "already-congratulated"
         language = language_of(People(self._store, self._clock), "github", merged.author_id, event.text)
         text = congratulation_text(merged.author, merged.repository, language)

@@ -197,8 +197,7 @@ class HandOff:
         if post is None or asker is None:
             return None
         assert event.actor is not None  # answered_post checked
-        held = self._relayed.begin(event.platform, event.delivery_id)
-        if held is not None:
+        if not self._relayed.claim_or_done(event.platform, event.delivery_id):
             return "already-relayed"
         maintainer = event.actor.name or event.actor.id
         entry = Action(kind="handoff_answer", platform=asker.platform, target=asker.reply_to.link, status="posted",
