@@ -151,6 +151,7 @@ def test_a_discord_reply_sent_to_the_asker_reaches_them_on_slack(
     deliver(services, {"type": "app_mention", "user": ASKER, "text": f"<@UBOT> {QUESTION}", "ts": "1700.1",
                        "channel": "C1", "channel_type": "channel"}, "Ev1")
     [post] = [r for r in received if r.path == "/discord/channels/DMAINT/messages"]
+    assert "Send to the asker" in post.json()["content"] and "licens" in post.json()["content"]
     post_id = f"90000{received.index(post) + 1}"
     grace = {"id": "D-GRACE", "username": "grace", "bot": False}
 

@@ -62,6 +62,14 @@ _ANSWERED = {
 }
 
 
+# How a maintainer answers on each platform (Discord's HTTP-only apps receive no messages: a command sends it).
+_HOW_TO_ANSWER = {
+    "slack": "Reply in this thread and I'll pass your answer on to them (and learn it for the next person who asks).",
+    "discord": "Reply to this message, then use Apps → **Send to the asker** on your reply: I'll pass it on to them "
+               "(and learn it for the next person who asks).",
+}
+
+
 def wants_a_person(text: str) -> bool:
     return bool(_WANTS_A_PERSON.search(text))
 
@@ -143,14 +151,12 @@ class HandOff:
                  quoted(event.text)]
         if draft:
             lines.append("My unsure draft:\n" + break_mentions(draft[:QUOTE_LIMIT]))
-        lines.append("Reply in this thread and I'll pass your answer on to them (and learn it for the next "
-                     "person who asks).")
-        text = "\n\n".join(lines)
         posted = []
         for name, target in self._channels():
             platform = self._platforms.get(name)
             if platform is None:
                 continue
+            text = "\n\n".join([*lines, _HOW_TO_ANSWER[name]])
             try:
                 message_id = platform.post_reply(target, Reply(text=text, feedback=False))
                 posted.append(name)
