@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from devrel.handlers.github_webhook import handle_github_webhook
-from devrel.handlers.worker import process_sqs_batch
 from devrel.http import HttpRequest
 from devrel.platforms import signatures
 from devrel.ports import Store
 from devrel.records import People
 from devrel.runtime import Services
 from support.fakes import fake_services
+from support.slack_flow import work_off
 from support.stand_in import Received, start_stand_in
 
 SECRET = "first-merge-secret"
@@ -65,10 +65,7 @@ def merged(services: Services, number: int, login: str, user_id: int, associatio
         "x-github-event": "pull_request", "x-github-delivery": f"merge-{next(_deliveries)}",
         "x-hub-signature-256": signatures.signature_for(SECRET, payload)}, payload)
     assert handle_github_webhook(request, services).status == 202
-    for message in services.queue.receive(max_messages=10):
-        assert process_sqs_batch({"Records": [{"messageId": message.message_id, "body": message.body}]},
-                                 services) == {"batchItemFailures": []}
-        services.queue.delete(message.receipt_handle)
+    work_off(services)
 
 
 def comments(received: list[Received]) -> list[tuple[str, str]]:
