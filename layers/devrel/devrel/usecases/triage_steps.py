@@ -171,7 +171,8 @@ MAX_ROUTED_PATHS = 5
 
 # The global calibrated default: the lowest hybrid score that reached DUPLICATE_TARGET_PRECISION on GitBugs
 # Hadoop's 100 labelled duplicates (`devrel eval duplicates`: 0.874, 0.864 with the time penalty; 5-fold
-# held out, precision .78 at recall .07 either way). Cautious on purpose: a repository's own marked duplicates replace it once there are enough.
+# held out, precision .78 at recall .07 either way). Cautious on purpose: a repository's own marked
+# duplicates replace it once there are enough.
 GLOBAL_DUPLICATE_THRESHOLD = 0.87
 DUPLICATE_TARGET_PRECISION = 0.9
 # A repository's own threshold needs this many issues a person marked as duplicates, among this many
