@@ -35,6 +35,7 @@ from support.cloud_world import (
     DISCORD_KEY,
     KNOWLEDGE_SOURCE,
     PROJECT_REPOSITORY,
+    RELEASE_CATEGORY,
     STALE_REPOSITORIES,
     TELEGRAM_BOT_USERNAME,
     Cloud,
@@ -675,6 +676,11 @@ def test_a_draft_release_is_approved_in_slack_then_published_and_announced(cloud
     [announced] = [call.json() for call in cloud.platforms.api.received("/slack/api/chat.postMessage")
                    if link in call.json().get("text", "")]
     assert announced["channel"] == DIGEST_CHANNEL and "@everyone" not in announced["text"]
+    [discord] = [post for post in api.discord_posts if link in post["content"]]
+    assert "@everyone" not in discord["content"]
+    [topic] = [call.json() for call in cloud.platforms.api.received("/discourse/posts.json")
+               if call.json().get("category") == RELEASE_CATEGORY]
+    assert link in topic["raw"] and "CSV export" in topic["raw"] and "@everyone" not in topic["raw"]
     # The request's buttons replaced by the outcome, which its thread also gets.
     [update] = eventually(lambda: list(api.slack_updates))
     assert update["ts"] == message_ts and not any(block["type"] == "actions" for block in update["blocks"])

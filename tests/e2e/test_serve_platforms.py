@@ -55,7 +55,9 @@ class PlatformApi:
         if path.startswith("/discord/api/v10/webhooks/"):
             return 200, {"id": str(uuid.uuid4().int)[:18], "content": call.json()["content"]}
         if path == "/discourse/posts.json":
-            return 200, {"id": 900 + len(self.calls), "topic_id": call.json()["topic_id"]}
+            # A reply names its topic; a post with a title opens a new one.
+            topic = call.json().get("topic_id") or 5000 + len(self.calls)
+            return 200, {"id": 900 + len(self.calls), "topic_id": topic, "topic_slug": "t"}
         if re.fullmatch(r"/github/repos/[^/]+/[^/]+/issues/\d+/comments", path):
             return 201, {"id": len(self.calls), "body": call.json()["body"], "user": {"login": BOT_LOGIN}}
         return 404, {"message": f"no such endpoint {path}"}

@@ -26,7 +26,7 @@ from osmem_server import OsmemServer
 from devrel.models.catalog import resolve_gguf
 from devrel.models.local_server import LocalLlmServer
 from e2e.test_serve_platforms import PlatformApi
-from e2e.test_serve_release import APPROVAL_CHANNEL
+from e2e.test_serve_release import APPROVAL_CHANNEL, DISCORD_CHANNEL
 from e2e.test_serve_release import REPO as RELEASE_REPOSITORY
 from e2e.test_serve_release import Platforms as ReleaseApi
 from e2e.test_serve_telegram import BotApi
@@ -56,6 +56,8 @@ TELEGRAM_BOT_USERNAME = "devrel_rehearsal_bot"
 # StaleRepositories: what the daily sweep goes over (their API is the stale stand-ins', see Platforms);
 # the first acts, the second's `.github/devrel.yml` asks for a dry run.
 STALE_REPOSITORIES = ("Codertocat/stale-sweep", "Codertocat/stale-dry-run")
+# ReleaseDiscourseCategory: where an approved release opens its announcement topic.
+RELEASE_CATEGORY = 7
 # ReindexTargets: a folder of the re-index function's /tmp, filled by the test (the sandbox has no
 # network, so OWNER/NAME targets, which `git clone` from github.com, cannot be rehearsed here).
 KNOWLEDGE_SOURCE = "/tmp/knowledge-source"
@@ -103,14 +105,16 @@ class Platforms:
         if got.path.startswith(f"/github/repos/{RELEASE_REPOSITORY}/"):
             return True
         # Only the release flow edits messages; it posts its request and thread in the approval channel.
-        return got.path == "/slack/api/chat.update" or (
+        return got.path in ("/slack/api/chat.update", f"/discord/api/v10/channels/{DISCORD_CHANNEL}/messages") or (
             got.path == "/slack/api/chat.postMessage" and got.json().get("channel") == APPROVAL_CHANNEL)
 
     def answer(self, got: Received) -> tuple[int, Any, dict[str, str]]:
         if self._is_release(got):
             # Its links name the API's root: GitHub's is under /github here.
             root = got.headers["host"] + ("/github" if got.path.startswith("/github/") else "")
-            status, payload = self.release.answer(got.method, got.path.removeprefix("/github"), got.body, root)
+            # It plays Discord's REST API without the version in the path (as the edge test configures it).
+            path = got.path.removeprefix("/github").replace("/discord/api/v10/", "/discord/api/", 1)
+            status, payload = self.release.answer(got.method, path, got.body, root)
             return status, payload, {}
         if got.path.startswith(f"/github/repos/{PROJECT_REPOSITORY}/"):
             self.github_calls.append(got)
@@ -196,6 +200,9 @@ def cloud_world(sam_build: Path, scratch: Path) -> Iterator[Cloud]:
             "TelegramBotUsername": TELEGRAM_BOT_USERNAME,
             "StaleRepositories": json.dumps(STALE_REPOSITORIES),
             "ReleaseApprovalSlackChannel": APPROVAL_CHANNEL,
+            "ReleaseDiscourseCategory": str(RELEASE_CATEGORY),
+            # Announcements (the digest's and a release's) also go to the release stand-in's Discord channel.
+            "DigestDiscordChannel": DISCORD_CHANNEL,
         }
         function_names = {name: f"{STACK}-{name}" for name, res in built["Resources"].items()
                           if res["Type"] == "AWS::Serverless::Function"}
