@@ -6,6 +6,7 @@ local HTTP stand-in of the three platform APIs."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from devrel.handlers.telegram_webhook import handle_telegram_webhook
 from devrel.handlers.worker import process_sqs_batch
 from devrel.http import HttpRequest
 from devrel.platforms import signatures, slack
-from devrel.ports import Store
+from devrel.ports import Queue, Store
 from devrel.records import EventLog, People, ThreadMemory, conversation_key
 from devrel.runtime import Services
 from support.fakes import fake_services
@@ -301,3 +302,25 @@ def test_a_code_commented_on_github_links_that_github_account(
     work(services)
     assert received[-1].json()["body"].startswith("That code can't be used.")
     assert people.person_of("github", "666") is None
+
+
+def test_a_link_code_is_in_no_queue_message_and_no_log_line(
+        services: Services, platforms: tuple[str, list[Received]], queue: Queue,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Queue messages outlive the code (a dead-letter queue keeps them for days): they carry its digest."""
+    caplog.set_level(logging.DEBUG)
+    services.queue = queue  # the edge's SQLite queue and SQS (with its dead-letter queue) on moto's server
+    url, received = platforms
+    people = People(services.store, services.clock)
+    redeem = {"discord": lambda code: discord_command(services, "link", [{"name": "code", "type": 3, "value": code}]),
+              "telegram": lambda code: telegram_command(services, f"/link {code}"),
+              "github": lambda code: github_comment(services, f"devrel link {code}")}
+    for platform, post in redeem.items():
+        slack_command(services, url, "link")
+        bodies = work(services)
+        code = re.search(r"`([A-Z2-9]{8})`", said(received)).group(1)  # type: ignore[union-attr]
+        post(code.lower())
+        bodies += work(services)
+        assert len(bodies) == 2 and all(code not in body.upper() for body in bodies), platform
+        assert code not in caplog.text.upper()
+        assert any(account[0] == platform for account in people.accounts("slack", ADA)), platform

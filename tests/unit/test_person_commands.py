@@ -16,7 +16,7 @@ from devrel.platforms.person_commands import CommandError, hint, parse
     ("forget", "", PersonRequest(action="forget")),
     ("forget", " CONFIRM ", PersonRequest(action="forget_confirm")),
     ("link", "", PersonRequest(action="link")),
-    ("link", "abcd-2345", PersonRequest(action="link_redeem", code="ABCD2345")),
+    ("link", "abcd-2345", PersonRequest(action="link_redeem", code=person_commands.code_digest("ABCD2345"))),
     ("profile", "", PersonRequest(action="profile")),
     ("profile", "set language=FR interests=python, docs timezone=Europe/Paris",
      PersonRequest(action="profile_set", changes={"language": "fr", "interests": "python, docs",
@@ -26,6 +26,13 @@ from devrel.platforms.person_commands import CommandError, hint, parse
 ])
 def test_commands_that_pass(name: str, rest: str, expected: PersonRequest) -> None:
     assert parse(name, rest) == expected
+
+
+def test_a_code_is_carried_as_its_digest_only() -> None:
+    request = parse("link", "abcd-2345")
+    assert "ABCD2345" not in request.model_dump_json().upper()
+    assert request.code == person_commands.code_digest("abcd2345") != person_commands.code_digest("ABCD2346")
+    assert len(request.code) == 32
 
 
 @pytest.mark.parametrize(("name", "rest", "says"), [

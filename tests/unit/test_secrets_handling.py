@@ -97,6 +97,12 @@ def test_redact_removes_capabilities(text: str, what: str) -> None:
     assert cleaned.startswith("posting failed: ") and cleaned.endswith(" (retrying)")
 
 
+@pytest.mark.parametrize("shown", ["`/devrel link R5P8H7WC`", "`/link r5p8h7wc`", "`/devrel link code:R5P8H7WC`",
+                                   "comment `devrel link R5P8H7WC` on"])
+def test_redact_removes_a_link_code(shown: str) -> None:
+    assert "r5p8h7wc" not in redact(f"body: {{'text': 'send {shown} within 10 minutes'}}").lower()
+
+
 def test_redact_leaves_ordinary_text_alone() -> None:
     text = "POST https://slack.com/api/chat.postMessage -> 200; issue acme/widget#7, token count 12"
     assert redact(text) == text

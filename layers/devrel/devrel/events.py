@@ -288,7 +288,8 @@ class PersonRequest(BaseModel):
 
     type: Literal["person_request"] = "person_request"
     action: Literal["forget", "forget_confirm", "link", "link_redeem", "profile", "profile_set"]
-    code: str = Field(default="", max_length=16)
+    # A link code's digest (person_commands.code_digest): the code itself never enters a queue message.
+    code: str = Field(default="", max_length=64)
     changes: dict[str, str] = Field(default_factory=dict, max_length=8)
 
 

@@ -31,6 +31,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}"), REDACTED),
     # Authorization header values.
     (re.compile(r"\b(Bearer|Bot|Basic|token)(\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1\2{REDACTED}"),
+    # A one-time link code where a reply shows how to post it (`/devrel link CODE`, `/link CODE`, `code:CODE`):
+    # whoever posts it first is linked to the person it was issued to.
+    (re.compile(r"(\blink\s+(?:code:)?)[A-HJ-NP-Z2-9]{8}\b", re.IGNORECASE), rf"\1{REDACTED}"),
     # Secret-named fields in dict reprs, JSON, form and query strings.
     (re.compile(r"""(\b(?:client_secret|code|token|access_token|refresh_token|bot_token|api_key|password|secret)"""
                 r"""['"]?\s*[:=]\s*['"]?)[^'"\s,&})]+"""), rf"\1{REDACTED}"),

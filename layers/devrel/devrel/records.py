@@ -593,15 +593,16 @@ class People:
         return {item.sk: str(item.data["person"]) for item in self._store.query(f"account#{platform}", limit=limit)
                 if item.data.get("person")}
 
-    def issue_code(self, platform: str, user: str, code: str) -> None:
-        """Keep `code` (hashed: the Store never holds it) for LINK_CODE_SECONDS, for this account."""
-        self._store.put(Item(self.LINK_CODES, _hashed(code), {"platform": platform, "id": user},
+    def issue_code(self, platform: str, user: str, digest: str) -> None:
+        """Keep a code, by its digest (person_commands.code_digest: the Store never holds the code), for
+        LINK_CODE_SECONDS, for this account."""
+        self._store.put(Item(self.LINK_CODES, digest, {"platform": platform, "id": user},
                              expires_at=int(self._clock()) + LINK_CODE_SECONDS))
 
-    def redeem_code(self, code: str, platform: str, user: str) -> Account | None:
-        """The account `code` was issued to, if it is live, unused and from another platform; it is then
-        used up (one conditional write decides between two posts of it). None otherwise."""
-        key = _hashed(code)
+    def redeem_code(self, digest: str, platform: str, user: str) -> Account | None:
+        """The account the code of `digest` was issued to, if it is live, unused and from another platform;
+        it is then used up (one conditional write decides between two posts of it). None otherwise."""
+        key = digest
         item = self._store.get(self.LINK_CODES, key)
         if item is None or (item.expires_at is not None and item.expires_at <= self._clock()):
             return None

@@ -9,6 +9,7 @@ which the converters put in the event's actor; a name in the text never selects 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zoneinfo
 from functools import cache
@@ -32,6 +33,15 @@ PROFILE_USAGE = ("set it with `profile set language=fr experience=newcomer inter
 NOT_YOURS = "You can only see and change your own profile; nothing about anyone else is shown."
 
 
+def code_digest(code: str) -> str:
+    """What stands for a link code outside the reply that shows it: in queue messages and the Store.
+
+    A code has 40 bits, so a plain hash of it could be reversed by trying them all within its 10 minutes;
+    scrypt (16 MiB, about 40 ms here) makes that cost years. Deterministic, so a posted code finds its record.
+    """
+    return hashlib.scrypt(code.upper().encode(), salt=b"devrel-link-code", n=2**14, r=8, p=1, dklen=16).hex()
+
+
 class CommandError(ValueError):
     """What was wrong with the command, worded for the person who typed it."""
 
@@ -51,7 +61,8 @@ def parse(name: str, rest: str) -> PersonRequest:
         code = words[0].upper().replace("-", "")
         if len(words) != 1 or not _CODE.fullmatch(code):
             raise CommandError("A link code is 8 letters and digits, as `link` gave it on your other account.")
-        return PersonRequest(action="link_redeem", code=code)
+        # Only the code's digest travels on (the queue, its dead-letter queue): never the code itself.
+        return PersonRequest(action="link_redeem", code=code_digest(code))
     if name == "profile":
         if not words:
             return PersonRequest(action="profile")

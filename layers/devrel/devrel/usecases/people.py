@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from devrel.events import InboundEvent, PersonRequest, Reply
 from devrel.idempotency import Idempotency
-from devrel.platforms.person_commands import CODE_ALPHABET, PROFILE_FIELDS, PROFILE_USAGE, hint
+from devrel.platforms.person_commands import CODE_ALPHABET, PROFILE_FIELDS, PROFILE_USAGE, code_digest, hint
 from devrel.ports import ChatPlatform, Store
 from devrel.records import LINK_CODE_SECONDS, People, PersonalData, VisitorLimits, people_scope
 from devrel.usecases.conversation import Sleep, post_with_retries
@@ -132,7 +132,7 @@ class PeopleRequests:
 
     def _issue_code(self, where: str, user: str) -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-        self.people.issue_code(where, user, code)
+        self.people.issue_code(where, user, code_digest(code))
         others = [hint(platform, "link", code) for platform in ("slack", "discord", "telegram") if platform != where]
         return (f"Your link code: `{code}`. From your account on another platform, send "
                 f"{' or '.join(f'`{other}`' for other in others)}, or comment `devrel link {code}` on one of "
@@ -141,7 +141,9 @@ class PeopleRequests:
                 "to yourself: whoever posts it first is linked to you.")
 
     def _redeem(self, where: str, user: str, code: str) -> str:
-        issued = self.people.redeem_code(code, where, user)
+        # A message queued before codes travelled as digests (a dead-letter redrive) still has the code.
+        digest = code_digest(code) if len(code) == 8 else code
+        issued = self.people.redeem_code(digest, where, user)
         if issued is None or issued == (where, user):
             return ("That code can't be used. Codes work once, for a few minutes, and only from an account on "
                     "another platform than the one that asked for it: ask for a new one with `link` there.")
