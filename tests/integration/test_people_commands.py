@@ -51,6 +51,12 @@ def platforms() -> Iterator[tuple[str, list[Received]]]:
             if request.path.endswith("/issues/7"):
                 return 200, {"number": 7, "url": f"{base}/issues/7", "title": "t", "state": "open"}, {}
             return 200, {"name": "widgets", "full_name": "acme/widgets", "url": base, "owner": {"login": "acme"}}, {}
+        if request.path.endswith("/chat/completions"):  # the model: says which question it answered
+            question = request.json()["messages"][-1]["content"]
+            return 200, {"id": "c1", "object": "chat.completion", "created": 0, "model": "m",
+                         "choices": [{"index": 0, "finish_reason": "stop",
+                                      "message": {"role": "assistant", "content": f"About {question!r}: see docs."}}],
+                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}, {}
         if "/telegram/" in request.path:
             return 200, {"ok": True, "result": {"message_id": len(received)}}, {}
         if "/discord/" in request.path:
@@ -71,7 +77,8 @@ def services(tmp_path: Path, store: Store, clock: Any, platforms: tuple[str, lis
                              discord_api_url=f"{url}/discord", telegram_webhook_secret=TELEGRAM_SECRET,
                              telegram_bot_token="123:people-token", telegram_api_url=f"{url}/telegram",
                              telegram_bot_username="devrel_bot", github_webhook_secret=GITHUB_SECRET,
-                             github_token="people-github-token", github_api_url=f"{url}/github")
+                             github_token="people-github-token", github_api_url=f"{url}/github",
+                             llm_base_url=f"{url}/llm", llm_model="m")
     services.store, services.clock = store, clock  # both Store adapters, one clock for signatures and expiry
     return services
 
@@ -107,13 +114,13 @@ def slack_command(services: Services, url: str, text: str, user: str = ADA) -> d
 
 
 def discord_command(services: Services, sub: str, options: list[dict[str, Any]] | None = None,
-                    user: str = ADA_DISCORD) -> dict[str, Any]:
+                    user: str = ADA_DISCORD, data: dict[str, Any] | None = None) -> dict[str, Any]:
     n = next(_triggers)
     body = json.dumps({"type": 2, "id": f"9{n:05d}", "token": f"interaction-token-{n}", "application_id": "app-1",
                        "channel_id": "CH1", "guild_id": "G1",
                        "member": {"user": {"id": user, "username": "ada_discord"}},
-                       "data": {"name": "devrel", "type": 1,
-                                "options": [{"name": sub, "type": 1, "options": options or []}]}}).encode()
+                       "data": data or {"name": "devrel", "type": 1,
+                                        "options": [{"name": sub, "type": 1, "options": options or []}]}}).encode()
     stamp = str(int(services.clock()))
     signature = DISCORD_KEY.sign(stamp.encode() + body).signature.hex()
     request = HttpRequest("POST", "/discord/interactions", {"x-signature-ed25519": signature,
@@ -324,3 +331,37 @@ def test_a_link_code_is_in_no_queue_message_and_no_log_line(
         assert len(bodies) == 2 and all(code not in body.upper() for body in bodies), platform
         assert code not in caplog.text.upper()
         assert any(account[0] == platform for account in people.accounts("slack", ADA)), platform
+
+
+def test_a_new_conversation_starts_from_the_persons_latest_one_on_a_linked_account(
+        services: Services, platforms: tuple[str, list[Received]]) -> None:
+    url, received = platforms
+
+    def ask_on_discord(question: str, user: str = ADA_DISCORD) -> list[dict[str, Any]]:
+        discord_command(services, "", user=user, data={"name": "ask", "type": 1, "options": [
+            {"name": "question", "type": 3, "value": question}]})
+        work(services)
+        model = [r for r in received if r.path.endswith("/chat/completions")][-1]
+        return list(model.json()["messages"])
+
+    slack_command(services, url, "ask How do I configure the widget cache?")
+    slack_command(services, url, "ask Is there a dark theme?", user=BOB)
+    work(services)
+    stranger = ask_on_discord("And on Windows?", user="4242")
+    assert [m["role"] for m in stranger] == ["system", "user"]  # nothing carried to someone else
+
+    link_slack_and_discord(services, url, received)
+    messages = ask_on_discord("And on Windows?")
+    carried = [(m["role"], m["content"]) for m in messages[1:-1]]
+    assert carried == [("user", "How do I configure the widget cache?"),
+                       ("assistant", "About 'How do I configure the widget cache?': see docs.")]
+    assert not any("dark theme" in str(m["content"]) for m in messages)  # Bob's, not Ada's
+
+    slack_command(services, url, "forget")
+    slack_command(services, url, "forget confirm")
+    work(services)
+    left = everything(services.store)
+    turns = [line for line in left.splitlines() if line.startswith('["thread#')]
+    assert not any("widget cache" in line for line in turns) and any("dark theme" in line for line in turns)
+    assert f"account-threads#slack:{ADA.lower()}" not in left and f"account-threads#discord:{ADA_DISCORD}" not in left
+    assert "account-threads#slack:u0bob77" in left

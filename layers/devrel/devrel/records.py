@@ -308,6 +308,48 @@ class ThreadMemory:
     def has_turns(self, thread: str) -> bool:
         return bool(self._store.query(f"thread#{thread}", limit=1))
 
+    def turns_of(self, thread: str, actor: str, limit: int) -> list[ChatMessage]:
+        """The last `limit` messages of one person's exchanges in a thread: their questions and the answers
+        to them (a shared thread's other voices left out)."""
+        items = sorted(self._store.query(f"thread#{thread}", limit=100, newest_first=True), key=lambda item: item.sk)
+        theirs = {item.sk[:-2] for item in items if item.data.get("role") == "user" and item.data.get("actor") == actor}
+        return [ChatMessage(role=item.data["role"], content=str(item.data.get("text", "")))
+                for item in items if item.sk[:-2] in theirs and item.data.get("role") in ("user", "assistant")
+                ][-limit:]
+
+
+class AccountThreads:
+    """Where each account last talked to the assistant: one pointer per conversation (its memory key, the
+    name the account's turns carry there, when), kept a few days. Once accounts are linked, a new conversation
+    on one of them starts from the person's latest one on another (`ThreadMemory.turns_of`); the turns stay
+    in their threads. Keyed by account, so conversations from before the link count too."""
+
+    PREFIX = "account-threads#"
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 3 * 24 * 3600
+                 ) -> None:
+        self._store = store
+        self._clock = clock
+        self._ttl = ttl_seconds
+
+    @classmethod
+    def partition(cls, platform: str, user: str) -> str:
+        return f"{cls.PREFIX}{platform}:{user}"
+
+    def note(self, platform: str, user: str, thread: str, actor: str, at: float) -> None:
+        self._store.put(Item(self.partition(platform, user), AnsweredThreads.key(thread),
+                             {"thread": thread, "actor": actor, "at": at},
+                             expires_at=int(self._clock()) + self._ttl))
+
+    def latest(self, accounts: list[tuple[str, str]], limit: int = 1) -> list[tuple[str, str]]:
+        """(thread, actor) of the newest conversations of these accounts within the last few days."""
+        since = self._clock() - self._ttl
+        found = [item.data for platform, user in accounts
+                 for item in self._store.query(self.partition(platform, user), limit=50)]
+        found = sorted((data for data in found if float(data.get("at") or 0) >= since),
+                       key=lambda data: float(data.get("at") or 0), reverse=True)
+        return [(str(data["thread"]), str(data.get("actor") or "")) for data in found[:limit]]
+
 
 class AnsweredThreads:
     """Conversations the assistant answered with confidence, one per thread: the opening question, where
@@ -796,6 +838,8 @@ def _about(item: Item, person: Person, alias: str) -> Finding | None:
             return Finding("hand-offs", item, None)  # their question, posted for the maintainers
     elif pk == VisitorLimits.partition(handoff_scope(platform), person.id):
         return Finding("rate limits", item, None)  # their hand-off requests (keyed by a hash of their id)
+    elif pk == AccountThreads.partition(platform, person.id):
+        return Finding("conversations", item, None)  # where they talked lately (pointers to their threads)
     elif pk == f"account#{platform}":
         if item.sk == person.id:
             return Finding("links", item, None)

@@ -18,6 +18,7 @@ from devrel.idempotency import Idempotency
 from devrel.platforms.outbound import PlatformError, WorkingIndicator
 from devrel.ports import LLM, ChatMessage, ChatPlatform, PortError, Store
 from devrel.records import (
+    AccountThreads,
     Action,
     ActivityLog,
     AnsweredThreads,
@@ -35,6 +36,8 @@ from devrel.usecases.related_issues import answer_place, linkable
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 20
+# Messages of a linked account's latest conversation that a new one on another account starts from.
+CARRIED_TURNS = 6
 # How long a worker may hold a delivery's reply before another may take over (a crashed worker).
 CLAIM_SECONDS = 120
 ANSWER_MAX_TOKENS = 700
@@ -126,6 +129,7 @@ class Conversations:
         self._answerer = answerer
         self._llm = llm
         self.memory = ThreadMemory(store, clock)
+        self.threads = AccountThreads(store, clock)
         self.people = People(store, clock)
         self.unanswered = Unanswered(store)
         self.docs_gaps = DocsGaps(store, clock)
@@ -208,8 +212,10 @@ class Conversations:
         thread = conversation_key(event)
         actor = (event.actor.name or event.actor.id) if event.actor else None
         try:
-            history = self.memory.history(thread, HISTORY_LIMIT)
+            history = self.memory.history(thread, HISTORY_LIMIT) or self._carried_over(event)
             self.memory.remember(thread, event.delivery_id, event.received_at, "user", event.text, actor=actor)
+            if event.actor is not None and actor:
+                self.threads.note(event.platform, event.actor.id, thread, actor, event.received_at)
             if isinstance(platform, WorkingIndicator):
                 platform.mark_working(event)
             reply = self.handed_off(event, self.compose_reply(event, history))
@@ -235,6 +241,18 @@ class Conversations:
             self._persist(event, "keep the answered thread", sleep,
                           lambda: self.answered.keep(event, place, event.text))
         return "replied"
+
+    def _carried_over(self, event: InboundEvent) -> list[ChatMessage]:
+        """A new conversation of someone who linked accounts starts from their latest one on another account
+        (their questions and the answers to them). Not into a public forum's record (GitHub, Discourse),
+        where it could quote what they said in private."""
+        if event.actor is None or event.platform in ("github", "discourse"):
+            return []
+        others = self.people.accounts(event.platform, event.actor.id)[1:]
+        if not others:
+            return []
+        return [turn for thread, actor in self.threads.latest(others)
+                for turn in self.memory.turns_of(thread, actor, CARRIED_TURNS)]
 
     def _persist(self, event: InboundEvent, what: str, sleep: Sleep, write: Callable[[], object]) -> bool:
         """One store write, retried like a post; a last failure is logged, not raised."""
