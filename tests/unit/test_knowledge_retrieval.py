@@ -127,6 +127,9 @@ def test_source_filter_applies_to_both_sides(index: EdgeIndex) -> None:
         ("tests/fixtures/webhook.json", "fixture"),
         ("api/service_pb2.py", "generated"),
         ("docs/_build/html/index.html", "generated"),
+        ("layers/devrel/devrel/triage/prompts/classify_issue.md", "template"),  # written for a model
+        ("sphinx/templates/quickstart/conf.py_t", "template"),
+        ("tests/templates/page.html", "test"),
     ],
 )
 def test_source_role_by_path(path: str, role: str) -> None:
@@ -175,8 +178,31 @@ def test_retriever_demotes_a_test_that_matches_as_well_as_the_code(tmp_path: Pat
         _chunk("src/cooking.py", "boil pasta"),
     ]
     index.upsert(chunks, embedder.embed([c.text for c in chunks]))
-    plain = Retriever(index, embedder, demotion=1.0).search("how to stop the car", k=2)
+    plain = Retriever(index, embedder, demotion=1.0, usage=1.0).search("how to stop the car", k=2)
     assert plain.hits[0].chunk.path == "tests/test_brakes.py"
     aware = Retriever(index, embedder).search("how to stop the car", k=2)
     assert aware.hits[0].chunk.path == "src/brakes.py"
     assert Retriever(index, embedder).search("which test stops the car", k=2).hits[0].chunk.path.startswith("tests/")
+
+
+def test_usage_questions_put_the_documentation_above_code_and_templates(tmp_path: Path) -> None:
+    """"How do I ...?" wants the page that explains the setting, not the code or prompt that reads it."""
+    embedder = ConceptEmbedder()
+    index = EdgeIndex(tmp_path / "index.sqlite", embedder.dimension)
+    chunks = [
+        Chunk(source="s", path="src/triage.py", start_line=1, end_line=3, kind="code", title="def apply_labels",
+              text="def apply_labels(issue, bug_label): the bot applies labels to bug reports"),
+        Chunk(source="s", path="src/prompts/classify.md", start_line=1, end_line=1, kind="doc",
+              title="classify.md", text="Label the bug reports the bot applies labels to"),
+        Chunk(source="s", path="README.md", start_line=1, end_line=2, kind="doc", title="Triage",
+              text="Set type_labels: {bug: defect} in the settings file"),
+        _chunk("src/cooking.py", "boil pasta"),
+    ]
+    index.upsert(chunks, embedder.embed([c.text for c in chunks]))
+    retriever = Retriever(index, embedder)
+    how_to = retriever.search("How do I change the labels the bot applies to bug reports?", k=3)
+    assert how_to.hits[0].chunk.path == "README.md"
+    # The same words asked about the code keep the code first; without the factor so would usage.
+    assert retriever.search("Where does the bot apply labels to bug reports?", k=3).hits[0].chunk.path != "README.md"
+    plain = Retriever(index, embedder, usage=1.0).search("How do I change the labels the bot applies to bug reports?")
+    assert plain.hits[0].chunk.path != "README.md"

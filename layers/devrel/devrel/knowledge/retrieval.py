@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from devrel.knowledge.documents import Chunk
 from devrel.knowledge.index import Hit, VectorIndex
-from devrel.knowledge.rerank import RERANKER, Reranker
+from devrel.knowledge.rerank import RERANKER, Reranker, asks_how_to
 from devrel.knowledge.roles import asks_for_tests, source_role
 from devrel.ports import Embedder
 
@@ -32,6 +33,11 @@ def reciprocal_rank_fusion(
 
 
 # --- Source-aware ranking ------------------------------------------------------------------------------
+
+# SWE-QA has two usage questions in 576, so this factor could not be fitted there: it is the smallest
+# round factor that puts this project's README above its code for "How do I change the labels ...?"
+# (README, Evaluation). The re-ranker leaves usage questions in this order.
+USAGE = 0.5
 
 def _shingles(text: str) -> frozenset[str]:
     words = text.lower().split()
@@ -55,14 +61,25 @@ def collapse_duplicates(hits: Sequence[Hit], threshold: float = 0.9) -> list[Hit
     return [hit for hit, _ in kept]
 
 
-def source_aware(hits: Sequence[Hit], query: str, demotion: float) -> list[Hit]:
-    """Tests, fixtures and generated files scored `demotion` times their fused score, unless the
-    question is about them: they match a question's words as well as the code does, but rarely
-    explain it (SWE-QA's reference answers cite the code and docs)."""
-    if demotion >= 1.0 or asks_for_tests(query):
+def _is_documentation(chunk: Chunk) -> bool:
+    return chunk.kind != "code" and source_role(chunk.path) == "source"
+
+
+def source_aware(hits: Sequence[Hit], query: str, demotion: float, usage: float = USAGE) -> list[Hit]:
+    """Tests, fixtures, templates and generated files scored `demotion` times their fused score, unless
+    the question is about them: they match a question's words as well as the code does, but rarely
+    explain it (SWE-QA's reference answers cite the code and docs). A usage question ("How do I ...?")
+    wants the documentation: everything else is scored `usage` times its score then."""
+    how_to = usage < 1.0 and asks_how_to(query)
+    demote = demotion < 1.0 and not asks_for_tests(query)
+    if not how_to and not demote:
         return list(hits)
-    scored = [Hit(h.chunk, h.score * (demotion if source_role(h.chunk.path) != "source" else 1.0)) for h in hits]
-    return sorted(scored, key=lambda hit: -hit.score)
+
+    def factor(chunk: Chunk) -> float:
+        value = demotion if demote and source_role(chunk.path) != "source" else 1.0
+        return value * (usage if how_to and not _is_documentation(chunk) else 1.0)
+
+    return sorted((Hit(h.chunk, h.score * factor(h.chunk)) for h in hits), key=lambda hit: -hit.score)
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,7 @@ class Retriever:
         lexical_weight: float = 1.0,
         vector_weight: float = 1.0,
         demotion: float = DEMOTION,
+        usage: float = USAGE,
         collapse: bool = True,
         reranker: Reranker | None = RERANKER,
     ) -> None:
@@ -100,6 +118,7 @@ class Retriever:
         self.rrf_k = rrf_k
         self.weights = (lexical_weight, vector_weight)
         self.demotion = demotion
+        self.usage = usage
         self.collapse = collapse
         self.reranker = reranker
 
@@ -108,7 +127,7 @@ class Retriever:
         lexical = self.index.lexical(query, depth, source)
         vector = self.index.nearest(self.embedder.embed([query])[0], depth, source)
         fused = reciprocal_rank_fusion([lexical, vector], self.weights, self.rrf_k)
-        fused = source_aware(fused, query, self.demotion)
+        fused = source_aware(fused, query, self.demotion, self.usage)
         if self.collapse:
             fused = collapse_duplicates(fused)
         if self.reranker is not None:
