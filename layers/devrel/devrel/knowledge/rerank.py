@@ -103,7 +103,9 @@ def fit_reranker(rows: Sequence[np.ndarray], labels: Sequence[np.ndarray], l2: f
     return Reranker(tuple(float(w) for w in model.dense_weights[:, 0]), float(model.bias[0]))
 
 
-# Fitted on SWE-QA v1's flask, requests, pytest, sqlfluff and xarray questions (tests/bench/bench_rerank.py,
-# L2 1e-3). Leave-one-repository-out it raised file MRR .809 -> .845 and recall@5 .737 -> .778 (README).
+# Fitted on SWE-QA v1's flask, requests, pytest, sqlfluff, xarray, pylint, sphinx, django and sympy questions
+# (tests/bench/bench_rerank.py, L2 1e-3). Leave-one-repository-out over those nine it raised file MRR
+# .735 -> .786 and recall@5 .674 -> .721; the earlier weights, fitted on the first five, raised it on the
+# four they had not seen from .641 to .699 (README, Evaluation).
 RERANKER: Reranker | None = Reranker(
-    weights=(1.915, 0.909, 1.097, -0.433, -0.704, -1.418, 1.378, -0.057, 1.299, -0.495, 4.953, -1.354), bias=-2.322)
+    weights=(1.752, 0.930, 0.856, -0.079, -0.910, -1.450, 1.396, 0.001, 1.118, -0.401, 4.159, -1.294), bias=-2.441)
