@@ -203,20 +203,21 @@ def test_linked_accounts_share_a_profile_and_forget_me_needs_a_confirmation(
     assert "- language: fr" in said(received)
     discord_command(services, "profile")
     work(services)
-    assert "- language: fr" in said(received) and "2 linked accounts" in said(received)
+    # In the language chosen on the other account: the profile is the person's.
+    assert "- language: fr" in said(received) and said(received).startswith("Votre profil (pour vos 2 comptes liés)")
 
     slack_command(services, url, "forget confirm")  # no request to confirm: nothing happens
     work(services)
-    assert said(received).startswith("Nothing to confirm") and ADA.lower() in everything(services.store)
+    assert said(received).startswith("Rien à confirmer") and ADA.lower() in everything(services.store)
     slack_command(services, url, "forget")
     work(services)
-    assert "/devrel forget confirm" in said(received) and "1 account you linked" in said(received)
+    assert "/devrel forget confirm" in said(received) and "le compte que vous avez lié" in said(received)
     assert ADA.lower() in everything(services.store)  # asking alone deletes nothing
     slack_command(services, url, "forget confirm")
     work(services)
     done = said(received)
-    assert done.startswith("Done: you are forgotten across your 2 linked accounts.")
-    assert int(re.search(r"(\d+) records deleted", done).group(1)) >= 5  # type: ignore[union-attr]
+    assert done.startswith("C'est fait : vous êtes oublié(e) sur vos 2 comptes liés.")
+    assert int(re.search(r"(\d+) enregistrements supprimés", done).group(1)) >= 5  # type: ignore[union-attr]
     left = everything(services.store)
     assert all(trace not in left for trace in (ADA.lower(), ADA_NAME, ADA_DISCORD, "ada_discord"))
     assert "hello from bob" in left and BOB.lower() in left
@@ -281,8 +282,8 @@ def test_requests_are_rate_limited_per_person(services: Services, platforms: tup
         slack_command(services, url, "profile set language=de")
     work(services)
     texts = [request.json()["text"] for request in received]
-    assert texts[:10] == [texts[0]] * 10 and texts[0].startswith("Saved.")
-    assert texts[10].startswith("You've sent several of these requests")
+    assert texts[:10] == [texts[0]] * 10 and texts[0].startswith("Gespeichert.")  # in the language just set
+    assert texts[10].startswith("Du hast mehrere dieser Anfragen gesendet")
     slack_command(services, url, "profile", user=BOB)  # someone else: their own budget
     work(services)
     assert said(received).startswith("Your profile:")

@@ -27,7 +27,8 @@ FEATURES = (
 DEPTH = 30  # how many of the fused hits are re-ranked; the rest keep their order below them
 # "How do I ...?" asks for usage, which the docs explain. The weights were learned on questions about
 # how code works (SWE-QA's answers cite code far more than docs), so such questions keep the fused order.
-_HOW_TO = re.compile(r"^\W*(?:how\s+(?:do|can|should|would)\s+(?:i|we|you)|how\s+to|can\s+i|is\s+there\s+a\s+way)\b",
+# "How would you refactor ...?" asks for a design, not usage: "would" is left out.
+_HOW_TO = re.compile(r"^\W*(?:how\s+(?:do|can|should)\s+(?:i|we|you)|how\s+to|can\s+i|is\s+there\s+a\s+way)\b",
                      re.IGNORECASE)
 
 

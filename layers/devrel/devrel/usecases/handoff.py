@@ -22,6 +22,7 @@ from devrel.events import DiscordAddress, HandOffAnswer, InboundEvent, Reply, Sl
 from devrel.idempotency import Idempotency
 from devrel.knowledge.conversations import index_thread, thread_path
 from devrel.knowledge.index import VectorIndex
+from devrel.messages import say
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Embedder, Store
 from devrel.records import (
@@ -174,7 +175,9 @@ class HandOff:
         if not posted:
             return None
         self._activity.record(entry.model_copy(update={"reason": f"{reason}; posted to {', '.join(posted)}"}))
-        return "I've already passed your question to the maintainers; one of them will follow up here."
+        language = language_of(People(self._store, self._clock), event.platform, who, event.text) \
+            if event.actor else "en"
+        return say("handoff.told", language)
 
     def _channel(self, platform: str) -> str:
         return (self._config.slack_channel if platform == "slack" else self._config.discord_channel) or ""

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from devrel.events import InboundEvent, PersonRequest, Reply
 from devrel.idempotency import Idempotency
-from devrel.platforms.person_commands import CODE_ALPHABET, PROFILE_FIELDS, PROFILE_USAGE, code_digest, hint
+from devrel.messages import say
+from devrel.platforms.person_commands import CODE_ALPHABET, EXPERIENCE, PROFILE_FIELDS, code_digest, hint
 from devrel.ports import ChatPlatform, Store
 from devrel.records import LINK_CODE_SECONDS, People, PersonalData, VisitorLimits, people_scope
 from devrel.usecases.conversation import Sleep, post_with_retries
@@ -80,40 +81,39 @@ class PeopleRequests:
         """Do what was asked, for the actor only; what to tell them."""
         assert event.actor is not None
         where, user = event.platform, event.actor.id
+        # Their profile's language (set on any linked account); the commands carry no text to detect it from.
+        language = self.people.profile(where, user).get("language") or "en"
         wait = self._limit.admit(people_scope(where), user)
         if wait is not None:
-            return f"You've sent several of these requests; please try again in {int(wait // 60) + 1} minutes."
+            return say("people.rate_limited", language, minutes=int(wait // 60) + 1)
         if intent.action == "forget":
-            return self._ask_to_forget(where, user)
+            return self._ask_to_forget(where, user, language)
         if intent.action == "forget_confirm":
-            return self._forget(event, where, user)
+            return self._forget(event, where, user, language)
         if intent.action == "link":
-            return self._issue_code(where, user)
+            return self._issue_code(where, user, language)
         if intent.action == "link_redeem":
-            return self._redeem(where, user, intent.code)
+            return self._redeem(where, user, intent.code, language)
         if intent.action == "profile_set":
-            self.people.save_profile(where, user, intent.changes)
-            return "Saved.\n\n" + self._profile(where, user)
-        return self._profile(where, user)
+            language = self.people.save_profile(where, user, intent.changes).get("language") or "en"
+            return say("people.saved", language) + "\n\n" + self._profile(where, user, language)
+        return self._profile(where, user, language)
 
-    def _ask_to_forget(self, where: str, user: str) -> str:
+    def _ask_to_forget(self, where: str, user: str, language: str) -> str:
         self.people.ask_to_forget(where, user, self._config.forget_confirm_seconds)
         linked = len(self.people.accounts(where, user)) - 1
-        also = f" and on the {linked} account{'s' if linked > 1 else ''} you linked to this one" if linked else ""
-        return ("This deletes what the assistant keeps about you here" + also + ": your conversations with it, "
-                "questions kept for maintainers, your onboarding, profile and links; in the event log and the "
-                "activity log you become an anonymous alias, so the community's counts stay right. It cannot be "
-                f"undone. To go ahead, send `{hint(where, 'forget', 'confirm')}` within "
-                f"{self._config.forget_confirm_seconds // 60} minutes.")
+        also = "" if not linked else say("people.forget.also_one", language) if linked == 1 else \
+            say("people.forget.also_many", language, count=linked)
+        return say("people.forget.ask", language, also=also, command=hint(where, "forget", "confirm"),
+                   minutes=self._config.forget_confirm_seconds // 60)
 
-    def _forget(self, event: InboundEvent, where: str, user: str) -> str:
+    def _forget(self, event: InboundEvent, where: str, user: str, language: str) -> str:
         if not self.people.take_forget_request(where, user):
-            return f"Nothing to confirm: send `{hint(where, 'forget')}` first, then confirm within a few minutes."
+            return say("people.forget.nothing", language, command=hint(where, "forget"))
         wait = self._forget_limit.admit("forget", "all")
         if wait is not None:
             self.people.ask_to_forget(where, user, self._config.forget_confirm_seconds)  # kept for a retry
-            return ("Too many people are being forgotten right now; please confirm again in "
-                    f"{int(wait // 60) + 1} minutes.")
+            return say("people.forget.busy", language, minutes=int(wait // 60) + 1)
         names = frozenset({event.actor.name} if event.actor and event.actor.name else set())
         deleted = anonymised = executions = 0
         persons = self._data.linked(where, user, names)  # type: ignore[arg-type]
@@ -123,45 +123,45 @@ class PeopleRequests:
             deleted += counts.get("deleted", 0)
             anonymised += counts.get("anonymised", 0)
             executions += self._forget_executions(person.platform, person.id) or 0
-        accounts = f" across your {len(persons)} linked accounts" if len(persons) > 1 else ""
-        runs = f", {executions} onboarding runs deleted" if executions else ""
-        text = (f"Done: you are forgotten{accounts}. {deleted} records deleted and {anonymised} anonymised{runs}. "
-                "Anything you write to the assistant from now on is new.")
+        accounts = say("people.forget.accounts", language, count=len(persons)) if len(persons) > 1 else ""
+        runs = say("people.forget.runs", language, count=executions) if executions else ""
+        text = say("people.forget.done", language, accounts=accounts, deleted=deleted, anonymised=anonymised,
+                   runs=runs)
         self._done.complete(where, event.delivery_id, {"text": text})
         return text
 
-    def _issue_code(self, where: str, user: str) -> str:
+    def _issue_code(self, where: str, user: str, language: str) -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         self.people.issue_code(where, user, code_digest(code))
         others = [hint(platform, "link", code) for platform in ("slack", "discord", "telegram") if platform != where]
-        return (f"Your link code: `{code}`. From your account on another platform, send "
-                f"{' or '.join(f'`{other}`' for other in others)}, or comment `devrel link {code}` on one of "
-                f"the project's GitHub issues, within {LINK_CODE_SECONDS // 60} minutes. It works once; nothing "
-                "is linked until then, and then your profile, `forget` and `export` cover both accounts. Keep it "
-                "to yourself: whoever posts it first is linked to you.")
+        return say("people.link.code", language, code=code, minutes=LINK_CODE_SECONDS // 60,
+                   others=f" {say('people.or', language)} ".join(f"`{other}`" for other in others))
 
-    def _redeem(self, where: str, user: str, code: str) -> str:
+    def _redeem(self, where: str, user: str, code: str, language: str) -> str:
         # A message queued before codes travelled as digests (a dead-letter redrive) still has the code.
         digest = code_digest(code) if len(code) == 8 else code
         issued = self.people.redeem_code(digest, where, user)
         if issued is None or issued == (where, user):
-            return ("That code can't be used. Codes work once, for a few minutes, and only from an account on "
-                    "another platform than the one that asked for it: ask for a new one with `link` there.")
+            return say("people.link.refused", language)
         accounts = self.people.link(issued, (where, user))
+        # Now the person's profile: the language they chose on the account that asked for the code.
+        language = self.people.profile(where, user).get("language") or language
         if where == "github":  # a public reply: it names no other account
-            return "Linked. The code is used up; you may delete your comment."
+            return say("people.link.github", language)
         platforms = sorted({platform for platform, _ in accounts})
-        return (f"Linked: your accounts on {', '.join(platforms)} are one person to the assistant now. Your "
-                "profile follows you across them, and `forget` on any of them forgets them all.")
+        return say("people.link.done", language, platforms=", ".join(platforms))
 
-    def _profile(self, where: str, user: str) -> str:
+    def _profile(self, where: str, user: str, language: str) -> str:
         profile = self.people.profile(where, user)
         linked = len(self.people.accounts(where, user))
-        shown = {"language": profile.get("language") or "not set (detected from what you write)",
-                 "experience": profile.get("experience") or "not set",
-                 "interests": profile.get("interests") or "not set",
-                 "timezone": profile.get("timezone") or "not set"}
-        lines = [f"Your profile{f' (for your {linked} linked accounts)' if linked > 1 else ''}:",
-                 *(f"- {field}: {shown[field]}" for field in PROFILE_FIELDS),
-                 "", f"To change it, {PROFILE_USAGE}."]
+        not_set = say("people.profile.not_set", language)
+        shown = {"language": profile.get("language") or say("people.profile.detected", language),
+                 "experience": profile.get("experience") or not_set,
+                 "interests": profile.get("interests") or not_set,
+                 "timezone": profile.get("timezone") or not_set}
+        heading = say("people.profile", language,
+                      linked=say("people.profile.linked", language, count=linked) if linked > 1 else "")
+        example = "profile set language=fr experience=newcomer interests=python,docs timezone=Europe/Paris"
+        lines = [heading, *(f"- {field}: {shown[field]}" for field in PROFILE_FIELDS), "",
+                 say("people.profile.change", language, example=example, levels=", ".join(EXPERIENCE))]
         return "\n".join(lines)
