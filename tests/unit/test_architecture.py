@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from devrel.python_source import parse_python
+
 PACKAGE = Path(__file__).resolve().parents[2] / "layers" / "devrel" / "devrel"
 DOMAIN = ("usecases", "knowledge", "triage", "health", "review", "release")
 COMPOSITION_ROOT = PACKAGE / "runtime.py"
@@ -24,7 +26,7 @@ def modules(*folders: str) -> Iterator[Path]:
 
 
 def imported(path: Path) -> Iterator[str]:
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse_python(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -34,14 +36,14 @@ def imported(path: Path) -> Iterator[str]:
 def adapter_classes() -> set[str]:
     names = set(OTHER_CLIENTS)
     for path in modules("adapters"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse_python(path.read_text(encoding="utf-8"))
         names |= {node.name for node in tree.body if isinstance(node, ast.ClassDef) and not node.name.startswith("_")}
     return names
 
 
 def constructions(path: Path, classes: set[str]) -> list[str]:
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse_python(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
             if name in classes or (name in ("client", "resource") and "boto" in ast.unparse(node.func)):
@@ -73,6 +75,6 @@ def test_adapters_and_model_clients_are_built_only_in_the_composition_root() -> 
 @pytest.mark.parametrize("function", sorted(p.name for p in (PACKAGE.parents[2] / "functions").iterdir()))
 def test_each_function_is_one_line_of_wiring(function: str) -> None:
     app = PACKAGE.parents[2] / "functions" / function / "app.py"
-    tree = ast.parse(app.read_text(encoding="utf-8"))
+    tree = parse_python(app.read_text(encoding="utf-8"))
     statements = [node for node in tree.body if not isinstance(node, ast.Import | ast.ImportFrom | ast.Expr)]
     assert len(statements) == 1 and isinstance(statements[0], ast.Assign)

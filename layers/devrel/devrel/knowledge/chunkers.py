@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 
 from devrel.knowledge.credentials import is_secrets_file
 from devrel.knowledge.documents import Chunk, ChunkKind
+from devrel.python_source import parse_python
 
 MAX_LINES = 40
 # Chunks this short carry too little meaning alone; neighbours are merged up to this size.
@@ -217,7 +218,7 @@ def _python_body(body: list[ast.stmt], lines: list[str], prefix: str, fallback: 
 
 
 def python_spans(text: str, lines: list[str], module: str, max_lines: int = MAX_LINES) -> list[Span]:
-    tree = ast.parse(text)
+    tree = parse_python(text)
     return _python_body(tree.body, lines, "", f"module {module}", max_lines)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePosixPath
 
+from devrel.python_source import parse_python
 from devrel.release.changes import ApiBreak
 
 # Paths whose names are nobody's public API.
@@ -67,7 +68,7 @@ def _declared_all(tree: ast.Module) -> set[str] | None:
 
 def _parse(source: str) -> ast.Module | None:
     try:
-        return ast.parse(source)
+        return parse_python(source)
     except (SyntaxError, ValueError):
         return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from devrel.python_source import parse_python
 from devrel.review.diff import FileDiff
 from devrel.review.model import Finding
 
@@ -18,7 +19,7 @@ BROAD = frozenset({"Exception", "BaseException"})
 
 def parse(source: str) -> ast.Module | None:
     try:
-        return ast.parse(source)
+        return parse_python(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

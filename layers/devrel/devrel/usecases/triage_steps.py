@@ -17,6 +17,8 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from devrel.events import DiscordAddress, GithubAddress, InboundEvent, IssueOpened, Reply, SlackAddress
+from devrel.knowledge.language import detect_language
+from devrel.messages import say
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, IssueTracker, Item, PathAuthors, Store, Workflows, execution_name
 from devrel.records import Action, ActivityLog
@@ -223,10 +225,18 @@ def _assignee_line(state: dict[str, Any], people: list[str], applied: bool) -> s
     return f"- {'Assigned to' if applied else 'Suggested assignee' + ('s' if len(people) > 1 else '')}: {named}."
 
 
+def author_language(issue: IssueFacts) -> str:
+    """The language the author wrote the issue in (English when unsure): what the comment says to them is in it."""
+    text = f"{issue.title}\n\n{issue.body}".strip()
+    return detect_language(text) if text else "en"
+
+
 def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConfig,
-                    people: list[str] | None = None, applied: bool = False) -> str:
-    """One explainable comment: what the bot concluded and why, and what it needs."""
-    lines = [f"Thanks for the report, @{issue.author}!" if issue.author else "Thanks for the report!"]
+                    people: list[str] | None = None, applied: bool = False, language: str = "en") -> str:
+    """One explainable comment: what the bot concluded and why, and what it needs. What is addressed to the
+    author is in their `language`; the conclusions (type, labels, priority, assignees) are for maintainers."""
+    lines = [say("triage.thanks_named", language, author=issue.author) if issue.author
+             else say("triage.thanks", language)]
     classification = _result(state, "classification")
     if classification.get("type") and not classification.get("abstained"):
         lines.append(f"- This looks like a **{classification['type']}** "
@@ -243,8 +253,7 @@ def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConf
         target = candidate.get("url") or f"#{candidate['number']}"
         # Titles are other people's words: a mention in one must not notify anybody from our comment.
         title = break_mentions(str(candidate["title"]))
-        lines.append(f"- Possibly a duplicate of {target} ('{title}', similarity "
-                     f"{candidate['score']:.2f}). If it is not, just say so and a maintainer will keep this open.")
+        lines.append(say("triage.duplicate", language, target=target, title=title, score=f"{candidate['score']:.2f}"))
     if duplicates.get("candidates") and duplicates.get("threshold") is not None:
         lines.append(f"  <sub>Similarities of {duplicates['threshold']:.2f} and above are reported "
                      f"({duplicates.get('threshold_basis') or 'configured'}).</sub>")
@@ -253,9 +262,9 @@ def compose_comment(issue: IssueFacts, state: dict[str, Any], config: TriageConf
         lines.append(assignee_line)
     missing = _result(state, "completeness").get("missing") or []
     if missing:
-        lines.append("\nTo help a maintainer look into this, could you add:")
-        lines.extend(f"- {CHECKLIST_PROMPTS[item]}" for item in missing if item in CHECKLIST_PROMPTS)
-    lines.append("\n<sub>I am the project's triage assistant; a maintainer will review this.</sub>")
+        lines.append("\n" + say("triage.please_add", language))
+        lines.extend(f"- {say(f'triage.add.{item}', language)}" for item in missing if item in CHECKLIST_PROMPTS)
+    lines.append(f"\n<sub>{say('triage.footer', language)}</sub>")
     return "\n".join(lines)
 
 
@@ -263,20 +272,18 @@ def _security(state: dict[str, Any]) -> bool:
     return bool(_result(state, "analysis").get("security"))
 
 
-def security_notice(issue: IssueFacts, config: TriageConfig) -> str:
+def security_notice(issue: IssueFacts, config: TriageConfig, language: str = "en") -> str:
     """The only public reply to a report that may describe a vulnerability: where to report it privately.
     No labels, no type, no priority, no duplicate links: nothing that adds to what is public."""
     repo = f"https://github.com/{issue.repository}"
     policy = config.security_policy_url or f"{repo}/security/policy"
-    greeting = f"Thanks for the report, @{issue.author}." if issue.author else "Thanks for the report."
+    greeting = say("security.thanks_named", language, author=issue.author) if issue.author \
+        else say("security.thanks", language)
     return "\n".join([
         greeting,
-        "This may describe a security vulnerability, and those are best not discussed in public. Please "
-        f"report it privately as the project's security policy ([SECURITY.md]({policy})) describes, or through "
-        f"GitHub's [private vulnerability reporting]({repo}/security/advisories/new).",
-        "If you can, edit this issue to remove the details. The maintainers have been told privately. "
-        "If this is not a security problem, just say so and a maintainer will take it from here.",
-        "\n<sub>I am the project's triage assistant; a maintainer will review this.</sub>",
+        say("security.privately", language, policy=policy, advisory=f"{repo}/security/advisories/new"),
+        say("security.edit", language),
+        f"\n<sub>{say('triage.footer', language)}</sub>",
     ])
 
 
@@ -524,7 +531,8 @@ class TriageSteps:
                       data={"labels": labels, "acted_at": acted_at})
         reason = "triage of a new issue" if not _result(state, "follow_up") else "the author answered"
         if config.dry_run or self._tracker is None:
-            comment = compose_comment(issue, state, config, people, applied=config.assign == "apply")
+            comment = compose_comment(issue, state, config, people, applied=config.assign == "apply",
+                                      language=author_language(issue))
             self._store.put(marker)
             self._do(state, "comment", comment, f"{reason} (dry run)", None)
             if labels:
@@ -540,12 +548,17 @@ class TriageSteps:
         if applying:
             # GitHub's own check: someone without access to the repository cannot be assigned.
             people = [login for login in people if self._assignable(issue.repository, login)]
-        comment = compose_comment(issue, state, config, assigned or people, applied=config.assign == "apply")
+        comment = compose_comment(issue, state, config, assigned or people, applied=config.assign == "apply",
+                                  language=author_language(issue))
         comment_id = previous.data.get("comment_id") if previous else None
         # Re-analysis after the author answered: comment again only if the conclusion changed.
         if previous is None or previous.data.get("labels") != labels:
             comment_id = self._do(state, "comment", comment, reason,
                                   lambda: tracker.comment(issue.repository, issue.number, comment))
+            # Noted at once: a runner killed before this step is recorded runs it again on restart, and
+            # must then find the comment made, not post a second one.
+            self._store.put(Item(pk=marker.pk, sk=marker.sk,
+                                 data={**marker.data, "comment_id": comment_id, "assigned": assigned}))
         if labels:
             self._do(state, "label", ", ".join(labels), reason,
                      lambda: tracker.add_labels(issue.repository, issue.number, labels))
@@ -566,7 +579,7 @@ class TriageSteps:
                                 acted_at: float) -> dict[str, Any]:
         """Point the reporter to private reporting; tell the maintainers privately (activity log and
         their channel). The text only made the bot say less in public, never do more."""
-        comment = security_notice(issue, config)
+        comment = security_notice(issue, config, author_language(issue))
         signal = str(_result(state, "analysis").get("security_signal") or "")
         marker = Item(pk=f"triage#{issue.repository}", sk=f"{issue.number:010d}",
                       data={"labels": [], "acted_at": acted_at, "security": True})
