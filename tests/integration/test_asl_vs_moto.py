@@ -372,6 +372,10 @@ def moto_url() -> Iterator[str]:
         f"{url}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=10
     ).raise_for_status()
     yield url
+    # moto's configuration is global to the process: the cloud rehearsal's own moto must not inherit it.
+    requests.post(
+        f"{url}/moto-api/config", json={"stepfunctions": {"execute_state_machine": False}}, timeout=10
+    ).raise_for_status()
     server.stop()
 
 
