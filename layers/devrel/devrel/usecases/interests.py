@@ -57,21 +57,21 @@ class Inferred:
         return MERGED_WEIGHT * self.merged + self.unmerged + self.issues
 
 
-def _areas(path: str) -> dict[str, str]:
-    """interest -> what in the path shows it (`docs/`, `*.py`)."""
-    found: dict[str, str] = {}
+def _areas(path: str) -> list[tuple[str, str]]:
+    """(interest, what in the path shows it: `docs/`, `*.py`) for one changed path."""
+    found: list[tuple[str, str]] = []
     parts = [part for part in path.strip("/").split("/") if part]
     if len(parts) >= 2:
         top = parts[0].lower()
         if top in _PACKAGE_ROOTS:
             if len(parts) >= 3:  # src/widgets.py is a module, no area of its own
-                found[parts[1].lower()] = f"{parts[0]}/{parts[1]}/"
+                found.append((parts[1].lower(), f"{parts[0]}/{parts[1]}/"))
         elif top in _AREAS or not top.startswith("."):  # other hidden directories are tool settings
-            found[_AREAS.get(top, top)] = f"{parts[0]}/"
+            found.append((_AREAS.get(top, top), f"{parts[0]}/"))
     extension = parts[-1].rsplit(".", 1)[1].lower() if parts and "." in parts[-1].lstrip(".") else ""
     if extension in _LANGUAGES:
-        found.setdefault(_LANGUAGES[extension], f"*.{extension}")
-    return {interest: via for interest, via in found.items() if interest_is_valid(interest)}
+        found.append((_LANGUAGES[extension], f"*.{extension}"))
+    return [(interest, via) for interest, via in found if interest_is_valid(interest)]
 
 
 def infer(contributions: Iterable[Mapping[str, Any]], limit: int = MAX_INFERRED) -> list[Inferred]:
@@ -85,23 +85,24 @@ def infer(contributions: Iterable[Mapping[str, Any]], limit: int = MAX_INFERRED)
         if key in seen:  # the same one through two records (never expected; counted once anyway)
             continue
         seen.add(key)
+        # interest -> what showed it in this one contribution (several files may: counted once).
+        shown: dict[str, set[str]] = {}
         if contribution.get("kind") == "issue":
-            tally = "issues"
-            shown = {label.strip().lower(): label.strip() for label in contribution.get("labels") or []
-                     if label.strip().lower() not in _PROCESS_LABELS and interest_is_valid(label.strip().lower())}
-            by_label = True
+            tally, kept = "issues", "labels"
+            for label in contribution.get("labels") or []:
+                name = str(label).strip()
+                if name.lower() not in _PROCESS_LABELS and interest_is_valid(name.lower()):
+                    shown.setdefault(name.lower(), set()).add(name)
         else:
-            tally = "merged" if contribution.get("merged") else "unmerged"
-            shown = {}
+            tally, kept = ("merged" if contribution.get("merged") else "unmerged"), "paths"
             for path in contribution.get("paths") or []:
-                for interest, via in _areas(str(path)).items():
-                    shown.setdefault(interest, via)
-            by_label = False
-        for interest, via in shown.items():
+                for interest, via in _areas(str(path)):
+                    shown.setdefault(interest, set()).add(via)
+        for interest, vias in shown.items():
             entry = counts.setdefault(interest, {"merged": 0, "unmerged": 0, "issues": 0, "paths": set(),
                                                  "labels": set()})
             entry[tally] += 1
-            entry["labels" if by_label else "paths"].add(via)
+            entry[kept] |= vias
     inferred = [Inferred(interest, entry["merged"], entry["unmerged"], entry["issues"], tuple(sorted(entry["paths"])),
                          tuple(sorted(entry["labels"]))) for interest, entry in counts.items()]
     return sorted(inferred, key=lambda found: (-found.score, -found.merged, found.interest))[:limit]
