@@ -68,7 +68,7 @@ def test_areas_languages_and_labels_each_count_a_contribution_once() -> None:
         pull(3, ["src/widgets/cache.py", "tests/test_cache.py"], merged=True),
         pull(4, ["doc/old.txt", "src/widgets/cli.py"]),
         issue(5, ["bug", "documentation"]),
-        issue(6, ["bug", "duplicate"]),
+        issue(6, ["bug", "duplicate", "good first issue"]),
     ], limit=20)}
     # Three docs pull requests: two merged (docs/ and *.md/*.rst), one unmerged (doc/ is the same area).
     assert found["docs"] == Inferred("docs", merged=2, unmerged=1, paths=("*.md", "*.rst", "doc/", "docs/"))
@@ -77,7 +77,8 @@ def test_areas_languages_and_labels_each_count_a_contribution_once() -> None:
     assert found["tests"] == Inferred("tests", merged=1, paths=("tests/",))
     assert found["bug"] == Inferred("bug", issues=2, labels=("bug",))
     assert found["documentation"].issues == 1
-    assert "duplicate" not in found and "src" not in found  # a process label; a package root is no area
+    # Labels of handling or difficulty are no interests; a package root is no area.
+    assert "duplicate" not in found and "good first issue" not in found and "src" not in found
     assert found["docs"].score == 2 * 2 + 1
 
 

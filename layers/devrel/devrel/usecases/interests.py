@@ -35,9 +35,11 @@ _LANGUAGES = {"py": "python", "pyi": "python", "js": "javascript", "jsx": "javas
               "rb": "ruby", "c": "c", "h": "c", "cc": "c++", "cpp": "c++", "hpp": "c++", "cs": "c#", "php": "php",
               "swift": "swift", "sh": "shell", "md": "docs", "rst": "docs", "css": "css", "scss": "css",
               "html": "html", "sql": "sql", "tf": "terraform"}
-# Labels about an issue's handling, not its subject: nothing anyone is interested in.
+# Labels about an issue's handling or difficulty, not its subject: nothing anyone is interested in (and the
+# first-issue ones would match every suggestion of the welcome).
 _PROCESS_LABELS = frozenset({"duplicate", "invalid", "wontfix", "won't fix", "stale", "triage", "needs-triage",
-                             "needs triage", "needs-info", "needs info", "needs-information"})
+                             "needs triage", "needs-info", "needs info", "needs-information", "good first issue",
+                             "help wanted", "first-timers-only"})
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,8 @@ def export(interests: Interests) -> dict[str, Any]:
                           "paths": list(found.paths), "labels": list(found.labels)} for found in interests.inferred]}
 
 
-_WORDS = re.compile(r"\s+")
+# A label's runs of white space as one space (a label is kept as GitHub shows it).
+_SPACES = re.compile(r"\s+")
 
 
 class ContributionRecorder:
@@ -205,7 +208,7 @@ class ContributionRecorder:
             return None
         if isinstance(intent, IssueOpened):
             self._contributions.opened(actor.id, intent.repository, intent.number, "issue",
-                                       [_WORDS.sub(" ", label) for label in intent.labels])
+                                       [_SPACES.sub(" ", label) for label in intent.labels])
         elif isinstance(intent, PullRequestOpened):
             self._contributions.opened(actor.id, intent.repository, intent.number, "pull_request")
         else:
@@ -218,7 +221,7 @@ class ContributionRecorder:
         if not isinstance(intent, IssueChanged) or intent.removed:
             return None
         known = self._contributions.update(intent.repository, intent.number,
-                                           labels=[_WORDS.sub(" ", label) for label in intent.labels])
+                                           labels=[_SPACES.sub(" ", label) for label in intent.labels])
         return "contribution-labels" if known else None
 
     def merged(self, event: InboundEvent) -> str | None:
