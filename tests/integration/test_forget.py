@@ -23,6 +23,7 @@ from devrel.records import (
     Action,
     ActivityLog,
     CommitLog,
+    Contributions,
     EventLog,
     FeedbackLog,
     PersonalData,
@@ -84,6 +85,13 @@ def fill(store: Store) -> None:
     CommitLog(store).add("acme/widgets", "abc123", "octo-ada", NOW, {"src/a.py": 3})
     CommitLog(store).add("acme/widgets", "def456", "bobcat", NOW, {"src/b.py": 1})
     AssigneeLoad(store).observe("acme/widgets", 7, ["octo-ada", "bobcat"], True)
+    # Her and Bob's issues and pull requests, as the interests are inferred from them.
+    contributions = Contributions(store, clock)
+    contributions.opened("583231", "acme/widgets", 8, "pull_request")
+    contributions.update("acme/widgets", 8, paths=["docs/index.md"])
+    contributions.update("acme/widgets", 8, merged_by_author="583231")
+    contributions.opened("583231", "acme/widgets", 9, "issue", ["documentation"])
+    contributions.opened("99", "acme/widgets", 10, "issue", ["bug"])
 
 
 def everything(store: Store) -> str:
@@ -130,10 +138,13 @@ def test_forget_a_github_contributor_by_numeric_id_with_their_login(store: Store
     data = PersonalData(store)
     octo = data.person("github", "583231")
     assert octo.names == {"octo-ada"}
+    assert len(data.export(octo)["records"]["contributions"]) == 4  # two records, each with its author pointer
     data.forget(octo)
     left = everything(store)
     assert "octo-ada" not in left and "583231" not in left and ADA_NAME in left
     assert aggregates(store) == before
+    assert Contributions(store, lambda: NOW).of("github", "583231") == []
+    assert [c["number"] for c in Contributions(store, lambda: NOW).of("github", "99")] == [10]  # Bob's stay
     assert AssigneeLoad(store).of("bobcat") == 1 and AssigneeLoad(store).of("octo-ada") == 0
 
 
@@ -158,6 +169,11 @@ def test_devrel_forget_and_export_at_the_edge_reach_the_onboarding_execution(tmp
     exported = devrel("export", f"slack:{ADA}")
     assert exported.returncode == 0, exported.stderr
     assert json.loads(exported.stdout)["names"] == [ADA_NAME]
+    assert json.loads(exported.stdout)["interests"] == {"used": "none", "interests": [], "inferred": []}
+    octo = json.loads(devrel("export", "github:583231").stdout)  # what is inferred from her GitHub account
+    assert octo["interests"]["used"] == "inferred" and len(octo["records"]["contributions"]) == 4
+    assert {(i["interest"], i["merged_pull_requests"], i["issues"]) for i in octo["interests"]["inferred"]} == \
+        {("docs", 1, 0), ("documentation", 0, 1)}
     bad = devrel("forget", "myspace:ada")
     assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1 and "PLATFORM:ID" in bad.stderr
     forgot = devrel("forget", f"slack:{ADA}")

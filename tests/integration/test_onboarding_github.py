@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from devrel.ports import Store
-from devrel.records import People
+from devrel.records import Contributions, People
 from devrel.runtime import Services
 from support.fakes import fake_services
 from support.slack_flow import deliver_slack_event
@@ -118,3 +118,34 @@ def test_without_a_profile_the_first_label_comes_first_and_a_failing_github_leav
     welcome_for(services, "U0NEW3")
     text = posts(received)[-1]
     assert "Welcome" in text and "  - #" not in text and f"https://github.com/{REPO}/contribute" in text
+
+
+def test_without_stated_interests_the_welcome_uses_those_inferred_from_their_linked_github_account(
+        services: Services, apis: tuple[str, list[Received], dict[str, Any]]) -> None:
+    _, received, _ = apis
+    contributions = Contributions(services.store, services.clock)
+    # Their merged pull request changed Python files; someone else's work is all Rust.
+    contributions.opened("583231", REPO, 40, "pull_request")
+    contributions.update(REPO, 40, paths=["plugins/loader.py"], merged_by_author="583231")
+    contributions.opened("777", REPO, 41, "issue", ["rust"])
+    People(services.store, services.clock).link(("slack", "U0NEW4"), ("github", "583231"))
+    welcome_for(services, "U0NEW4")
+    text = posts(received)[-1]
+    lines = [line for line in text.splitlines() if line.startswith("  - #")]
+    assert lines[0].startswith("  - #21 Document the Python plugin API")  # python matched it
+    # Only the inferred interests a suggestion matched are named (plugins/ gave one too: no issue says it).
+    assert text.splitlines()[1] == "- Good first issues (picked for what you have worked on (python)):"
+
+    # A stated value wins over the inference; `none` stops it (the configured label order again).
+    People(services.store, services.clock).save_profile("slack", "U0NEW4", {"interests": "rust"})
+    services.store.delete("onboarded#slack", "U0NEW4")
+    welcome_for(services, "U0NEW4")
+    text = posts(received)[-1]
+    assert text.splitlines()[1].endswith("(picked for your interests (rust)):")
+    assert next(line.split()[1] for line in text.splitlines() if line.startswith("  - #")) == "#12"
+    People(services.store, services.clock).save_profile("slack", "U0NEW4", {"interests": "none"})
+    services.store.delete("onboarded#slack", "U0NEW4")
+    welcome_for(services, "U0NEW4")
+    text = posts(received)[-1]
+    assert "picked for" not in text
+    assert [line.split()[1] for line in text.splitlines() if line.startswith("  - #")] == ["#11", "#12", "#13"]

@@ -5,6 +5,7 @@ local HTTP stand-in of the three platform APIs."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -38,6 +39,21 @@ ADA, ADA_NAME, ADA_DISCORD, ADA_TELEGRAM = "U0ADA42", "ada.lovelace", "803511102
 BOB = "U0BOB77"
 
 
+# Reviews are dry runs here (nothing is posted) and without the model: only the files they read matter.
+REVIEW_CONFIG = b"review:\n  dry_run: true\n  model_comments: false\n"
+ADA_GITHUB, ADA_LOGIN, BOB_GITHUB, MAINTAINER = 583231, "octo-ada", 4242, 1
+PULL_8: dict[str, Any] = {
+    "": lambda base: {"number": 8, "url": f"{base}/pulls/8", "title": "Explain the cache", "body": "", "state": "open",
+                      "user": {"login": ADA_LOGIN, "id": ADA_GITHUB}, "draft": False, "changed_files": 3,
+                      "head": {"sha": "head8", "ref": "cache-docs", "repo": {"full_name": "acme/widgets"}},
+                      "base": {"sha": "base8", "ref": "main", "repo": {"full_name": "acme/widgets"}}},
+    "/files": lambda base: [{"filename": name, "status": "modified", "additions": 1, "deletions": 0, "changes": 1,
+                             "patch": "@@ -1 +1,2 @@\n line\n+added"}
+                            for name in ("docs/cache.md", "docs/index.md", "src/widgets/cache.py")],
+    "/commits": lambda base: [{"sha": "head8", "commit": {"message": "Explain the cache"}}],
+}
+
+
 @pytest.fixture
 def platforms() -> Iterator[tuple[str, list[Received]]]:
     received: list[Received] = []
@@ -46,6 +62,15 @@ def platforms() -> Iterator[tuple[str, list[Received]]]:
         received.append(request)
         if request.path.startswith("/github/"):  # what PyGithub reads before it comments, and the comment
             base = f"{url}/github/repos/acme/widgets"
+            if request.path.startswith("/github/repos/acme/widgets/contents/"):  # the review's reads
+                if request.path.endswith("/.github/devrel.yml"):
+                    return 200, {"type": "file", "encoding": "base64", "name": "devrel.yml",
+                                 "path": ".github/devrel.yml", "size": len(REVIEW_CONFIG),
+                                 "content": base64.b64encode(REVIEW_CONFIG).decode(),
+                                 "sha": "c0"}, {}
+                return 404, {"message": "Not Found"}, {}
+            if request.path.startswith("/github/repos/acme/widgets/pulls/8"):  # Ada's pull request
+                return 200, PULL_8[request.path.removeprefix("/github/repos/acme/widgets/pulls/8")](base), {}
             if request.path.endswith("/comments"):
                 return 201, {"id": 501, "body": request.json()["body"]}, {}
             if request.path.endswith("/issues/7"):
@@ -155,6 +180,42 @@ def github_comment(services: Services, body: str, login: str = "octo-ada", user_
                                                                                                       payload)},
                           payload)
     return handle_github_webhook(request, services).status
+
+
+def github_event(services: Services, event: str, payload: dict[str, Any]) -> None:
+    body = json.dumps({"repository": {"full_name": "acme/widgets"}, **payload}).encode()
+    request = HttpRequest("POST", "/github/webhook", {"x-github-event": event,
+                                                      "x-github-delivery": f"gh-{next(_triggers)}",
+                                                      "x-hub-signature-256": signatures.signature_for(GITHUB_SECRET,
+                                                                                                      body)}, body)
+    assert handle_github_webhook(request, services).status == 202
+
+
+def user(login: str, user_id: int) -> dict[str, Any]:
+    return {"login": login, "id": user_id, "type": "User"}
+
+
+def contribute_on_github(services: Services) -> None:
+    """Ada's pull request (reviewed, then merged by a maintainer) and her issue (labelled later by the
+    maintainer), and an issue of Bob's, each a signed delivery through the webhook and the worker."""
+    ada, bob, maintainer = user(ADA_LOGIN, ADA_GITHUB), user("bobcat", BOB_GITHUB), user("maint", MAINTAINER)
+    pull = {"number": 8, "title": "Explain the cache", "user": ada, "author_association": "CONTRIBUTOR",
+            "head": {"sha": "head8", "repo": {"full_name": "acme/widgets"}},
+            "base": {"sha": "base8", "repo": {"full_name": "acme/widgets"}}}
+    github_event(services, "pull_request", {"action": "opened", "pull_request": pull, "sender": ada})
+    github_event(services, "issues", {"action": "opened", "sender": ada, "issue": {
+        "number": 5, "title": "The cache docs are unclear", "user": ada, "author_association": "CONTRIBUTOR",
+        "labels": [{"name": "documentation"}]}})
+    github_event(services, "issues", {"action": "opened", "sender": bob, "issue": {
+        "number": 6, "title": "Port it to Rust", "user": bob, "author_association": "CONTRIBUTOR",
+        "labels": [{"name": "rust"}, {"name": "cli"}]}})
+    work(services)
+    github_event(services, "pull_request", {"action": "closed", "sender": maintainer,
+                                            "pull_request": {**pull, "merged": True, "state": "closed"}})
+    github_event(services, "issues", {"action": "labeled", "sender": maintainer, "issue": {
+        "number": 5, "title": "The cache docs are unclear", "user": ada, "state": "open",
+        "labels": [{"name": "documentation"}, {"name": "cli"}]}})
+    work(services)
 
 
 def said(received: list[Received]) -> str:
@@ -366,3 +427,57 @@ def test_a_new_conversation_starts_from_the_persons_latest_one_on_a_linked_accou
     assert not any("widget cache" in line for line in turns) and any("dark theme" in line for line in turns)
     assert f"account-threads#slack:{ADA.lower()}" not in left and f"account-threads#discord:{ADA_DISCORD}" not in left
     assert "account-threads#slack:u0bob77" in left
+
+
+def test_profile_shows_interests_inferred_from_their_linked_github_account_with_the_evidence(
+        services: Services, platforms: tuple[str, list[Received]]) -> None:
+    url, received = platforms
+    contribute_on_github(services)
+    reviewed = [r.path for r in received if r.path.startswith("/github/repos/acme/widgets/pulls/8")]
+    assert "/github/repos/acme/widgets/pulls/8/files" in reviewed  # the paths come from the review's read
+    link_slack_and_discord(services, url, received)
+    slack_command(services, url, "profile")
+    work(services)
+    assert "inferred" not in said(received)  # her GitHub account is not linked yet: nothing of it is read
+
+    slack_command(services, url, "link")
+    work(services)
+    code = re.search(r"`([A-Z2-9]{8})`", said(received)).group(1)  # type: ignore[union-attr]
+    assert github_comment(services, f"devrel link {code}", login=ADA_LOGIN, user_id=ADA_GITHUB) == 202
+    work(services)
+    slack_command(services, url, "profile")
+    work(services)
+    lines = said(received).splitlines()
+    assert "- interests: not set" in lines  # nothing stated; what is inferred is listed apart
+    start = lines.index("Interests inferred from your contributions (used until you set yours):")
+    assert lines[start + 1:start + 6] == [
+        "- docs: 1 merged pull request touching *.md, docs/",
+        "- python: 1 merged pull request touching *.py",
+        "- widgets: 1 merged pull request touching src/widgets/",
+        "- cli: 1 issue you opened labelled cli",  # added by the maintainer: still her issue's label
+        "- documentation: 1 issue you opened labelled documentation"]
+    assert lines[start + 6] == ("To replace them, send `/devrel profile set interests=docs,python,widgets,cli,"
+                                "documentation` with your own; `/devrel profile set interests=none` turns this "
+                                "inference off.")
+    assert "rust" not in said(received)  # Bob's issue
+
+    # In French on her linked Discord account; `none` turns it off, a cleared value brings it back.
+    slack_command(services, url, "profile set language=fr")
+    discord_command(services, "profile", [{"name": "set", "type": 3, "value": "interests=none"}])
+    work(services)
+    off = said(received)
+    assert "- interests: aucun (non déduits de vos contributions ; `/devrel profile set:interests=` les déduit" \
+        in off and "- docs:" not in off
+    slack_command(services, url, "profile set interests=rust, wasm")
+    work(services)
+    stated = said(received).splitlines()
+    assert "- interests: rust, wasm" in stated
+    start = stated.index("Centres d'intérêt déduits de vos contributions (non utilisés : ceux que vous avez "
+                         "définis priment) :")
+    assert stated[start + 1] == "- docs: 1 pull request fusionnée touchant *.md, docs/"
+
+    slack_command(services, url, "forget")
+    slack_command(services, url, "forget confirm")
+    work(services)
+    left = everything(services.store)
+    assert str(ADA_GITHUB) not in left and "contributions#github:4242" in left  # hers gone, Bob's kept

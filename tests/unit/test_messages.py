@@ -53,7 +53,8 @@ def test_say_falls_back_to_english_and_fills_placeholders() -> None:
     assert "3 Minuten" in say("people.rate_limited", "de", minutes=3)
 
 
-@pytest.mark.parametrize("table", [onboarding._WELCOMES, onboarding._FOR_INTERESTS, handoff._ANSWERED,
+@pytest.mark.parametrize("table", [onboarding._WELCOMES, onboarding._FOR_INTERESTS, onboarding._FOR_INFERRED,
+                                   handoff._ANSWERED,
                                    first_contribution._CONGRATULATIONS, answering._PHRASES])
 def test_the_tables_kept_with_their_code_have_every_language(table: dict[str, object]) -> None:
     assert set(LANGUAGES) <= set(table)

@@ -11,6 +11,7 @@ import pytest
 from devrel.events import Actor, InboundEvent, IssueOpened, Question, SlackAddress
 from devrel.handlers.worker import process_sqs_batch
 from devrel.queue_messages import read_message
+from devrel.records import Contributions
 from devrel.runtime import Services
 from support.fakes import RecordingPlatform, fake_services
 
@@ -48,9 +49,12 @@ def test_every_event_is_logged_and_routed_by_its_intent(services: Services) -> N
     opened = InboundEvent(platform="github", kind="github.issues.opened", delivery_id="g1", thread="o/r#5",
                           actor=Actor(id="1", name="newbie"),
                           intent=IssueOpened(repository="o/r", number=5, title="Crash", first_time=True))
-    assert services.dispatcher.dispatch(opened) == "onboarding-started,triage-started"
+    # Noted first as the author's contribution (what interests are inferred from), then onboarding and triage.
+    assert services.dispatcher.dispatch(opened) == "contribution-noted,onboarding-started,triage-started"
     started = [name for name, _, _ in services.workflows.started]  # type: ignore[attr-defined]
     assert started == ["OnboardingStateMachine", "TriageStateMachine"]
+    assert [(c["repository"], c["number"], c["kind"]) for c in Contributions(services.store).of("github", "1")] \
+        == [("o/r", 5, "issue")]
     assert [logged.kind for logged in services.event_log.since("github", 0)] == ["github.issues.opened"]
 
 

@@ -181,6 +181,72 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": ", {count} accueils en cours supprimés", "de": ", {count} laufende Onboardings gelöscht",
         "pt": ", {count} integrações em andamento apagadas",
     },
+    # --- interests inferred from contributions (usecases/interests.py) -----------------------------------
+    "people.interests.used": {
+        "en": "Interests inferred from your contributions (used until you set yours):",
+        "es": "Intereses deducidos de tus contribuciones (se usan hasta que definas los tuyos):",
+        "fr": "Centres d'intérêt déduits de vos contributions (utilisés tant que vous n'avez pas défini les vôtres) :",
+        "de": "Aus deinen Beiträgen abgeleitete Interessen (gelten, bis du eigene setzt):",
+        "pt": "Interesses deduzidos das suas contribuições (usados até você definir os seus):",
+    },
+    "people.interests.unused": {
+        "en": "Interests inferred from your contributions (not used: the ones you set win):",
+        "es": "Intereses deducidos de tus contribuciones (no se usan: mandan los que definiste):",
+        "fr": "Centres d'intérêt déduits de vos contributions (non utilisés : ceux que vous avez définis priment) :",
+        "de": "Aus deinen Beiträgen abgeleitete Interessen (nicht verwendet: deine eigenen haben Vorrang):",
+        "pt": "Interesses deduzidos das suas contribuições (não usados: valem os que você definiu):",
+    },
+    "people.interests.merged_one": {
+        "en": "{count} merged pull request touching {via}", "es": "{count} pull request fusionada que toca {via}",
+        "fr": "{count} pull request fusionnée touchant {via}", "de": "{count} gemergter Pull Request, der {via} ändert",
+        "pt": "{count} pull request integrado que altera {via}",
+    },
+    "people.interests.merged_many": {
+        "en": "{count} merged pull requests touching {via}", "es": "{count} pull requests fusionadas que tocan {via}",
+        "fr": "{count} pull requests fusionnées touchant {via}",
+        "de": "{count} gemergte Pull Requests, die {via} ändern",
+        "pt": "{count} pull requests integrados que alteram {via}",
+    },
+    "people.interests.unmerged_one": {
+        "en": "{count} pull request you opened (not merged) touching {via}",
+        "es": "{count} pull request que abriste (sin fusionar) que toca {via}",
+        "fr": "{count} pull request ouverte par vous (non fusionnée) touchant {via}",
+        "de": "{count} von dir eröffneter Pull Request (nicht gemergt), der {via} ändert",
+        "pt": "{count} pull request que você abriu (não integrado) que altera {via}",
+    },
+    "people.interests.unmerged_many": {
+        "en": "{count} pull requests you opened (not merged) touching {via}",
+        "es": "{count} pull requests que abriste (sin fusionar) que tocan {via}",
+        "fr": "{count} pull requests ouvertes par vous (non fusionnées) touchant {via}",
+        "de": "{count} von dir eröffnete Pull Requests (nicht gemergt), die {via} ändern",
+        "pt": "{count} pull requests que você abriu (não integrados) que alteram {via}",
+    },
+    "people.interests.issues_one": {
+        "en": "{count} issue you opened labelled {via}", "es": "{count} issue que abriste con la etiqueta {via}",
+        "fr": "{count} issue ouverte par vous avec le label {via}",
+        "de": "{count} von dir eröffnetes Issue mit dem Label {via}",
+        "pt": "{count} issue que você abriu com o rótulo {via}",
+    },
+    "people.interests.issues_many": {
+        "en": "{count} issues you opened labelled {via}", "es": "{count} issues que abriste con la etiqueta {via}",
+        "fr": "{count} issues ouvertes par vous avec le label {via}",
+        "de": "{count} von dir eröffnete Issues mit dem Label {via}",
+        "pt": "{count} issues que você abriu com o rótulo {via}",
+    },
+    "people.interests.replace": {
+        "en": "To replace them, send `{set}` with your own; `{off}` turns this inference off.",
+        "es": "Para reemplazarlos, envía `{set}` con los tuyos; `{off}` desactiva esta deducción.",
+        "fr": "Pour les remplacer, envoyez `{set}` avec les vôtres ; `{off}` désactive cette déduction.",
+        "de": "Um sie zu ersetzen, sende `{set}` mit deinen eigenen; `{off}` schaltet diese Ableitung ab.",
+        "pt": "Para substituí-los, envie `{set}` com os seus; `{off}` desativa esta dedução.",
+    },
+    "people.interests.off": {
+        "en": "none (not inferred from your contributions; `{on}` infers them again)",
+        "es": "ninguno (no se deducen de tus contribuciones; `{on}` vuelve a deducirlos)",
+        "fr": "aucun (non déduits de vos contributions ; `{on}` les déduit à nouveau)",
+        "de": "keine (nicht aus deinen Beiträgen abgeleitet; `{on}` leitet sie wieder ab)",
+        "pt": "nenhum (não deduzidos das suas contribuições; `{on}` volta a deduzi-los)",
+    },
     # --- hand-off to maintainers (usecases/handoff.py) ---------------------------------------------------
     "handoff.told": {
         "en": "I've already passed your question to the maintainers; one of them will follow up here.",

@@ -669,6 +669,80 @@ class People:
         return True
 
 
+class Contributions:
+    """What a person did on GitHub that their interests are inferred from (usecases/interests.py): per pull
+    request they opened, the paths it changed and whether it was merged; per issue they opened, its labels.
+
+    One partition per account, so a person's contributions are one query and go with them on forget-me;
+    `contribution-author#<repository>` / number -> the author, because the later events about an issue or
+    pull request (a label added, the review's file list) name who acted, not who opened it.
+    """
+
+    PREFIX = "contributions#"
+    AUTHORS = "contribution-author#"
+    # The paths a pull request changed, enough to see where it went (a vendoring one can touch thousands).
+    MAX_PATHS = 300
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 400 * 24 * 3600
+                 ) -> None:
+        self._store = store
+        self._clock = clock
+        self._ttl = ttl_seconds
+
+    @classmethod
+    def partition(cls, platform: str, user: str) -> str:
+        return f"{cls.PREFIX}{platform}:{user}"
+
+    @classmethod
+    def authors(cls, repository: str) -> str:
+        return f"{cls.AUTHORS}{repository}"
+
+    @staticmethod
+    def _key(repository: str, number: int) -> str:
+        return f"{repository}#{number:010d}"
+
+    def opened(self, user: str, repository: str, number: int, kind: Literal["pull_request", "issue"],
+               labels: list[str] | None = None) -> None:
+        """They opened an issue or pull request (a redelivery keeps what was learnt about it since)."""
+        self._save(user, repository, number, kind, {"labels": labels} if labels else {})
+
+    def author_of(self, repository: str, number: int) -> str | None:
+        item = self._store.get(self.authors(repository), f"{number:010d}")
+        return str(item.data["id"]) if item and item.data.get("id") else None
+
+    def update(self, repository: str, number: int, *, labels: list[str] | None = None,
+               paths: list[str] | None = None, merged_by_author: str | None = None) -> bool:
+        """What is now known about an issue or pull request: its labels, the paths it changed, or (with its
+        author, which the merge event names) that it was merged. False when its author is not known."""
+        author = merged_by_author or self.author_of(repository, number)
+        if author is None:
+            return False
+        changes: dict[str, Any] = {}
+        if labels is not None:
+            changes["labels"] = labels[:50]
+        if paths is not None:
+            changes["paths"] = paths[:self.MAX_PATHS]
+        if merged_by_author:
+            changes["merged"] = True
+        self._save(author, repository, number, "pull_request", changes)
+        return True
+
+    def _save(self, user: str, repository: str, number: int, kind: str, changes: dict[str, Any]) -> None:
+        pk, sk = self.partition("github", user), self._key(repository, number)
+        known = self._store.get(pk, sk)
+        data = dict(known.data) if known else {"kind": kind, "repository": repository, "number": number,
+                                                "at": self._clock()}
+        expires = int(self._clock()) + self._ttl
+        self._store.put(Item(pk, sk, {**data, **changes}, expires))
+        self._store.put(Item(self.authors(repository), f"{number:010d}", {"platform": "github", "id": user},
+                             expires))
+
+    def of(self, platform: str, user: str, limit: int = 1000) -> list[dict[str, Any]]:
+        """One account's contributions, newest first by key order within a repository."""
+        return [dict(item.data) for item in self._store.query(self.partition(platform, user), limit=limit,
+                                                               newest_first=True)]
+
+
 # --- One person's records: export and forget-me ------------------------------------------------------
 
 
@@ -840,6 +914,11 @@ def _about(item: Item, person: Person, alias: str) -> Finding | None:
         return Finding("rate limits", item, None)  # their hand-off requests (keyed by a hash of their id)
     elif pk == AccountThreads.partition(platform, person.id):
         return Finding("conversations", item, None)  # where they talked lately (pointers to their threads)
+    elif pk == Contributions.partition(platform, person.id):
+        return Finding("contributions", item, None)  # their issues and pull requests, for inferred interests
+    elif pk.startswith(Contributions.AUTHORS):
+        if (data.get("platform"), data.get("id")) == (platform, person.id):
+            return Finding("contributions", item, None)  # that they opened one (the pointer to its record)
     elif pk == f"account#{platform}":
         if item.sk == person.id:
             return Finding("links", item, None)

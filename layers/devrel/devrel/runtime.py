@@ -62,6 +62,7 @@ from devrel.records import (
     Action,
     ActivityLog,
     CommitLog,
+    Contributions,
     DocsGaps,
     EventLog,
     FeedbackLog,
@@ -94,6 +95,7 @@ if TYPE_CHECKING:
     from devrel.usecases.dispatch import Dispatcher
     from devrel.usecases.first_contribution import FirstContributions
     from devrel.usecases.handoff import HandOff
+    from devrel.usecases.interests import ContributionRecorder
     from devrel.usecases.onboarding import Newcomers, OnboardingSteps
     from devrel.usecases.people import PeopleRequests
     from devrel.usecases.related_issues import RelatedIssues
@@ -395,7 +397,15 @@ class Services:
         # A push is claimed for ten minutes while it is reviewed, and remembered for a month.
         once = Idempotency(self.store, "reviewed", self.clock, in_progress_seconds=600, ttl_seconds=30 * 24 * 3600)
         return PullRequestReviews(self.review_host, ReviewMemory(self.store), once, self.activity, self.clock,
-                                  tools=lambda: review_tools(self.llm), bot_login=self.settings.github_bot_login)
+                                  tools=lambda: review_tools(self.llm), bot_login=self.settings.github_bot_login,
+                                  noticed_paths=self.contributions.paths)
+
+    @cached_property
+    def contributions(self) -> ContributionRecorder:
+        """A person's issues and pull requests, as their interests are inferred from (usecases/interests.py)."""
+        from devrel.usecases.interests import ContributionRecorder
+
+        return ContributionRecorder(Contributions(self.store, self.clock))
 
     @cached_property
     def dispatcher(self) -> Dispatcher:
@@ -466,12 +476,13 @@ class Services:
             Feedback: [lambda event: conversation.record_feedback(event, feedback, self.conversations.answered)],
             InstallRevoked: [lambda event: conversation.revoke_installation(event, installations)],
             MemberJoined: [start_onboarding],
-            IssueOpened: [start_onboarding, start_triage],
-            IssueChanged: [follow_issue],
+            # The author is noted first: the welcome reads it, and the review adds the paths to it.
+            IssueOpened: [self.contributions.opened, start_onboarding, start_triage],
+            IssueChanged: [follow_issue, self.contributions.changed],
             RepositoriesInstalled: [load_installed],
-            PullRequestOpened: [start_onboarding, self.pull_request_reviews.handle],
+            PullRequestOpened: [self.contributions.opened, start_onboarding, self.pull_request_reviews.handle],
             PullRequestUpdated: [self.pull_request_reviews.handle],
-            PullRequestMerged: [self.first_contributions.congratulate],
+            PullRequestMerged: [self.contributions.merged, self.first_contributions.congratulate],
             ReleaseDrafted: [start_release],
             ReleaseDecision: [lambda event: self.release_approvals.decide(event)],
             ReleaseEditRequested: [lambda event: self.release_approvals.open_editor(event)],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from devrel.commands.common import command_settings
 from devrel.ports import execution_name
 from devrel.records import PLATFORMS, Person, PersonalData
 from devrel.runtime import build_services, build_store, forget_executions
+from devrel.usecases import interests
 
 
 def register(subparsers: Any) -> None:
@@ -49,8 +51,12 @@ def _people(args: argparse.Namespace) -> tuple[Any, PersonalData, list[Person]]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    _, data, (person, *linked) = _people(args)
-    exported = json.dumps(data.export(person, tuple(linked)), indent=2, ensure_ascii=False, default=str)
+    settings, data, (person, *linked) = _people(args)
+    records = data.export(person, tuple(linked))
+    # What is inferred from those records is theirs too: the interests shown to them, with the evidence.
+    inferred = interests.PersonInterests(build_store(settings), time.time).of(person.platform, person.id)
+    exported = json.dumps({**records, "interests": interests.export(inferred)}, indent=2, ensure_ascii=False,
+                          default=str)
     if args.output:
         args.output.write_text(exported + "\n", encoding="utf-8")
         print(f"wrote {person.platform}:{person.id}'s records to {args.output}", file=sys.stderr)

@@ -26,10 +26,13 @@ _LANGUAGE = re.compile(r"[a-z]{2}")
 _TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]{0,30}(?:/[A-Za-z0-9_+-]{1,30}){0,2}")
 _INTEREST = re.compile(r"[\w .+#/-]{1,30}")
 MAX_INTERESTS = 10
+# `interests=none`: they want no interests at all, so none are inferred for them either.
+INTERESTS_OFF = "none"
 
 PROFILE_USAGE = ("set it with `profile set language=fr experience=newcomer interests=python,docs "
                  "timezone=Europe/Paris` (any of them; `language=auto` goes back to detecting it from what "
-                 f"you write); experience is one of {', '.join(EXPERIENCE)}")
+                 "you write; `interests=none` stops inferring them from your contributions); "
+                 f"experience is one of {', '.join(EXPERIENCE)}")
 NOT_YOURS = "You can only see and change your own profile; nothing about anyone else is shown."
 
 
@@ -122,6 +125,11 @@ def _checked(key: str, value: str) -> str:
     if value and not _valid_timezone(value):
         raise CommandError("timezone is an IANA name such as Europe/Paris, America/New_York or UTC.")
     return value
+
+
+def interest_is_valid(interest: str) -> bool:
+    """Whether `profile set interests=...` would take it (an inferred interest must be one they can set)."""
+    return interest.lower() != INTERESTS_OFF and bool(_INTEREST.fullmatch(interest))
 
 
 def _valid_timezone(name: str) -> bool:

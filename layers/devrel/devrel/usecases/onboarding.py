@@ -33,6 +33,7 @@ from devrel.platforms.outbound import PlatformError
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, IssueTracker, Item, OpenItem, Store, Workflows, execution_name
 from devrel.records import PLATFORMS, Action, ActivityLog, EventLog, People
+from devrel.usecases.interests import PersonInterests
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +221,14 @@ _FOR_INTERESTS = {
     "de": "passend zu deinen Interessen ({interests})",
     "pt": "escolhidas pelos seus interesses ({interests})",
 }
+# Said instead when the interests were inferred from their contributions (usecases/interests.py).
+_FOR_INFERRED = {
+    "en": "picked for what you have worked on ({interests})",
+    "es": "elegidas según lo que has trabajado ({interests})",
+    "fr": "choisies selon ce sur quoi vous avez travaillé ({interests})",
+    "de": "passend zu dem, woran du gearbeitet hast ({interests})",
+    "pt": "escolhidas pelo que você já fez ({interests})",
+}
 
 # The labels a welcome suggests issues from, best first, unless .github/devrel.yml's `onboarding:
 # first_issue_labels` names others.
@@ -255,13 +264,13 @@ def nudge_text(language: str = "en") -> str:
 
 
 def welcome_text(name: str, project_repository: str | None, language: str = "en",
-                 suggestions: Sequence[OpenItem] = (), interests: Sequence[str] = ()) -> str:
+                 suggestions: Sequence[OpenItem] = (), interests: Sequence[str] = (), inferred: bool = False) -> str:
     greeting, first_issues, contribute, ask, stuck, _ = _WELCOMES.get(language, _WELCOMES["en"])
     lines = [greeting.format(name=f", {name}" if name else "")]
     if suggestions:
         # Titles are other people's words: quoted as plain text, mentions inert.
-        picked = f" ({_FOR_INTERESTS.get(language, _FOR_INTERESTS['en']).format(interests=', '.join(interests))})" \
-            if interests else ""
+        table = _FOR_INFERRED if inferred else _FOR_INTERESTS
+        picked = f" ({table.get(language, table['en']).format(interests=', '.join(interests))})" if interests else ""
         lines.append(f"- {first_issues}{picked}:")
         lines += [f"  - #{issue.number} {break_mentions(' '.join(issue.title.split())[:100])}: {issue.html_url}"
                   for issue in suggestions]
@@ -341,17 +350,18 @@ class OnboardingSteps:
         return language_of(People(self._store, self._clock), state.contributor.platform, state.contributor.id,
                            state.event.text)
 
-    def first_issues(self, state: OnboardingState) -> tuple[list[OpenItem], list[str]]:
-        """Open issues for a newcomer (the repository's first-issue labels), matched to the interests in their
-        profile, and those interests; none without a GitHub adapter or when GitHub fails (the welcome goes
-        out without them)."""
+    def first_issues(self, state: OnboardingState) -> tuple[list[OpenItem], list[str], bool]:
+        """Open issues for a newcomer (the repository's first-issue labels), matched to the interests they
+        stated, else those inferred from their contributions; the interests matched, and whether they were
+        inferred. None without a GitHub adapter or when GitHub fails (the welcome goes out without them)."""
         tracker = self._tracker()
         to = state.event.reply_to
         repository = (to.repository if isinstance(to, GithubAddress) and to.repository else None) or self._project
         if tracker is None or not repository:
-            return [], []
-        profile = People(self._store, self._clock).profile(state.contributor.platform, state.contributor.id)
-        interests = [part.strip() for part in profile.get("interests", "").split(",") if part.strip()]
+            return [], [], False
+        found_interests = PersonInterests(self._store, self._clock).of(state.contributor.platform,
+                                                                      state.contributor.id)
+        interests, inferred = found_interests.chosen, found_interests.source == "inferred"
         try:
             configured = (tracker.repository_config(repository).get("onboarding") or {}).get("first_issue_labels")
             labels = [str(label) for label in configured][:5] if isinstance(configured, list) and configured \
@@ -359,15 +369,16 @@ class OnboardingSteps:
             found = [issue for label in labels for issue in tracker.labelled_issues(repository, label)]
         except Exception as error:  # suggestions are a courtesy; the welcome matters more
             log.warning("no first issues for the welcome from %s: %s: %s", repository, type(error).__name__, error)
-            return [], []
+            return [], [], False
         suggestions = suggest_issues(found, labels, interests)
         matched = [i for i in interests if any(i.lower() in _words(f"{s.title} {s.body} {' '.join(s.labels)}")
                                                | {label.lower() for label in s.labels} for s in suggestions)]
-        return suggestions, matched
+        return suggestions, matched, inferred
 
     def welcome(self, state: OnboardingState) -> Welcomed:
-        suggestions, interests = self.first_issues(state)
-        text = welcome_text(state.contributor.name, self._project, self.language(state), suggestions, interests)
+        suggestions, interests, inferred = self.first_issues(state)
+        text = welcome_text(state.contributor.name, self._project, self.language(state), suggestions, interests,
+                            inferred)
         message_id = self._post(state, "welcome", text, f"a newcomer: {state.event.kind}")
         # Only now is the person welcomed (a failed welcome releases the claim in record_failure).
         self._newcomers.welcomed(state.contributor, dry_run=message_id is None)

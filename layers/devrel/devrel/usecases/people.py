@@ -23,6 +23,7 @@ from devrel.platforms.person_commands import CODE_ALPHABET, EXPERIENCE, PROFILE_
 from devrel.ports import ChatPlatform, Store
 from devrel.records import LINK_CODE_SECONDS, People, PersonalData, VisitorLimits, people_scope
 from devrel.usecases.conversation import Sleep, post_with_retries
+from devrel.usecases.interests import PersonInterests, profile_lines, set_command
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class PeopleRequests:
         # found through their records, so removed before those.
         self._forget_indexed = forget_indexed
         self.people = People(store, clock)
+        self._interests = PersonInterests(store, clock)
         self._data = PersonalData(store)
         self._limit = VisitorLimits(store, clock, config.requests_per_hour, 3600)
         self._forget_limit = VisitorLimits(store, clock, config.forgets_per_hour, 3600)
@@ -154,14 +156,18 @@ class PeopleRequests:
     def _profile(self, where: str, user: str, language: str) -> str:
         profile = self.people.profile(where, user)
         linked = len(self.people.accounts(where, user))
+        interests = self._interests.of(where, user)
         not_set = say("people.profile.not_set", language)
         shown = {"language": profile.get("language") or say("people.profile.detected", language),
                  "experience": profile.get("experience") or not_set,
-                 "interests": profile.get("interests") or not_set,
+                 "interests": say("people.interests.off", language, on=set_command(where, "interests="))
+                 if interests.source == "off" else profile.get("interests") or not_set,
                  "timezone": profile.get("timezone") or not_set}
         heading = say("people.profile", language,
                       linked=say("people.profile.linked", language, count=linked) if linked > 1 else "")
         example = "profile set language=fr experience=newcomer interests=python,docs timezone=Europe/Paris"
-        lines = [heading, *(f"- {field}: {shown[field]}" for field in PROFILE_FIELDS), "",
+        # What was inferred is listed apart from what they stated, with its evidence.
+        lines = [heading, *(f"- {field}: {shown[field]}" for field in PROFILE_FIELDS),
+                 *profile_lines(interests, where, language), "",
                  say("people.profile.change", language, example=example, levels=", ".join(EXPERIENCE))]
         return "\n".join(lines)

@@ -33,8 +33,12 @@ log = logging.getLogger(__name__)
 
 class PullRequestReviews:
     def __init__(self, host: PullRequestHost | None, memory: ReviewMemory, once: Idempotency, activity: ActivityLog,
-                 clock: Callable[[], float], tools: Callable[[], ReviewTools], bot_login: str | None = None) -> None:
+                 clock: Callable[[], float], tools: Callable[[], ReviewTools], bot_login: str | None = None,
+                 noticed_paths: Callable[[str, int, list[str]], None] = lambda repository, number, paths: None
+                 ) -> None:
         self._host = host
+        # The paths a pull request changes, read here anyway: what its author's interests are inferred from.
+        self._noticed_paths = noticed_paths
         self._memory = memory
         self._once = once
         self._activity = activity
@@ -85,6 +89,7 @@ class PullRequestReviews:
         changes: ChangeSet = host.change_set(repository, number, config.max_files)
         if intent.head_sha and changes.head_sha and changes.head_sha != intent.head_sha:
             return "review-superseded"  # a newer push arrived: its own delivery reviews it
+        self._noticed_paths(repository, number, [file.path for file in changes.files])
         if changes.draft and not config.review_drafts:
             return "review-skipped-draft"
         changes.first_time = changes.first_time or intent.first_time
