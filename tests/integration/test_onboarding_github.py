@@ -133,8 +133,8 @@ def test_without_stated_interests_the_welcome_uses_those_inferred_from_their_lin
     text = posts(received)[-1]
     lines = [line for line in text.splitlines() if line.startswith("  - #")]
     assert lines[0].startswith("  - #21 Document the Python plugin API")  # python matched it
-    # Only the inferred interests a suggestion matched are named (plugins/ gave one too: no issue says it).
-    assert text.splitlines()[1] == "- Good first issues (picked for what you have worked on (python)):"
+    # The inferred interests the suggestions matched are named: plugins/ (the body's "plugins.") and python.
+    assert text.splitlines()[1] == "- Good first issues (picked for what you have worked on (plugins, python)):"
 
     # A stated value wins over the inference; `none` stops it (the configured label order again).
     People(services.store, services.clock).save_profile("slack", "U0NEW4", {"interests": "rust"})

@@ -237,7 +237,8 @@ MAX_SUGGESTIONS = 3
 
 
 def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9+#.-]+", text.lower()))
+    # Dots and dashes inside a word stay (node.js, c++, pre-commit); a sentence's full stop does not.
+    return {word.rstrip(".-") for word in re.findall(r"[a-z0-9+#.-]+", text.lower())} - {""}
 
 
 def suggest_issues(issues: Sequence[OpenItem], labels: Sequence[str], interests: Sequence[str],
