@@ -43,5 +43,5 @@ def test_suggestions_prefer_interests_then_label_rank_and_are_unique() -> None:
     assert [i.number for i in suggest_issues(issues, labels, ["docs"])] == [3, 2, 4]
     # A word at the end of a sentence still matches; dots inside a word stay part of it.
     ended = [item(6, ("help wanted",), "Faster loading of plugins."), item(7, ("help wanted",), "Use node.js 20")]
-    assert [i.number for i in suggest_issues(issues + ended, labels, ["plugins"])][0] == 6
-    assert [i.number for i in suggest_issues(issues + ended, labels, ["node.js"])][0] == 7
+    assert suggest_issues(issues + ended, labels, ["plugins"])[0].number == 6
+    assert suggest_issues(issues + ended, labels, ["node.js"])[0].number == 7
