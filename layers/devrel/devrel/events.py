@@ -12,12 +12,14 @@ from __future__ import annotations
 import time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+import msgspec
+
+from devrel.structs import Struct
 
 Platform = Literal["github", "slack", "discord", "discourse", "telegram", "console"]
 
 
-class Actor(BaseModel):
+class Actor(Struct, kw_only=True):
     id: str
     name: str = ""
     is_bot: bool = False
@@ -26,8 +28,15 @@ class Actor(BaseModel):
 # --- Where a reply goes ----------------------------------------------------------------------------
 
 
-class SlackAddress(BaseModel):
-    platform: Literal["slack"] = "slack"
+class _Address(Struct, tag_field="platform", kw_only=True):
+    """A reply address; encoded with its `platform` (msgspec's tag), which picks the class on decoding."""
+
+    @property
+    def platform(self) -> Platform:
+        return self.__struct_config__.tag  # type: ignore[return-value]
+
+
+class SlackAddress(_Address, tag="slack", kw_only=True):
     team: str = ""
     channel: str = ""
     # The thread to answer in (the message's own ts when it opened one), and the message itself
@@ -48,8 +57,7 @@ class SlackAddress(BaseModel):
         return f"slack://channel?team={self.team}&id={self.channel}{thread}"
 
 
-class DiscordAddress(BaseModel):
-    platform: Literal["discord"] = "discord"
+class DiscordAddress(_Address, tag="discord", kw_only=True):
     application_id: str = ""
     # The interaction token lets the worker edit the deferred response for 15 minutes.
     token: str = ""
@@ -65,8 +73,7 @@ class DiscordAddress(BaseModel):
         return f"https://discord.com/channels/{self.guild or '@me'}/{self.channel}"
 
 
-class GithubAddress(BaseModel):
-    platform: Literal["github"] = "github"
+class GithubAddress(_Address, tag="github", kw_only=True):
     repository: str = ""
     number: int | None = None
     installation_id: int | None = None
@@ -80,8 +87,7 @@ class GithubAddress(BaseModel):
             else f"https://github.com/{self.repository}"
 
 
-class DiscourseAddress(BaseModel):
-    platform: Literal["discourse"] = "discourse"
+class DiscourseAddress(_Address, tag="discourse", kw_only=True):
     topic_id: int
     post_number: int | None = None
 
@@ -91,8 +97,7 @@ class DiscourseAddress(BaseModel):
         return f"/t/{self.topic_id}/{self.post_number or 1}"
 
 
-class TelegramAddress(BaseModel):
-    platform: Literal["telegram"] = "telegram"
+class TelegramAddress(_Address, tag="telegram", kw_only=True):
     chat_id: int
     # The message to answer (`reply_parameters`), and the forum topic it was asked in.
     message_id: int | None = None
@@ -103,66 +108,65 @@ class TelegramAddress(BaseModel):
         return f"telegram://chat/{self.chat_id}/{self.message_id or ''}".rstrip("/")
 
 
-class ConsoleAddress(BaseModel):
-    platform: Literal["console"] = "console"
-
+class ConsoleAddress(_Address, tag="console", kw_only=True):
     @property
     def link(self) -> str:
         return "console"
 
 
-ReplyAddress = Annotated[
-    SlackAddress | DiscordAddress | GithubAddress | DiscourseAddress | TelegramAddress | ConsoleAddress,
-    Field(discriminator="platform"),
-]
+ReplyAddress = SlackAddress | DiscordAddress | GithubAddress | DiscourseAddress | TelegramAddress | ConsoleAddress
 
 
 # --- What the person wants ---------------------------------------------------------------------------
 
 
-class Question(BaseModel):
+class _Intent(Struct, tag_field="type", kw_only=True):
+    """An intent; encoded with its `type` (msgspec's tag), which picks the class on decoding."""
+
+    @property
+    def type(self) -> str:
+        return self.__struct_config__.tag  # type: ignore[return-value]
+
+
+class Question(_Intent, tag="question", kw_only=True):
     """Something to answer. `addressed` says how sure we are that it was meant for the assistant:
     `directly` (a mention, a DM, a command: always answered), `in_thread` (a follow-up: answered
     only in threads the assistant already takes part in), `overheard` (an issue comment not
     mentioning the bot: answered only when the deployment opts in)."""
 
-    type: Literal["question"] = "question"
     addressed: Literal["directly", "in_thread", "overheard"] = "directly"
 
 
-class Feedback(BaseModel):
-    type: Literal["feedback"] = "feedback"
+class Feedback(_Intent, tag="feedback", kw_only=True):
     vote: Literal["up", "down"]
     # The delivery id of the answer voted on, when the platform tells.
     answer: str | None = None
 
 
-class IssueOpened(BaseModel):
-    type: Literal["issue_opened"] = "issue_opened"
+class IssueOpened(_Intent, tag="issue_opened", kw_only=True):
     repository: str
     number: int
     title: str = ""
     body: str = ""
-    labels: list[str] = Field(default_factory=list)
+    labels: list[str] = msgspec.field(default_factory=list)
     html_url: str | None = None
     first_time: bool = False
     # Reactions on the issue when the event was sent (they count toward its priority).
-    reactions: int = Field(default=0, ge=0)
+    reactions: Annotated[int, msgspec.Meta(ge=0)] = 0
 
 
-class IssueChanged(BaseModel):
+class IssueChanged(_Intent, tag="issue_changed", kw_only=True):
     """An issue was assigned, unassigned, closed or reopened: its state and assignees as they are now
     (what keeps each maintainer's load of open assigned issues current)."""
 
-    type: Literal["issue_changed"] = "issue_changed"
     repository: str
     number: int
     open: bool = True
-    assignees: list[str] = Field(default_factory=list, max_length=100)
+    assignees: Annotated[list[str], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
     # How it was closed ("completed", "not_planned", "duplicate") and its labels: a duplicate marked by a
     # maintainer is what calibrates the repository's duplicate threshold.
     state_reason: str | None = None
-    labels: list[str] = Field(default_factory=list, max_length=100)
+    labels: Annotated[list[str], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
     # An edit's new title and body (None: not edited); `removed`: transferred away or deleted. The
     # duplicate index follows both.
     title: str | None = None
@@ -170,15 +174,14 @@ class IssueChanged(BaseModel):
     removed: bool = False
 
 
-class RepositoriesInstalled(BaseModel):
+class RepositoriesInstalled(_Intent, tag="repositories_installed", kw_only=True):
     """The GitHub App was installed on repositories, or repositories were added to it: their past issues
     go into triage's duplicate index."""
 
-    type: Literal["repositories_installed"] = "repositories_installed"
-    repositories: list[str] = Field(default_factory=list, max_length=1000)
+    repositories: Annotated[list[str], msgspec.Meta(max_length=1000)] = msgspec.field(default_factory=list)
 
 
-class _PullRequest(BaseModel):
+class _PullRequest(_Intent, kw_only=True):
     repository: str
     number: int
     title: str = ""
@@ -192,21 +195,19 @@ class _PullRequest(BaseModel):
     fork: bool = False
 
 
-class PullRequestOpened(_PullRequest):
-    type: Literal["pull_request_opened"] = "pull_request_opened"
+class PullRequestOpened(_PullRequest, tag="pull_request_opened", kw_only=True):
+    """A pull request was opened."""
 
 
-class PullRequestUpdated(_PullRequest):
+class PullRequestUpdated(_PullRequest, tag="pull_request_updated", kw_only=True):
     """New commits pushed to a pull request (`synchronize`), or a draft marked ready for review."""
 
-    type: Literal["pull_request_updated"] = "pull_request_updated"
     action: Literal["synchronize", "ready_for_review"] = "synchronize"
 
 
-class PullRequestMerged(_PullRequest):
+class PullRequestMerged(_PullRequest, tag="pull_request_merged", kw_only=True):
     """A pull request was merged: its author (not who merged it) may be thanked for a first contribution."""
 
-    type: Literal["pull_request_merged"] = "pull_request_merged"
     author: str = ""
     author_id: str = ""
     author_is_bot: bool = False
@@ -214,24 +215,20 @@ class PullRequestMerged(_PullRequest):
     association: str = ""
 
 
-class MemberJoined(BaseModel):
+class MemberJoined(_Intent, tag="member_joined", kw_only=True):
     """A newcomer arrived (a workspace or channel join, Discord's `/onboard`)."""
 
-    type: Literal["member_joined"] = "member_joined"
 
-
-class InstallRevoked(BaseModel):
+class InstallRevoked(_Intent, tag="install_revoked", kw_only=True):
     """The workspace removed the app or its tokens: forget its credentials."""
 
-    type: Literal["install_revoked"] = "install_revoked"
     team: str
 
 
-class ReleaseDrafted(BaseModel):
+class ReleaseDrafted(_Intent, tag="release_drafted", kw_only=True):
     """A maintainer saved a draft release on GitHub: its notes are drafted from the history and sent to
     the maintainers for approval (the release state machine)."""
 
-    type: Literal["release_drafted"] = "release_drafted"
     repository: str
     release_id: int
     tag: str
@@ -240,85 +237,77 @@ class ReleaseDrafted(BaseModel):
     html_url: str | None = None
 
 
-class ReleaseDecision(BaseModel):
+class ReleaseDecision(_Intent, tag="release_decision", kw_only=True):
     """Approve or Reject clicked on a release draft posted for approval. `approval` is the button's
     value: it names a waiting approval, never carries authority of its own."""
 
-    type: Literal["release_decision"] = "release_decision"
-    approval: str = Field(max_length=200)
+    approval: Annotated[str, msgspec.Meta(max_length=200)]
     approve: bool
     # The message the button was on: it must be the one the approval was posted as.
     message_ts: str = ""
 
 
-class ReleaseEditRequested(BaseModel):
+class ReleaseEditRequested(_Intent, tag="release_edit_requested", kw_only=True):
     """Edit clicked on a release draft posted for approval: a modal with the draft opens (for a few
     seconds Slack's `trigger_id` can open one). Like a decision, it names a waiting approval."""
 
-    type: Literal["release_edit_requested"] = "release_edit_requested"
-    approval: str = Field(max_length=200)
+    approval: Annotated[str, msgspec.Meta(max_length=200)]
     message_ts: str = ""
-    trigger_id: str = Field(min_length=1, max_length=500)
+    trigger_id: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
 
-class ReleaseEdited(BaseModel):
+class ReleaseEdited(_Intent, tag="release_edited", kw_only=True):
     """The release draft's edit modal submitted: `notes` replace the draft if `view_id` is a modal opened
     for that approval. The text is untrusted, it only ever becomes the notes."""
 
-    type: Literal["release_edited"] = "release_edited"
-    approval: str = Field(max_length=200)
-    view_id: str = Field(min_length=1, max_length=200)
+    approval: Annotated[str, msgspec.Meta(max_length=200)]
+    view_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     notes: str
 
 
-class ReleaseRequested(BaseModel):
+class ReleaseRequested(_Intent, tag="release_requested", kw_only=True):
     """`/devrel release OWNER/NAME FROM TO` in Slack: notes for that range, through the same approval as a
     draft release (approval creates the GitHub release for the tag TO)."""
 
-    type: Literal["release_requested"] = "release_requested"
-    repository: str = Field(max_length=140)
-    from_ref: str = Field(max_length=100)
-    to_ref: str = Field(max_length=100)
+    repository: Annotated[str, msgspec.Meta(max_length=140)]
+    from_ref: Annotated[str, msgspec.Meta(max_length=100)]
+    to_ref: Annotated[str, msgspec.Meta(max_length=100)]
 
 
-class PersonRequest(BaseModel):
+class PersonRequest(_Intent, tag="person_request", kw_only=True):
     """A person acting on their own records: `/devrel forget|link|profile` on Slack and Discord, `/forget`,
     `/link`, `/profile` on Telegram. Whose records comes from the signed request (the event's actor), never
     from the text: the text only picks the action, a link code or profile values."""
 
-    type: Literal["person_request"] = "person_request"
     action: Literal["forget", "forget_confirm", "link", "link_redeem", "profile", "profile_set"]
     # A link code's digest (person_commands.code_digest): the code itself never enters a queue message.
-    code: str = Field(default="", max_length=64)
-    changes: dict[str, str] = Field(default_factory=dict, max_length=8)
+    code: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    changes: Annotated[dict[str, str], msgspec.Meta(max_length=8)] = msgspec.field(default_factory=dict)
 
 
-class HandOffAnswer(BaseModel):
+class HandOffAnswer(_Intent, tag="handoff_answer", kw_only=True):
     """On Discord, a maintainer's reply to a hand-off post, sent to the asker with the "Send to the asker"
     message command (an HTTP-only app receives no messages). `post` is the hand-off post it replies to; the
     event's actor is the reply's author and its text the reply."""
 
-    type: Literal["handoff_answer"] = "handoff_answer"
-    post: str = Field(min_length=1, max_length=30)
+    post: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
 
 
-class Activity(BaseModel):
+class Activity(_Intent, tag="activity", kw_only=True):
     """Anything else worth counting for community health (edits, closes, releases, chatter)."""
 
-    type: Literal["activity"] = "activity"
 
 
-Intent = Annotated[
+Intent = (
     Question | Feedback | IssueOpened | IssueChanged | PullRequestOpened | PullRequestUpdated | PullRequestMerged
     | MemberJoined
     | InstallRevoked | RepositoriesInstalled | ReleaseDrafted | ReleaseDecision | ReleaseEditRequested
     | ReleaseEdited | ReleaseRequested | PersonRequest | HandOffAnswer
-    | Activity,
-    Field(discriminator="type"),
-]
+    | Activity
+)
 
 
-class InboundEvent(BaseModel):
+class InboundEvent(Struct, kw_only=True):
     """Something happened on a platform that the assistant may act on.
 
     `delivery_id` is the platform's own id used for de-duplication, and `thread` identifies the
@@ -327,27 +316,26 @@ class InboundEvent(BaseModel):
 
     platform: Platform
     kind: str
-    delivery_id: str = Field(min_length=1, max_length=200)
-    intent: Intent = Field(default_factory=Activity)
-    reply_to: ReplyAddress = Field(default_factory=ConsoleAddress)
+    delivery_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    intent: Intent = msgspec.field(default_factory=Activity)
+    reply_to: ReplyAddress = msgspec.field(default_factory=ConsoleAddress)
     thread: str = ""
     actor: Actor | None = None
     text: str = ""
-    received_at: float = Field(default_factory=time.time)
+    received_at: float = msgspec.field(default_factory=time.time)
 
-    @model_validator(mode="after")
-    def _reply_on_the_same_platform(self) -> InboundEvent:
+    def __post_init__(self) -> None:
+        # Runs on construction and on decoding, where msgspec reports it as a ValidationError.
         if self.reply_to.platform != self.platform and not isinstance(self.reply_to, ConsoleAddress):
             raise ValueError(f"a {self.platform} event cannot be answered on {self.reply_to.platform}")
-        return self
 
 
-class Reply(BaseModel):
+class Reply(Struct, kw_only=True):
     """What the assistant says back, in platform-neutral Markdown, addressed to an event's thread."""
 
     text: str
     # Citations or buttons the platform may render natively (e.g. Slack blocks, Discord components).
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = msgspec.field(default_factory=list)
     ephemeral: bool = False
     # Not a confident answer from the sources (never rendered): the hand-off to maintainers follows it.
     unsure: bool = False

@@ -33,6 +33,7 @@ from devrel.platforms.outbound import PlatformError
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, IssueTracker, Item, OpenItem, Store, Workflows, execution_name
 from devrel.records import PLATFORMS, Action, ActivityLog, EventLog, People
+from devrel.structs import in_pydantic
 from devrel.usecases.interests import PersonInterests
 
 log = logging.getLogger(__name__)
@@ -76,10 +77,14 @@ class Nudged(BaseModel):
     skipped: str | None = None
 
 
+# InboundEvent is a msgspec Struct (the webhooks' cold start); the state, a pydantic model, holds one.
+PydanticEvent = in_pydantic(InboundEvent)
+
+
 class OnboardingState(BaseModel):
     contributor: Contributor
     # The event that started onboarding: welcomes and reminders are posted where it came from.
-    event: InboundEvent
+    event: PydanticEvent
     config: OnboardingConfig = Field(default_factory=OnboardingConfig)
     # The execution's name: what the activity log files each action under.
     run: str | None = None
