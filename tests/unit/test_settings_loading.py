@@ -85,5 +85,4 @@ def test_the_cli_says_what_is_wrong_in_one_line(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("DEVREL_EDGE_WORKERS", "many")
     assert main(["doctor", "--no-measure"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["devrel: invalid settings: DEVREL_EDGE_WORKERS: Input should be a valid integer, "
-                   "unable to parse string as an integer"]
+    assert err == ["devrel: invalid settings: DEVREL_EDGE_WORKERS: Expected `int`, got `str`"]
