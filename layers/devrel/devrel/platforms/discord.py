@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from discord_interactions import InteractionResponseFlags, InteractionResponseType, InteractionType, verify_key
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from devrel.events import (
     Actor,
@@ -29,6 +29,7 @@ from devrel.events import (
 from devrel.platforms import person_commands
 from devrel.platforms.signatures import is_fresh
 from devrel.platforms.text import split_markdown
+from devrel.structs import Struct
 
 MESSAGE_LIMIT = 2000
 # An Ed25519 signature in hex; anything else is rejected before the library sees it.
@@ -152,62 +153,61 @@ def _message(content: str, ephemeral: bool = True) -> dict[str, Any]:
 # --- the fields of an interaction the converter reads, validated before it reads them ---------------
 
 
-class _Fields(BaseModel):
-    # Every other field Discord sends is ignored; the ones read must have Discord's own types.
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _Fields(Struct, frozen=True, kw_only=True):
+    """Every other field Discord sends is ignored; those read must have Discord's types (checked on decoding)."""
 
 
-class _User(_Fields):
+class _User(_Fields, frozen=True, kw_only=True):
     id: str = ""
     username: str | None = None
     bot: bool = False
 
 
-class _Member(_Fields):
+class _Member(_Fields, frozen=True, kw_only=True):
     user: _User | None = None
 
 
-class _Option(_Fields):
+class _Option(_Fields, frozen=True, kw_only=True):
     name: str = ""
     # string, integer, number or boolean options; sub-commands carry none, but options of their own
-    value: str | StrictInt | float | bool | None = None
+    value: str | int | float | bool | None = None
     focused: bool = False
-    options: list[_Option] = Field(default_factory=list)
+    options: list[_Option] = msgspec.field(default_factory=list)
 
 
-class _Reference(_Fields):
+class _Reference(_Fields, frozen=True, kw_only=True):
     message_id: str | None = None
     channel_id: str | None = None
 
 
-class _ResolvedMessage(_Fields):
+class _ResolvedMessage(_Fields, frozen=True, kw_only=True):
     content: str | None = None
     # Read for "Send to the asker": who wrote the reply, and the hand-off post it replies to.
     author: _User | None = None
     message_reference: _Reference | None = None
 
 
-class _Resolved(_Fields):
-    messages: dict[str, _ResolvedMessage] = Field(default_factory=dict)
+class _Resolved(_Fields, frozen=True, kw_only=True):
+    messages: dict[str, _ResolvedMessage] = msgspec.field(default_factory=dict)
 
 
-class _Data(_Fields):
+class _Data(_Fields, frozen=True, kw_only=True):
     name: str | None = None
-    type: StrictInt | None = None
-    options: list[_Option] = Field(default_factory=list)
+    type: int | None = None
+    options: list[_Option] = msgspec.field(default_factory=list)
     custom_id: str | None = None
     target_id: str | None = None
     resolved: _Resolved | None = None
 
 
-class _Channel(_Fields):
+class _Channel(_Fields, frozen=True, kw_only=True):
     id: str | None = None
 
 
-class Interaction(_Fields):
+class Interaction(_Fields, frozen=True, kw_only=True):
     """An interaction, as far as the assistant reads it (ids are snowflake strings, types integers)."""
 
-    type: StrictInt
+    type: int
     id: str | None = None
     token: str | None = None
     application_id: str | None = None

@@ -5,28 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+import msgspec
 
 from devrel.events import Activity, Actor, DiscourseAddress, InboundEvent, Question, Reply
 from devrel.platforms.text import break_mentions, looks_like_question
+from devrel.structs import Struct
 
 REGULAR_POST = 1  # post_type: 1 regular, 2 moderator action, 3 small action, 4 whisper
 # Post, topic and post numbers: positive integers, never strings.
-Id = Annotated[StrictInt, Field(ge=0, lt=2**53)]
+Id = Annotated[int, msgspec.Meta(ge=0, lt=2**53)]
 
 
-class Post(BaseModel):
-    """A post of a `post_created` delivery, as far as the assistant reads it (ids are integers)."""
-
-    # Every other field Discourse sends is ignored; the ones read must have Discourse's own types.
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class Post(Struct, frozen=True, kw_only=True):
+    """A post of a `post_created` delivery, as far as the assistant reads it (ids are integers).
+    Every other field Discourse sends is ignored; the ones read must have Discourse's own types."""
 
     id: Id
     topic_id: Id
     post_number: Id | None = None
     username: str | None = None
-    user_id: StrictInt | None = None
-    post_type: StrictInt = REGULAR_POST
+    user_id: int | None = None
+    post_type: int = REGULAR_POST
     raw: str | None = None
     topic_title: str | None = None
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+import msgspec
 
 from devrel.events import (
     Activity,
@@ -27,6 +27,7 @@ from devrel.events import (
 )
 from devrel.platforms import person_commands
 from devrel.platforms.text import break_mentions, looks_like_question
+from devrel.structs import Struct
 
 # event -> actions the assistant acts on (None: every action).
 HANDLED_EVENTS: dict[str, frozenset[str] | None] = {
@@ -54,52 +55,51 @@ FIRST_TIMER_ASSOCIATIONS = frozenset({"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"})
 # --- the fields of a delivery the converter reads, validated before it reads them -------------------
 
 
-class _Fields(BaseModel):
-    # Every other field GitHub sends is ignored; the ones read must have GitHub's own types.
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _Fields(Struct, frozen=True, kw_only=True):
+    """Every other field GitHub sends is ignored; those read must have GitHub's types (checked on decoding)."""
 
 
 # Issue, pull request and discussion numbers and installation ids: positive integers, never strings.
-Number = Annotated[StrictInt, Field(ge=0, lt=2**53)]
+Number = Annotated[int, msgspec.Meta(ge=0, lt=2**53)]
 
 
-class _User(_Fields):
+class _User(_Fields, frozen=True, kw_only=True):
     login: str = ""
     id: Number | None = None
     type: str | None = None
 
 
-class _Label(_Fields):
+class _Label(_Fields, frozen=True, kw_only=True):
     name: str
 
 
-class _Repository(_Fields):
+class _Repository(_Fields, frozen=True, kw_only=True):
     full_name: str = ""
 
 
-class _Branch(_Fields):
+class _Branch(_Fields, frozen=True, kw_only=True):
     """A pull request's head or base: the commit, and the repository it lives in (None: deleted fork)."""
 
     sha: str = ""
     repo: _Repository | None = None
 
 
-class _Reactions(_Fields):
-    total_count: Annotated[StrictInt, Field(ge=0)] = 0
+class _Reactions(_Fields, frozen=True, kw_only=True):
+    total_count: Annotated[int, msgspec.Meta(ge=0)] = 0
 
 
-class _Subject(_Fields):
+class _Subject(_Fields, frozen=True, kw_only=True):
     """An issue, pull request, discussion or release: the fields they share."""
 
     number: Number | None = None
     title: str | None = None
     name: str | None = None
     body: str | None = None
-    labels: list[_Label] = Field(default_factory=list)
+    labels: list[_Label] = msgspec.field(default_factory=list)
     html_url: str | None = None
     state: str | None = None
     state_reason: str | None = None
-    assignees: list[_User] = Field(default_factory=list)
+    assignees: list[_User] = msgspec.field(default_factory=list)
     reactions: _Reactions | None = None
     author_association: str | None = None
     # Pull requests: closed by a merge (the community-health leaderboard counts merges), and who wrote it.
@@ -116,16 +116,16 @@ class _Subject(_Fields):
     target_commitish: str | None = None
 
 
-class _Comment(_Fields):
+class _Comment(_Fields, frozen=True, kw_only=True):
     body: str | None = None
     author_association: str | None = None
 
 
-class _Installation(_Fields):
+class _Installation(_Fields, frozen=True, kw_only=True):
     id: Number | None = None
 
 
-class Delivery(_Fields):
+class Delivery(_Fields, frozen=True, kw_only=True):
     """A webhook delivery of one of HANDLED_EVENTS, as far as the assistant reads it."""
 
     action: str = ""
@@ -138,8 +138,8 @@ class Delivery(_Fields):
     sender: _User | None = None
     installation: _Installation | None = None
     # installation.created and installation_repositories.added: the repositories it now covers.
-    repositories: list[_Repository] = Field(default_factory=list)
-    repositories_added: list[_Repository] = Field(default_factory=list)
+    repositories: list[_Repository] = msgspec.field(default_factory=list)
+    repositories_added: list[_Repository] = msgspec.field(default_factory=list)
 
     @property
     def subject(self) -> _Subject:
@@ -244,7 +244,7 @@ def to_inbound_event(
 ) -> InboundEvent | None:
     """The typed event for a delivery, or None when the assistant ignores it.
 
-    Raises ValueError (pydantic's ValidationError is one) when a field it reads has the wrong type, so
+    Raises ValueError (msgspec's ValidationError is one) when a field it reads has the wrong type, so
     a malformed delivery is refused at the edge instead of failing in the worker.
     """
     if event_name not in HANDLED_EVENTS:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
 
 from devrel.events import (
     Activity,
@@ -35,6 +35,7 @@ from devrel.events import (
 from devrel.http import loads_json
 from devrel.platforms import person_commands
 from devrel.platforms.signatures import is_fresh
+from devrel.structs import Struct
 
 SIGNATURE_VERSION = "v0"
 # Message subtypes that are a person saying something; every other subtype (edits, deletions,
@@ -129,27 +130,26 @@ def thread_id(team: str, channel: str, root_ts: str) -> str:
 # --- the fields of a payload the converters read, validated before they read them ------------------
 
 
-class _Fields(BaseModel):
-    # Every other field Slack sends is ignored; the ones read must have Slack's own types.
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _Fields(Struct, frozen=True, kw_only=True):
+    """Every other field Slack sends is ignored; those read must have Slack's types (checked on decoding)."""
 
 
-class _Authorization(_Fields):
+class _Authorization(_Fields, frozen=True, kw_only=True):
     is_bot: bool = False
     user_id: str | None = None
 
 
-class _UserObject(_Fields):
+class _UserObject(_Fields, frozen=True, kw_only=True):
     id: str = ""
 
 
-class _Profile(_Fields):
+class _Profile(_Fields, frozen=True, kw_only=True):
     display_name: str | None = None
     real_name: str | None = None
     name: str | None = None
 
 
-class _Event(_Fields):
+class _Event(_Fields, frozen=True, kw_only=True):
     type: str
     user: str | _UserObject | None = None
     # Sent with most messages: the name a relayed answer is signed with (hand-off replies).
@@ -164,71 +164,71 @@ class _Event(_Fields):
     team: str | None = None
 
 
-class EventCallback(_Fields):
+class EventCallback(_Fields, frozen=True, kw_only=True):
     """An Events API `event_callback` of an event type the assistant handles."""
 
     team_id: str | None = None
     event_id: str | None = None
-    authorizations: list[_Authorization] = Field(default_factory=list)
+    authorizations: list[_Authorization] = msgspec.field(default_factory=list)
     event: _Event
 
 
-class _InteractionUser(_Fields):
+class _InteractionUser(_Fields, frozen=True, kw_only=True):
     id: str = ""
     username: str | None = None
     name: str | None = None
     team_id: str | None = None
 
 
-class _Id(_Fields):
+class _Id(_Fields, frozen=True, kw_only=True):
     id: str | None = None
 
 
-class _Container(_Fields):
+class _Container(_Fields, frozen=True, kw_only=True):
     channel_id: str | None = None
     message_ts: str | None = None
     thread_ts: str | None = None
 
 
-class _Action(_Fields):
+class _Action(_Fields, frozen=True, kw_only=True):
     action_id: str = ""
     value: str | None = None
     action_ts: str | None = None
 
 
-class _Message(_Fields):
+class _Message(_Fields, frozen=True, kw_only=True):
     ts: str | None = None
     thread_ts: str | None = None
     text: str | None = None
 
 
-class _InputValue(_Fields):
+class _InputValue(_Fields, frozen=True, kw_only=True):
     value: str | None = None
 
 
-class _ViewState(_Fields):
-    values: dict[str, dict[str, _InputValue]] = Field(default_factory=dict)
+class _ViewState(_Fields, frozen=True, kw_only=True):
+    values: dict[str, dict[str, _InputValue]] = msgspec.field(default_factory=dict)
 
 
-class _View(_Fields):
+class _View(_Fields, frozen=True, kw_only=True):
     id: str = ""
     callback_id: str = ""
     hash: str | None = None
     private_metadata: str = ""
-    state: _ViewState = Field(default_factory=_ViewState)
+    state: _ViewState = msgspec.field(default_factory=_ViewState)
 
 
-class Interaction(_Fields):
+class Interaction(_Fields, frozen=True, kw_only=True):
     """A `block_actions` or `message_action` interactivity payload, as far as the assistant reads it."""
 
     type: str
-    user: _InteractionUser = Field(default_factory=_InteractionUser)
+    user: _InteractionUser = msgspec.field(default_factory=_InteractionUser)
     team: _Id | None = None
     channel: _Id | None = None
     trigger_id: str | None = None
     response_url: str | None = None
     container: _Container | None = None
-    actions: list[_Action] = Field(default_factory=list)
+    actions: list[_Action] = msgspec.field(default_factory=list)
     message: _Message | None = None
     view: _View | None = None
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+import msgspec
 
 from devrel.events import (
     Activity,
@@ -29,6 +29,7 @@ from devrel.events import (
 )
 from devrel.platforms import person_commands
 from devrel.platforms.text import split_markdown
+from devrel.structs import Struct
 
 # sendMessage takes at most 4,096 characters; leave room for the escaping MarkdownV2 adds.
 MESSAGE_LIMIT = 3500
@@ -48,7 +49,7 @@ HELP_TEXT = (
     "• /profile, /link, /forget (in a private chat): your profile, linking your accounts, forget-me."
 )
 
-Id = Annotated[StrictInt, Field(gt=-(2**53), lt=2**53)]
+Id = Annotated[int, msgspec.Meta(gt=-(2**53), lt=2**53)]
 
 
 def verify_secret(expected: str, given: str | None) -> bool:
@@ -59,53 +60,53 @@ def verify_secret(expected: str, given: str | None) -> bool:
 # --- the fields of an update the assistant reads ---------------------------------------------------
 
 
-class _Fields(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+class _Fields(Struct, frozen=True, kw_only=True):
+    """Every other field Telegram sends is ignored; those read must have its types (checked on decoding)."""
 
 
-class _User(_Fields):
+class _User(_Fields, frozen=True, kw_only=True):
     id: Id
     is_bot: bool = False
     username: str | None = None
     first_name: str = ""
 
 
-class _Chat(_Fields):
+class _Chat(_Fields, frozen=True, kw_only=True):
     id: Id
     type: str = "private"
 
 
-class _Entity(_Fields):
+class _Entity(_Fields, frozen=True, kw_only=True):
     type: str
-    offset: StrictInt = Field(ge=0)
-    length: StrictInt = Field(ge=0)
+    offset: Annotated[int, msgspec.Meta(ge=0)]
+    length: Annotated[int, msgspec.Meta(ge=0)]
 
 
-class _Replied(_Fields):
+class _Replied(_Fields, frozen=True, kw_only=True):
     message_id: Id
-    sender: _User | None = Field(default=None, alias="from")
+    sender: _User | None = msgspec.field(default=None, name="from")
 
 
-class _Message(_Fields):
+class _Message(_Fields, frozen=True, kw_only=True):
     message_id: Id
     chat: _Chat
-    sender: _User | None = Field(default=None, alias="from")
-    date: StrictInt = 0
+    sender: _User | None = msgspec.field(default=None, name="from")
+    date: int = 0
     text: str | None = None
     caption: str | None = None
-    entities: list[_Entity] = Field(default_factory=list)
+    entities: list[_Entity] = msgspec.field(default_factory=list)
     message_thread_id: Id | None = None
     reply_to_message: _Replied | None = None
 
 
-class _Callback(_Fields):
+class _Callback(_Fields, frozen=True, kw_only=True):
     id: str
-    sender: _User = Field(alias="from")
+    sender: _User = msgspec.field(name="from")
     data: str | None = None
     message: _Message | None = None
 
 
-class Update(_Fields):
+class Update(_Fields, frozen=True, kw_only=True):
     update_id: Id
     message: _Message | None = None
     edited_message: _Message | None = None
@@ -168,7 +169,7 @@ def _event(update: Update, message: _Message, kind: str, intent: Intent, text: s
 
 def plan_update(payload: Mapping[str, Any], bot_username: str | None = None, bot_id: int | None = None,
                 answer_edits: bool = False) -> Plan:
-    """What one update means. Raises ValueError (pydantic's ValidationError) for a malformed one."""
+    """What one update means. Raises ValueError (msgspec's ValidationError) for a malformed one."""
     update = Update.model_validate(payload)
     if update.callback_query is not None:
         return _callback(update, update.callback_query)
