@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared stand-ins
 
+from devrel.activity import ActivityLog
 from devrel.adapters.issues_github import GithubIssueTracker
 from devrel.adapters.outbound_github import GithubPlatform
 from devrel.adapters.store_sqlite import SqliteStore
-from devrel.records import ActivityLog
 from devrel.usecases.assignees import AssigneeLoad
 from devrel.usecases.stale import StaleSweep
 from support.stale_github import GithubStandIn

@@ -9,11 +9,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from devrel.activity import ActivityLog
 from devrel.adapters.git_history import GitPathAuthors
 from devrel.adapters.issues_github import GithubIssueTracker
 from devrel.adapters.outbound_github import GithubPlatform
 from devrel.adapters.store_sqlite import SqliteStore
-from devrel.records import ActivityLog
 from devrel.usecases.assignees import AssigneeLoad
 from devrel.usecases.triage_steps import IssueFacts, TriageSteps
 from support.fakes import FakeClock, fake_services

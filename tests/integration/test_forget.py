@@ -17,11 +17,10 @@ from typing import Any
 
 import pytest
 
+from devrel.activity import Action, ActivityLog
 from devrel.events import Actor, GithubAddress, InboundEvent, MemberJoined, Question, SlackAddress
 from devrel.ports import Item, Store
 from devrel.records import (
-    Action,
-    ActivityLog,
     CommitLog,
     Contributions,
     EventLog,

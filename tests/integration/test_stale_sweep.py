@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from devrel.activity import ActivityLog
 from devrel.adapters.issues_github import GithubIssueTracker
 from devrel.adapters.outbound_github import GithubPlatform
 from devrel.adapters.store_sqlite import SqliteStore
-from devrel.records import ActivityLog
 from devrel.usecases.stale import StaleSweep
 from support.stale_github import GithubStandIn
 

@@ -13,8 +13,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from devrel.activity import Action, ActivityLog
 from devrel.events import Actor, InboundEvent, IssueOpened, PullRequestOpened, Question
-from devrel.records import Action, ActivityLog, CommitLog, DocsGaps, EventLog, FeedbackLog
+from devrel.records import CommitLog, DocsGaps, EventLog, FeedbackLog
 from devrel.runtime import build_store
 from devrel.settings import load_settings
 from devrel.usecases.onboarding import Contributor, Newcomers

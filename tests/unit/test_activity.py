@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from devrel.activity import Action, console_line
 from devrel.events import Actor, GithubAddress, InboundEvent, MemberJoined, Question, SlackAddress
 from devrel.platforms.outbound import PlatformError
-from devrel.records import Action, console_line
 from devrel.runtime import Services
 from devrel.usecases.onboarding import Contributor, OnboardingState
 from devrel.usecases.triage_steps import IssueFacts

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from devrel.activity import ActivityLog
 from devrel.adapters.store_sqlite import SqliteStore
 from devrel.adapters.workflows_local import SqliteWorkflows
 from devrel.asl import ExecutionStore, LocalExecutor
@@ -26,7 +27,6 @@ from devrel.events import (
 )
 from devrel.platforms import github as github_platform
 from devrel.platforms import slack as slack_platform
-from devrel.records import ActivityLog
 from devrel.release.changes import ReleaseError
 from devrel.usecases.release_flow import (
     APPROVALS,

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from devrel.activity import ActivityLog
 from devrel.events import Actor, GithubAddress, InboundEvent, PullRequestOpened, PullRequestUpdated
 from devrel.idempotency import Idempotency
 from devrel.platforms.outbound import PlatformError
-from devrel.records import ActivityLog, ReviewMemory
+from devrel.records import ReviewMemory
 from devrel.review.diff import diff_texts
 from devrel.review.engine import ReviewTools
 from devrel.review.model import ChangeSet

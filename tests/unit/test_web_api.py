@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from devrel.activity import Action
 from devrel.handlers import api, openapi
 from devrel.handlers.api import handle_api
 from devrel.http import HttpRequest, HttpResponse
 from devrel.knowledge.citations import Citation
-from devrel.records import Action, FeedbackLog, ThreadMemory, VisitorLimits
+from devrel.records import FeedbackLog, ThreadMemory, VisitorLimits
 from devrel.runtime import Services
 from devrel.settings import load_settings
 from devrel.web import asset

@@ -59,8 +59,6 @@ from devrel.ports import (
     Workflows,
 )
 from devrel.records import (
-    Action,
-    ActivityLog,
     CommitLog,
     Contributions,
     DocsGaps,
@@ -71,11 +69,11 @@ from devrel.records import (
     Rollups,
     SlackInstallations,
     Unanswered,
-    console_line,
 )
 from devrel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from devrel.activity import Action, ActivityLog
     from devrel.adapters.git_changes import GitChanges
     from devrel.adapters.git_history import GitHistory
     from devrel.adapters.github_history import GithubHistory
@@ -228,6 +226,8 @@ class Services:
     @cached_property
     def activity(self) -> ActivityLog:
         """What the assistant did or would do; at the edge also one console line per action."""
+        from devrel.activity import ActivityLog  # pydantic: not on a webhook's cold start
+
         return ActivityLog(self.store, self.clock, echo=_echo_on_console if self.settings.mode == "edge" else None)
 
     @cached_property
@@ -717,6 +717,8 @@ def github_threads(settings: Settings) -> Any:
 
 
 def _echo_on_console(action: Action) -> None:
+    from devrel.activity import console_line
+
     # stderr, unbuffered by line: `devrel serve` shows it as it happens, next to the access log.
     print(console_line(action), file=sys.stderr, flush=True)
 

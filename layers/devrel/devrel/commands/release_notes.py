@@ -20,9 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from devrel.activity import Action
 from devrel.commands.common import command_settings
 from devrel.ports import PortError
-from devrel.records import Action
 from devrel.release.changes import ReleaseError
 from devrel.release.drafting import draft_notes
 from devrel.runtime import build_llm, build_services, release_kinds, release_sources

@@ -9,8 +9,9 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from devrel.activity import Action
 from devrel.http import HttpRequest, HttpResponse
-from devrel.records import Action, FeedbackLog
+from devrel.records import FeedbackLog
 from devrel.runtime import Services
 
 DAY = 86400

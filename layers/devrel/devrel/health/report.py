@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from devrel.activity import ActivityLog
 from devrel.health.metrics import (
     DAY,
     Commit,
@@ -17,7 +18,7 @@ from devrel.health.metrics import (
     unanswered_now,
     weekly,
 )
-from devrel.records import PLATFORMS, ActivityLog, CommitLog, DocsGaps, EventLog, LoggedEvent, People
+from devrel.records import PLATFORMS, CommitLog, DocsGaps, EventLog, LoggedEvent, People
 
 HISTORY_DAYS = 400
 

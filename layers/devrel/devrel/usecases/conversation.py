@@ -13,14 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from devrel.activity import Action, ActivityLog
 from devrel.events import Feedback, InboundEvent, InstallRevoked, Question, Reply
 from devrel.idempotency import Idempotency
 from devrel.platforms.outbound import PlatformError, WorkingIndicator
 from devrel.ports import LLM, ChatMessage, ChatPlatform, PortError, Store
 from devrel.records import (
     AccountThreads,
-    Action,
-    ActivityLog,
     AnsweredThreads,
     DocsGaps,
     FeedbackLog,

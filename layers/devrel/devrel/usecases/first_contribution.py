@@ -12,11 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from devrel.activity import Action, ActivityLog
 from devrel.events import InboundEvent, PullRequestMerged, Reply
 from devrel.idempotency import Idempotency
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Store
-from devrel.records import Action, ActivityLog, People
+from devrel.records import People
 from devrel.usecases.onboarding import language_of
 
 FIRST_TIMERS = frozenset({"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"})

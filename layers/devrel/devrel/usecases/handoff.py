@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from devrel.activity import Action, ActivityLog
 from devrel.events import DiscordAddress, HandOffAnswer, InboundEvent, Reply, SlackAddress
 from devrel.idempotency import Idempotency
 from devrel.knowledge.conversations import index_thread, thread_path
@@ -26,8 +27,6 @@ from devrel.messages import say
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Embedder, Store
 from devrel.records import (
-    Action,
-    ActivityLog,
     AnsweredThreads,
     HandOffPosts,
     People,

@@ -16,6 +16,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from devrel.activity import Action, ActivityLog
 from devrel.events import (
     DiscordAddress,
     GithubAddress,
@@ -32,7 +33,7 @@ from devrel.knowledge.language import detect_language
 from devrel.platforms.outbound import PlatformError
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, IssueTracker, Item, OpenItem, Store, Workflows, execution_name
-from devrel.records import PLATFORMS, Action, ActivityLog, EventLog, People
+from devrel.records import PLATFORMS, EventLog, People
 from devrel.structs import in_pydantic
 from devrel.usecases.interests import PersonInterests
 

@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from devrel.activity import Action, ActivityLog
 from devrel.events import (
     DiscordAddress,
     InboundEvent,
@@ -36,7 +37,6 @@ from devrel.idempotency import Idempotency
 from devrel.knowledge.credentials import redact_credentials
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, Item, PortError, Store, Workflows, execution_name
-from devrel.records import Action, ActivityLog
 from devrel.release.blog import BlogFile, blog_file, blog_settings
 from devrel.release.changes import ReleaseError
 from devrel.release.social import blog_post, social_posts

@@ -19,11 +19,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from devrel.activity import Action, ActivityLog
 from devrel.events import InboundEvent, PullRequestOpened, PullRequestUpdated
 from devrel.idempotency import Idempotency
 from devrel.platforms.outbound import PlatformError
 from devrel.ports import PullRequestHost
-from devrel.records import Action, ActivityLog, ReviewMemory
+from devrel.records import ReviewMemory
 from devrel.review.engine import ReviewTools, review_changes
 from devrel.review.model import ChangeSet, ReviewConfig
 from devrel.review.render import comment_body, review_body

@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from devrel.activity import Action, ActivityLog
 from devrel.ports import IssueTracker, Item, OpenItem, Store, TimelineEntry
-from devrel.records import Action, ActivityLog
 from devrel.usecases.assignees import AssigneeLoad
 
 log = logging.getLogger(__name__)

@@ -16,12 +16,12 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from devrel.activity import Action, ActivityLog
 from devrel.events import DiscordAddress, GithubAddress, InboundEvent, IssueOpened, Reply, SlackAddress
 from devrel.knowledge.language import detect_language
 from devrel.messages import say
 from devrel.platforms.text import break_mentions
 from devrel.ports import ChatPlatform, IssueTracker, Item, PathAuthors, Store, Workflows, execution_name
-from devrel.records import Action, ActivityLog
 from devrel.triage.calibration import threshold_for_precision
 from devrel.usecases import assignees, codeowners, issue_analysis
 from devrel.usecases.issue_analysis import CHECKLIST_PROMPTS, Analysis
