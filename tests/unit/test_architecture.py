@@ -5,6 +5,9 @@ types only."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +21,9 @@ COMPOSITION_ROOT = PACKAGE / "runtime.py"
 # Clients of the outside world that are not in devrel/adapters but are built like adapters.
 OTHER_CLIENTS = {"OpenAiLlm", "OpenAiEmbedder", "OnnxEmbedder", "LocalLlmServer", "GithubThreads", "OpenSearch",
                  "Github", "WebClient"}
+# The functions on the slim layer: their cold start is on every platform's request path.
+WEBHOOK_FUNCTIONS = ("github_webhook", "slack_events", "discord_interactions", "discourse_webhook",
+                     "telegram_webhook")
 
 
 def modules(*folders: str) -> Iterator[Path]:
@@ -78,3 +84,17 @@ def test_each_function_is_one_line_of_wiring(function: str) -> None:
     tree = parse_python(app.read_text(encoding="utf-8"))
     statements = [node for node in tree.body if not isinstance(node, ast.Import | ast.ImportFrom | ast.Expr)]
     assert len(statements) == 1 and isinstance(statements[0], ast.Assign)
+
+
+@pytest.mark.parametrize("function", WEBHOOK_FUNCTIONS)
+def test_a_webhook_cold_start_imports_no_pydantic(function: str) -> None:
+    """Importing pydantic was ~60 ms of a webhook's ~150 ms Lambda init (tests/bench/bench_init.py):
+    events, settings and payloads are msgspec Structs on this path (devrel/structs.py)."""
+    root = PACKAGE.parents[2]
+    probe = "import app, sys; print('pydantic' in sys.modules, 'msgspec' in sys.modules)"
+    # As Lambda runs it: the function's folder, then the layer's package (this checkout's).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "functions" / function), str(PACKAGE.parent)])}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False,
+                          cwd=root / "functions" / function, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False", "True"]
