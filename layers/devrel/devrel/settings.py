@@ -69,7 +69,7 @@ def _secret(value: Any) -> Secret:
 
 
 # A dump shows that a secret is set, never what it is.
-register(Secret, _secret, lambda _secret: "**********")
+register(Secret, _secret, lambda _value: "**********")
 
 
 _MIB = 1024 * 1024
