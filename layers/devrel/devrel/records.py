@@ -216,21 +216,35 @@ def handoff_scope(platform: str) -> str:
     return f"handoff#{platform}"
 
 
-class HandOffPosts:
+class _Kept:
+    """A repository of Store items that expire: its store, its clock and how long an item is kept
+    (`TTL_SECONDS` unless given)."""
+
+    TTL_SECONDS = 90 * 24 * 3600
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int | None = None
+                 ) -> None:
+        self._store = store
+        self._clock = clock
+        self._ttl = self.TTL_SECONDS if ttl_seconds is None else ttl_seconds
+
+
+class _KeptPerAccount(_Kept):
+    """One partition per platform account (or channel): `PREFIX` + `platform:id`."""
+
+    PREFIX = ""
+
+    @classmethod
+    def partition(cls, platform: str, key: str) -> str:
+        return f"{cls.PREFIX}{platform}:{key}"
+
+
+class HandOffPosts(_KeptPerAccount):
     """Hand-off posts in a maintainers' channel, by the platform's message id, with the asker's event: a
     maintainer's reply under one goes back to the asker. Kept as long as a thread's memory."""
 
     PREFIX = "handoff-post#"
-
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 90 * 24 * 3600
-                 ) -> None:
-        self._store = store
-        self._clock = clock
-        self._ttl = ttl_seconds
-
-    @classmethod
-    def partition(cls, platform: str, channel: str) -> str:
-        return f"{cls.PREFIX}{platform}:{channel}"
+    TTL_SECONDS = 90 * 24 * 3600
 
     def keep(self, platform: str, channel: str, message_id: str, asker: InboundEvent) -> None:
         self._store.put(Item(self.partition(platform, channel), message_id,
@@ -273,17 +287,13 @@ class SlackInstallations:
         self._store.delete(self.PK, team)
 
 
-class ThreadMemory:
+class ThreadMemory(_Kept):
     """The turns of one conversation (questions and answers), for follow-up questions.
 
     One memory for every caller: the worker (platform threads), the API and the CLI (`--thread`).
     """
 
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 90 * 24 * 3600
-                 ) -> None:
-        self._store = store
-        self._clock = clock
-        self._ttl = ttl_seconds
+    TTL_SECONDS = 90 * 24 * 3600
 
     def history(self, thread: str, limit: int = 20) -> list[ChatMessage]:
         items = self._store.query(f"thread#{thread}", limit=limit, newest_first=True)
@@ -316,23 +326,14 @@ class ThreadMemory:
                 ][-limit:]
 
 
-class AccountThreads:
+class AccountThreads(_KeptPerAccount):
     """Where each account last talked to the assistant: one pointer per conversation (its memory key, the
     name the account's turns carry there, when), kept a few days. Once accounts are linked, a new conversation
     on one of them starts from the person's latest one on another (`ThreadMemory.turns_of`); the turns stay
     in their threads. Keyed by account, so conversations from before the link count too."""
 
     PREFIX = "account-threads#"
-
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 3 * 24 * 3600
-                 ) -> None:
-        self._store = store
-        self._clock = clock
-        self._ttl = ttl_seconds
-
-    @classmethod
-    def partition(cls, platform: str, user: str) -> str:
-        return f"{cls.PREFIX}{platform}:{user}"
+    TTL_SECONDS = 3 * 24 * 3600
 
     def note(self, platform: str, user: str, thread: str, actor: str, at: float) -> None:
         self._store.put(Item(self.partition(platform, user), AnsweredThreads.key(thread),
@@ -418,16 +419,12 @@ class CommitLog:
             yield item.sk.split("#", 1)[1], str(item.data.get("author") or ""), at, dict(item.data.get("files") or {})
 
 
-class DocsGaps:
+class DocsGaps(_Kept):
     """Questions the assistant could not answer confidently, with the pages closest to them."""
 
     PK = "docs-gaps"
 
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 180 * 24 * 3600
-                 ) -> None:
-        self._store = store
-        self._clock = clock
-        self._ttl = ttl_seconds
+    TTL_SECONDS = 180 * 24 * 3600
 
     def keep(self, question: str, pages: list[str], run: str) -> None:
         now = self._clock()
@@ -595,7 +592,7 @@ class People:
         return True
 
 
-class Contributions:
+class Contributions(_KeptPerAccount):
     """What a person did on GitHub that their interests are inferred from (usecases/interests.py): per pull
     request they opened, the paths it changed and whether it was merged; per issue they opened, its labels.
 
@@ -608,16 +605,7 @@ class Contributions:
     AUTHORS = "contribution-author#"
     # The paths a pull request changed, enough to see where it went (a vendoring one can touch thousands).
     MAX_PATHS = 300
-
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time, ttl_seconds: int = 400 * 24 * 3600
-                 ) -> None:
-        self._store = store
-        self._clock = clock
-        self._ttl = ttl_seconds
-
-    @classmethod
-    def partition(cls, platform: str, user: str) -> str:
-        return f"{cls.PREFIX}{platform}:{user}"
+    TTL_SECONDS = 400 * 24 * 3600
 
     @classmethod
     def authors(cls, repository: str) -> str:
