@@ -46,6 +46,7 @@ FROM_PARAMETERS: dict[str, tuple[str, str | frozenset[str]]] = {
     "release_discourse_category": ("ReleaseDiscourseCategory", frozenset({"WorkerFunction"})),
     "alert_first_response_hours": ("AlertFirstResponseHours", frozenset({"DigestFunction"})),
     "alert_unanswered_questions": ("AlertUnansweredQuestions", frozenset({"DigestFunction"})),
+    "digest_language": ("DigestLanguage", frozenset({"DigestFunction"})),
     "leaderboard_points": ("LeaderboardPoints", frozenset({"DigestFunction", "ApiFunction"})),
     "leaderboard_opt_out": ("LeaderboardOptOut", frozenset({"DigestFunction", "ApiFunction"})),
     "telegram_bot_username": ("TelegramBotUsername", frozenset({"TelegramWebhookFunction"})),

@@ -69,3 +69,21 @@ def test_the_digest_reports_the_health_numbers_with_their_change_and_alerts(tmp_
     [(to_discord, _)] = services.platforms["discord"].posted  # type: ignore[attr-defined]
     assert isinstance(to_discord.reply_to, DiscordAddress) and to_discord.reply_to.channel == "D-9"
     assert set(result["posted"]) == {"slack", "discord"}
+
+
+def test_the_digest_is_written_in_the_configured_language(tmp_path: Path) -> None:
+    services = fake_services(tmp_path, {"slack": RecordingPlatform()}, clock=FakeClock(NOW),
+                             digest_slack_channel="C-digest", alert_unanswered_questions=1, digest_language="fr")
+    for n in range(2):
+        services.event_log.append(InboundEvent(platform="discourse", kind="discourse.post_created",
+                                               delivery_id=f"q{n}", thread=f"topic:{n}", intent=Question(),
+                                               actor=Actor(id=f"u{n}", name=f"u{n}"), received_at=NOW - 3 * 86400))
+    result = weekly_community_digest({}, services)
+    text = result["text"]
+    assert text.startswith("*Résumé hebdomadaire de la communauté*")
+    assert "questions en attente de réponse: 2" in text and "discourse: 2 événements (post_created x2)" in text
+    assert result["alerts"] == ["2 questions attendent une réponse, au-dessus du seuil de 1"]
+    [(_, reply)] = services.platforms["slack"].posted  # type: ignore[attr-defined]
+    assert reply.text == text and "waiting" not in text
+    quiet = fake_services(tmp_path / "quiet", {}, clock=FakeClock(NOW), digest_language="de")
+    assert weekly_community_digest({}, quiet)["text"].startswith("Wochenrückblick: eine ruhige Woche")

@@ -364,6 +364,72 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pt": "Se puder, edite esta issue para remover os detalhes. A equipe já foi avisada em privado. Se não for um "
               "problema de segurança, é só dizer e alguém da equipe assume daqui.",
     },
+    # --- the weekly digest, in the language its channels speak (settings.digest_language; usecases/digest.py)
+    "digest.quiet": {
+        "en": "Weekly digest: a quiet week, no community activity recorded.",
+        "es": "Resumen semanal: una semana tranquila, sin actividad de la comunidad registrada.",
+        "fr": "Résumé de la semaine : une semaine calme, aucune activité de la communauté enregistrée.",
+        "de": "Wochenrückblick: eine ruhige Woche, keine Aktivität der Community erfasst.",
+        "pt": "Resumo semanal: uma semana tranquila, nenhuma atividade da comunidade registrada.",
+    },
+    "digest.title": {"en": "Weekly community digest", "es": "Resumen semanal de la comunidad",
+                     "fr": "Résumé hebdomadaire de la communauté", "de": "Wöchentlicher Community-Rückblick",
+                     "pt": "Resumo semanal da comunidade"},
+    "digest.no_change": {"en": "(no change)", "es": "(sin cambios)", "fr": "(inchangé)", "de": "(unverändert)",
+                         "pt": "(sem mudança)"},
+    "digest.from_last_week": {
+        "en": "({delta} from last week)", "es": "({delta} respecto a la semana pasada)",
+        "fr": "({delta} par rapport à la semaine dernière)", "de": "({delta} gegenüber letzter Woche)",
+        "pt": "({delta} em relação à semana passada)",
+    },
+    "digest.alert.first_response": {
+        "en": "first responses take {hours} h (median), over the {threshold} h threshold",
+        "es": "las primeras respuestas tardan {hours} h (mediana), por encima del umbral de {threshold} h",
+        "fr": "les premières réponses prennent {hours} h (médiane), au-dessus du seuil de {threshold} h",
+        "de": "erste Antworten dauern {hours} h (Median), über der Schwelle von {threshold} h",
+        "pt": "as primeiras respostas levam {hours} h (mediana), acima do limite de {threshold} h",
+    },
+    "digest.alert.unanswered": {
+        "en": "{count} questions are waiting for an answer, over the threshold of {threshold}",
+        "es": "{count} preguntas esperan respuesta, por encima del umbral de {threshold}",
+        "fr": "{count} questions attendent une réponse, au-dessus du seuil de {threshold}",
+        "de": "{count} Fragen warten auf eine Antwort, über der Schwelle von {threshold}",
+        "pt": "{count} perguntas aguardam resposta, acima do limite de {threshold}",
+    },
+    "digest.headline.first_response_hours_p50": {
+        "en": "first response (median, hours)", "es": "primera respuesta (mediana, horas)",
+        "fr": "première réponse (médiane, heures)", "de": "erste Antwort (Median, Stunden)",
+        "pt": "primeira resposta (mediana, horas)",
+    },
+    "digest.headline.time_to_close_hours_p50": {
+        "en": "time to close (median, hours)", "es": "tiempo hasta el cierre (mediana, horas)",
+        "fr": "délai de clôture (médiane, heures)", "de": "Zeit bis zum Schließen (Median, Stunden)",
+        "pt": "tempo até o fechamento (mediana, horas)",
+    },
+    "digest.headline.unanswered_now": {
+        "en": "questions waiting for an answer", "es": "preguntas esperando respuesta",
+        "fr": "questions en attente de réponse", "de": "Fragen, die auf eine Antwort warten",
+        "pt": "perguntas aguardando resposta",
+    },
+    "digest.headline.active_contributors": {
+        "en": "active contributors", "es": "personas contribuyendo activamente", "fr": "contributeurs actifs",
+        "de": "aktive Mitwirkende", "pt": "contribuidores ativos",
+    },
+    "digest.headline.new_contributors": {
+        "en": "new contributors", "es": "nuevas personas contribuyendo", "fr": "nouveaux contributeurs",
+        "de": "neue Mitwirkende", "pt": "novos contribuidores",
+    },
+    "digest.headline.sentiment_mean": {"en": "mood (-1 to 1)", "es": "ánimo (-1 a 1)", "fr": "humeur (-1 à 1)",
+                                       "de": "Stimmung (-1 bis 1)", "pt": "clima (-1 a 1)"},
+    "digest.events": {"en": "{count} events ({top})", "es": "{count} eventos ({top})",
+                      "fr": "{count} événements ({top})", "de": "{count} Ereignisse ({top})",
+                      "pt": "{count} eventos ({top})"},
+    "digest.newcomers": {"en": "newcomers welcomed: {count}", "es": "personas nuevas recibidas: {count}",
+                         "fr": "nouveaux venus accueillis : {count}", "de": "begrüßte Neue: {count}",
+                         "pt": "recém-chegados recebidos: {count}"},
+    "digest.docs_gaps": {"en": "docs gaps: {gaps}", "es": "huecos en la documentación: {gaps}",
+                         "fr": "lacunes de la documentation : {gaps}", "de": "Lücken in der Doku: {gaps}",
+                         "pt": "lacunas na documentação: {gaps}"},
 }
 
 

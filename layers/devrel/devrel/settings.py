@@ -152,6 +152,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     digest_slack_channel: str | None = None
     # Discord channel id for the weekly digest (posted with the bot token).
     digest_discord_channel: str | None = None
+    # The language the digest is written in (its channels are the community's, whose language a
+    # maintainer knows better than a detector): en, es, fr, de or pt; any other gets English.
+    digest_language: str = "en"
     # Health alerts in the digest: when this week's first response (p50, hours) or the unanswered
     # questions rise past these.
     alert_first_response_hours: Annotated[float, msgspec.Meta(gt=0)] = 48.0

@@ -20,7 +20,8 @@ def weekly_community_digest(event: Any, services: Services) -> dict[str, Any]:
     channels = {"slack": settings.digest_slack_channel, "discord": settings.digest_discord_channel}
     thresholds = AlertThresholds(settings.alert_first_response_hours, settings.alert_unanswered_questions)
     return weekly_digest(services.event_log, services.newcomers, Digests(services.store), services.clock,
-                         services.platforms, channels, services.health(weeks=2), thresholds)
+                         services.platforms, channels, services.health(weeks=2), thresholds,
+                         settings.digest_language)
 
 
 def stale_sweep(event: Any, services: Services) -> dict[str, Any]:

@@ -10,21 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from devrel.events import DiscordAddress, InboundEvent, Reply, SlackAddress
+from devrel.messages import say
 from devrel.ports import ChatPlatform
 from devrel.records import Digests, EventLog
 from devrel.usecases.onboarding import Newcomers
 
 WEEK_SECONDS = 7 * 24 * 3600
 
-# (key in the health report's weekly rows, how it reads, whether a rise is bad news)
-HEADLINES = (
-    ("first_response_hours_p50", "first response (median, hours)", True),
-    ("time_to_close_hours_p50", "time to close (median, hours)", True),
-    ("unanswered_now", "questions waiting for an answer", True),
-    ("active_contributors", "active contributors", False),
-    ("new_contributors", "new contributors", False),
-    ("sentiment_mean", "mood (-1 to 1)", False),
-)
+# Keys in the health report's weekly rows, in the digest's order; each reads as `digest.headline.<key>`.
+HEADLINES = ("first_response_hours_p50", "time_to_close_hours_p50", "unanswered_now", "active_contributors",
+             "new_contributors", "sentiment_mean")
 
 
 @dataclass(frozen=True)
@@ -33,58 +28,61 @@ class AlertThresholds:
     unanswered_questions: int = 10
 
 
-def _change(now: Any, before: Any) -> str:
+def _change(now: Any, before: Any, language: str) -> str:
     if not isinstance(now, int | float) or not isinstance(before, int | float):
         return ""
     delta = now - before
-    return " (no change)" if delta == 0 else f" ({'+' if delta > 0 else ''}{round(delta, 2)} from last week)"
+    if delta == 0:
+        return " " + say("digest.no_change", language)
+    return " " + say("digest.from_last_week", language, delta=f"{'+' if delta > 0 else ''}{round(delta, 2)}")
 
 
-def alerts(current: dict[str, Any], thresholds: AlertThresholds) -> list[str]:
+def alerts(current: dict[str, Any], thresholds: AlertThresholds, language: str = "en") -> list[str]:
     found = []
     response = current.get("first_response_hours_p50")
     if isinstance(response, int | float) and response > thresholds.first_response_hours:
-        found.append(f"first responses take {response} h (median), over the {thresholds.first_response_hours} h "
-                     "threshold")
+        found.append(say("digest.alert.first_response", language, hours=response,
+                         threshold=thresholds.first_response_hours))
     unanswered = current.get("unanswered_now")
     if isinstance(unanswered, int) and unanswered > thresholds.unanswered_questions:
-        found.append(f"{unanswered} questions are waiting for an answer, over the threshold of "
-                     f"{thresholds.unanswered_questions}")
+        found.append(say("digest.alert.unanswered", language, count=unanswered,
+                         threshold=thresholds.unanswered_questions))
     return found
 
 
 def render(counts: dict[str, Counter[str]], newcomers: int, health: dict[str, Any] | None = None,
-           warnings: list[str] | None = None) -> str:
+           warnings: list[str] | None = None, language: str = "en") -> str:
     current, previous = (health or {}).get("current") or {}, (health or {}).get("previous") or {}
-    if not counts and not any(isinstance(current.get(key), int | float) and current.get(key)
-                              for key, _, _ in HEADLINES):
-        return "Weekly digest: a quiet week, no community activity recorded."
-    lines = ["*Weekly community digest*"]
+    if not counts and not any(isinstance(current.get(key), int | float) and current.get(key) for key in HEADLINES):
+        return say("digest.quiet", language)
+    lines = [f"*{say('digest.title', language)}*"]
     lines.extend(f":warning: {warning}" for warning in warnings or [])
-    for key, label, _ in HEADLINES:
+    for key in HEADLINES:
         if current.get(key) is not None:
-            lines.append(f"- {label}: {current[key]}{_change(current[key], previous.get(key))}")
+            label = say(f"digest.headline.{key}", language)
+            lines.append(f"- {label}: {current[key]}{_change(current[key], previous.get(key), language)}")
     for platform, kinds in sorted(counts.items()):
         top = ", ".join(f"{kind.split('.', 1)[1]} x{n}" for kind, n in kinds.most_common(5))
-        lines.append(f"- {platform}: {sum(kinds.values())} events ({top})")
-    lines.append(f"- newcomers welcomed: {newcomers}")
+        lines.append(f"- {platform}: {say('digest.events', language, count=sum(kinds.values()), top=top)}")
+    lines.append(f"- {say('digest.newcomers', language, count=newcomers)}")
     gaps = (health or {}).get("docs_gaps") or []
     if gaps:
         listed = ", ".join(f"{gap['topic']} ({gap['count']})" for gap in gaps[:3])
-        lines.append(f"- docs gaps: {listed}")
+        lines.append(f"- {say('digest.docs_gaps', language, gaps=listed)}")
     return "\n".join(lines)
 
 
 def weekly_digest(events: EventLog, newcomers: Newcomers, digests: Digests, clock: Callable[[], float],
                   platforms: Mapping[str, ChatPlatform], channels: Mapping[str, str | None],
-                  health: dict[str, Any] | None = None, thresholds: AlertThresholds | None = None
-                  ) -> dict[str, Any]:
-    """Compose, keep and post the digest; `channels` maps platform ("slack", "discord") to a channel id."""
+                  health: dict[str, Any] | None = None, thresholds: AlertThresholds | None = None,
+                  language: str = "en") -> dict[str, Any]:
+    """Compose, keep and post the digest, in `language`; `channels` maps platform ("slack", "discord") to a
+    channel id."""
     now = clock()
     since = now - WEEK_SECONDS
     counts = events.counts(since)
-    warnings = alerts((health or {}).get("current") or {}, thresholds or AlertThresholds())
-    text = render(counts, newcomers.count_since(since), health, warnings)
+    warnings = alerts((health or {}).get("current") or {}, thresholds or AlertThresholds(), language)
+    text = render(counts, newcomers.count_since(since), health, warnings, language)
     digests.save(now, text, {p: dict(k) for p, k in counts.items()})
     posted: dict[str, str] = {}
     addresses = {"slack": lambda channel: SlackAddress(channel=channel),
