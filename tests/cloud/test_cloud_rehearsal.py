@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -686,4 +687,53 @@ def test_a_draft_release_is_approved_in_slack_then_published_and_announced(cloud
     assert update["ts"] == message_ts and not any(block["type"] == "actions" for block in update["blocks"])
     thread = eventually(lambda: [post for post in approval_requests() if post.get("thread_ts") == message_ts])
     assert "Approved by maria" in thread[0]["text"]
+    no_secret_in_logs(cloud)
+
+
+# --- (x) a person: accounts linked, a profile that follows them, forgotten everywhere ------------------------------
+
+
+def slack_devrel(cloud: Cloud, text: str, user: str) -> str:
+    """`/devrel TEXT` from a Slack user; what the worker sends back to the command's response_url."""
+    hook = f"/slack/hooks/people-{uuid.uuid4().hex[:8]}"
+    body = urlencode({"command": "/devrel", "text": text, "trigger_id": f"trig-{uuid.uuid4()}", "channel_id": "C1",
+                      "team_id": "T1", "user_id": user, "user_name": "ada",
+                      "response_url": f"{cloud.platforms.url}{hook}"}).encode()
+    signed = slack_request(cloud, body, content_type="application/x-www-form-urlencoded")
+    assert cloud.rehearsal.http("POST", "/slack/commands", body, signed).status == 200
+    [reply] = eventually(lambda: cloud.platforms.api.received(hook))
+    return str(reply.json()["text"])
+
+
+def discord_devrel(cloud: Cloud, sub: str, user: str, options: list[dict[str, Any]] | None = None) -> str:
+    """`/devrel SUB` from a Discord user: deferred (seen by them alone), then the follow-up's text."""
+    token = f"people-token-{uuid.uuid4().hex[:8]}"
+    body = json.dumps({"type": 2, "id": str(uuid.uuid4().int)[:19], "token": token,
+                       "application_id": DISCORD_APPLICATION_ID, "channel_id": "CH1", "guild_id": "G1",
+                       "member": {"user": {"id": user, "username": "ada_discord"}},
+                       "data": {"name": "devrel", "type": 1,
+                                "options": [{"name": sub, "type": 1, "options": options or []}]}}).encode()
+    answer = cloud.rehearsal.http("POST", "/discord/interactions", body, discord_request(body))
+    assert (answer.status, answer.json()) == (200, {"type": 5, "data": {"flags": 64}})
+    original = f"/discord/api/v10/webhooks/{DISCORD_APPLICATION_ID}/{token}/messages/@original"
+    [edit] = eventually(lambda: cloud.platforms.api.received(original))
+    return str(edit.json()["content"])
+
+
+def test_a_person_links_two_accounts_keeps_one_profile_and_is_forgotten_on_both(cloud: Cloud) -> None:
+    slack_user, discord_user = f"U0{uuid.uuid4().hex[:8].upper()}", str(random.randrange(10**17, 10**18))
+    code = re.search(r"`([A-Z2-9]{8})`", slack_devrel(cloud, "link", slack_user)).group(1)  # type: ignore[union-attr]
+    assert not any(code in text.upper() for text in table_strings(cloud))  # kept as its digest only
+    linked = discord_devrel(cloud, "link", discord_user, [{"name": "code", "type": 3, "value": code.lower()}])
+    assert linked.startswith("Linked") and "discord, slack" in linked
+    assert slack_devrel(cloud, "profile set language=fr", slack_user).startswith("Enregistré.")
+    profile = discord_devrel(cloud, "profile", discord_user)  # the other account: the same person, in French
+    assert profile.startswith("Votre profil (pour vos 2 comptes liés)") and "- language: fr" in profile
+    before = "\n".join(table_strings(cloud))
+    assert slack_user in before and discord_user in before  # links, profile, event log
+    assert "/devrel forget confirm" in slack_devrel(cloud, "forget", slack_user)
+    done = slack_devrel(cloud, "forget confirm", slack_user)
+    assert done.startswith("C'est fait : vous êtes oublié(e) sur vos 2 comptes liés.")
+    left = "\n".join(table_strings(cloud))
+    assert slack_user not in left and discord_user not in left
     no_secret_in_logs(cloud)
