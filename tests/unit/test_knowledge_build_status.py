@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from devrel.adapters.index_embedded import EdgeIndex
 from devrel.adapters.store_sqlite import SqliteStore
+from devrel.cli import main
+from devrel.commands import ingest as ingest_command
+from devrel.commands.common import command_settings
 from devrel.knowledge.answering import Answerer
 from devrel.knowledge.build_status import STALE_SECONDS, Building, IndexBuilds
 from devrel.knowledge.reindex import reindex
 from devrel.knowledge.retrieval import Retriever
+from devrel.runtime import build_store
 
 
 class RecordingEmbedder:
@@ -77,3 +83,25 @@ def test_an_answer_from_a_partial_index_says_so_and_is_not_confident(tmp_path: P
     assert not answer.confident
     assert Answerer(Retriever(index, embedder), building=builds.building).answer("¿Qué es el tema 1?").text.startswith(
         "El índice aún se está construyendo (40 de 120 archivos)")
+
+
+def test_devrel_ingest_reports_a_first_build_to_the_edge_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """`bash .ci/edge` builds the first index with `devrel ingest` beside `devrel serve`: answers and
+    /api/health read the same data directory's store."""
+    data_dir = tmp_path / "data"
+    builds = IndexBuilds(build_store(command_settings(data_dir)))
+    embedder = RecordingEmbedder(builds)
+
+    def the_recording_embedder(*_: Any, **__: Any) -> RecordingEmbedder:
+        return embedder
+
+    monkeypatch.setattr(ingest_command, "build_embedder", the_recording_embedder)
+    root = _folder(tmp_path, 3)
+    assert main(["ingest", str(root), "--data-dir", str(data_dir), "--json"]) == 0
+    assert embedder.seen[0] == Building(0, 3)
+    assert builds.building() is None
+    (root / "page1.md").write_text("# Page 1\n\nChanged.\n")
+    embedder.seen.clear()
+    assert main(["ingest", str(root), "--data-dir", str(data_dir), "--json"]) == 0
+    assert embedder.seen == [None]  # an update of a built index is not a build

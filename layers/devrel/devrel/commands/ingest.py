@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from devrel.commands.common import add_index_arguments, command_settings, knowledge_dir
+from devrel.knowledge.build_status import IndexBuilds
 from devrel.knowledge.github_threads import export_issues
 from devrel.knowledge.ingest import (
     ProgressBar,
     ingest,
 )
-from devrel.knowledge.reindex import resolve_target
+from devrel.knowledge.reindex import first_build, resolve_target
 from devrel.ports import PortError
-from devrel.runtime import build_embedder, github_threads, open_index
+from devrel.runtime import build_embedder, build_store, github_threads, open_index
 from devrel.settings import Settings
 
 
@@ -72,16 +73,21 @@ def run(args: argparse.Namespace) -> int:
         extra_files.append(_export_issues(settings, origin.repo, args.issues))
     embedder = build_embedder(settings, cache_dir=knowledge_dir(settings))
     index = open_index(settings, embedder.dimension, args.opensearch, args.index_name)
-    report = ingest(
-        root,
-        origin,
-        index,
-        embedder,
-        extra_files=extra_files,
-        batch_size=args.batch_size,
-        progress=ProgressBar(f"ingest {origin.source}"),
-        include_skipped=args.all_files or settings.ingest_all_files,
-    )
+    # At the edge this is how the first index gets built (`bash .ci/edge` runs it beside `devrel serve`):
+    # answers and /api/health must know it is partial. (The cloud's scheduled re-index reports its own.)
+    builds = IndexBuilds(build_store(settings)) if settings.mode == "edge" else None
+    with first_build(builds, index, origin.source) as track:
+        report = ingest(
+            root,
+            origin,
+            index,
+            embedder,
+            extra_files=extra_files,
+            batch_size=args.batch_size,
+            progress=ProgressBar(f"ingest {origin.source}"),
+            include_skipped=args.all_files or settings.ingest_all_files,
+            files_progress=track,
+        )
     summary = {
         "source": report.source,
         "files": report.files_seen,

@@ -7,14 +7,15 @@ Ingestion is incremental, so a run over unchanged sources only hashes files.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
 from devrel.knowledge.build_status import IndexBuilds
 from devrel.knowledge.documents import Origin
 from devrel.knowledge.index import VectorIndex
-from devrel.knowledge.ingest import IngestReport, checkout_github, detect_origin, ingest, parse_repo_spec
+from devrel.knowledge.ingest import IngestReport, Progress, checkout_github, detect_origin, ingest, parse_repo_spec
 from devrel.ports import Embedder
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,18 @@ def resolve_target(
     return root, detect_origin(root, source, repo=repo, commit=commit)
 
 
+@contextmanager
+def first_build(builds: IndexBuilds | None, index: VectorIndex, source: str) -> Iterator[Progress | None]:
+    """While `source` is built for the first time (nothing of it indexed yet), how far it got goes to
+    `builds` (answers and /api/health say the index is partial); yields the files' progress callback."""
+    track = partial(builds.progress, source) if builds is not None and not index.file_hashes(source) else None
+    try:
+        yield track
+    finally:
+        if track is not None and builds is not None:
+            builds.finished(source)
+
+
 def reindex(
     targets: Sequence[str],
     checkouts: Path,
@@ -53,13 +66,8 @@ def reindex(
     reports = []
     for target in targets:
         root, origin = resolve_target(target, checkouts, github_url=github_url)
-        first = builds is not None and not index.file_hashes(origin.source)
-        track = partial(builds.progress, origin.source) if first and builds else None
-        try:
+        with first_build(builds, index, origin.source) as track:
             report = ingest(root, origin, index, embedder, include_skipped=include_skipped, files_progress=track)
-        finally:
-            if track and builds:
-                builds.finished(origin.source)
         log.info(
             "reindexed %s: %d files changed, %d removed, %d chunks embedded",
             origin.source,
