@@ -105,3 +105,13 @@ def test_devrel_ingest_reports_a_first_build_to_the_edge_store(tmp_path: Path, m
     embedder.seen.clear()
     assert main(["ingest", str(root), "--data-dir", str(data_dir), "--json"]) == 0
     assert embedder.seen == [None]  # an update of a built index is not a build
+
+
+def test_an_answer_before_anything_is_indexed_points_to_no_passages(tmp_path: Path) -> None:
+    builds = IndexBuilds(SqliteStore(tmp_path / "store.sqlite"))
+    embedder = RecordingEmbedder(builds)
+    builds.progress("docs", 0, 424)
+    text = Answerer(Retriever(EdgeIndex(tmp_path / "index.sqlite", embedder.dimension), embedder),
+                    building=builds.building).answer("How do I run the tests?").text
+    assert text.startswith("The index is still being built (0 of 424 files)")
+    assert "closest passages" not in text and "could not find a confident answer" in text

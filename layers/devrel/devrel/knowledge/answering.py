@@ -347,8 +347,8 @@ class Answerer:
         parts = [lead] if lead and confident else [intro if confident else unsure]
         if quoted_lead and lead and confident:
             parts = [intro, lead]  # the sources' own words, and the reply says so
-        if not confident:
-            places = ", ".join(dict.fromkeys(f"`{h.chunk.path}`" for h in passages)) or "-"
+        if not confident and passages:  # nothing retrieved (an empty or new index): no passages to point to
+            places = ", ".join(dict.fromkeys(f"`{h.chunk.path}`" for h in passages))
             parts.append(elsewhere.format(places=places))
         by_id = {hit.chunk.chunk_id: hit.chunk for hit in passages}
         for number, citation in enumerate(citations, start=1):
