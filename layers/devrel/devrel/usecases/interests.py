@@ -142,10 +142,14 @@ class PersonInterests:
         return infer(contribution for account, who in self._people.accounts(platform, user)
                      for contribution in self._contributions.of(account, who))
 
-    def of(self, platform: str, user: str) -> Interests:
+    def of(self, platform: str, user: str, explain: bool = True) -> Interests:
+        """`explain=False` when only `chosen` is wanted: stated interests then cost no read of the
+        contributions (the welcome); `/devrel profile` shows the inference beside them."""
         own = stated(self._people.profile(platform, user))
         if own == []:
             return Interests([], "off")
+        if own is not None and not explain:
+            return Interests(own, "stated")
         inferred = self.inferred(platform, user)
         if own is not None:
             return Interests(own, "stated", inferred)

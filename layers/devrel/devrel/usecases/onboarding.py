@@ -367,7 +367,7 @@ class OnboardingSteps:
         if tracker is None or not repository:
             return [], [], False
         found_interests = PersonInterests(self._store, self._clock).of(state.contributor.platform,
-                                                                      state.contributor.id)
+                                                                      state.contributor.id, explain=False)
         interests, inferred = found_interests.chosen, found_interests.source == "inferred"
         try:
             configured = (tracker.repository_config(repository).get("onboarding") or {}).get("first_issue_labels")
